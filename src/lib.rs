@@ -1,0 +1,4 @@
+//! learn-mtls
+#![no_std]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
