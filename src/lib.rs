@@ -1,4 +1,40 @@
-//! learn-mtls
+//! # learn-mtls
+//!
+//! A small library, and a course built on it, that teaches mutual
+//! authentication by building it from scratch: two parties with long-term
+//! Ed25519 keys agree on fresh X25519 keys, sign them, and derive session
+//! keys for ChaCha20-Poly1305 records. 224 bytes of handshake, every one of
+//! them explained in `lessons/`.
+//!
+//! The core is `no_std`, needs no allocator, and never touches a socket:
+//!
+//! - [`keys`]: long-term identities, fingerprints.
+//! - [`wire`]: the three handshake messages as fixed-size types.
+//! - [`handshake`]: the state machines of Lessons 10 and 11.
+//! - [`schedule`]: from the shared secret to traffic keys (HKDF-SHA256).
+//! - [`record`]: sealing and opening encrypted records.
+//! - [`trust`]: who may connect: a pinned key and the policy trait.
+//! - [`hex`]: hex encoding for keys.
+//!
+//! With the `std` feature (on by default), [`net`] runs the handshakes over
+//! blocking streams and [`keyfile`] reads and writes key files.
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod handshake;
+pub mod hex;
+pub mod keys;
+pub mod record;
+pub mod schedule;
+pub mod trust;
+pub mod wire;
+
+/// The `rand_core` this crate is built against, so callers name the same
+/// `CryptoRng` trait.
+pub use rand_core;

@@ -1,0 +1,217 @@
+//! The handshakes of Lessons 10 and 11, as sans-IO state machines.
+//!
+//! Nothing here touches a socket: each step takes the message that arrived
+//! and returns the message to send, so the same code runs over TCP, over a
+//! pipe, or between two variables in a test. Each step consumes the state
+//! it was called on and returns the next one, so a step can be neither
+//! skipped nor repeated: the compiler refuses.
+//!
+//! - [`mutual`]: Lesson 11, both sides authenticated, 224 bytes.
+//! - [`server_only`]: Lesson 10, only the server authenticated, 128 bytes.
+//!
+//! # What is signed: the two bindings
+//!
+//! Under [`Binding::InsecureLesson11`] each side signs only its own
+//! ephemeral share, exactly as Lesson 11 teaches, and the keys come from the
+//! shared secret alone. Under [`Binding::Transcript`] each signature covers
+//! everything said so far, prefixed by a context string naming the role
+//! (the construction of TLS 1.3's CertificateVerify, RFC 8446 section
+//! 4.4.3), and the keys are derived from a hash of the whole handshake:
+//!
+//! ```text
+//! signed = 0x20 x 64 || context || 0x00 || SHA-256(transcript so far)
+//! ```
+//!
+//! # What errors reveal
+//!
+//! Errors are precise because this is a course: a learner needs to know
+//! *which* check failed. On the wire a failure is only ever a closed
+//! connection; the detail stays in the local log. A real server would
+//! still avoid telling a client whether its key was unknown or revoked.
+
+use core::fmt;
+
+use rand_core::CryptoRng;
+use sha2::{Digest, Sha256};
+use x25519_dalek::{EphemeralSecret, PublicKey};
+use zeroize::Zeroizing;
+
+use crate::keys::KeyError;
+use crate::record::RecordError;
+use crate::trust::Refusal;
+use crate::wire::SHARE_LEN;
+
+pub mod mutual;
+pub mod server_only;
+
+/// What the two signatures cover and what the keys are derived from.
+///
+/// Both ends must use the same binding; a mismatch shows up as a signature
+/// that does not verify.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Binding {
+    /// Lesson 11 as taught: each side signs only its own ephemeral share,
+    /// and the server accepts the client as soon as that signature checks.
+    ///
+    /// **Insecure, kept for teaching.** A recorded handshake can be
+    /// replayed to the server, and an insider can claim another client's
+    /// session as her own (Lesson 13 shows both).
+    InsecureLesson11,
+    /// The library's default: signatures over the transcript under
+    /// role-specific context strings, keys from the transcript hash, and a
+    /// client counted as authenticated only once its first record opens
+    /// (key confirmation).
+    #[default]
+    Transcript,
+}
+
+impl Binding {
+    /// The name used on command lines: `lesson11` or `transcript`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::InsecureLesson11 => "lesson11",
+            Self::Transcript => "transcript",
+        }
+    }
+}
+
+impl fmt::Display for Binding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Why a handshake failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HandshakeError {
+    /// The server's signature does not verify under the pinned server key:
+    /// either this is not the server that was pinned, or the two ends use
+    /// different bindings, or message 2 was altered on the way.
+    ServerSignatureInvalid,
+    /// The client's signature does not verify under the key it sent: the
+    /// client does not hold that key, the ends use different bindings, or
+    /// a message was altered on the way.
+    ClientSignatureInvalid,
+    /// The identity key in message 3 is unusable.
+    ClientKeyInvalid(KeyError),
+    /// The X25519 result is all zeros: the peer sent a low-order share,
+    /// which would give a session key that anyone can compute.
+    NonContributoryShare,
+    /// The client proved its key, but the trust policy refused it.
+    Refused(Refusal),
+    /// The client's first record did not open under the keys the server
+    /// derived, so the two sides did not see the same handshake.
+    KeyConfirmationFailed(RecordError),
+}
+
+impl fmt::Display for HandshakeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::ServerSignatureInvalid => f.write_str(
+                "the server's signature does not verify under the pinned server key \
+                 (a different server, a different binding, or an altered message)",
+            ),
+            Self::ClientSignatureInvalid => f.write_str(
+                "the client's signature does not verify under the key it sent \
+                 (it does not hold that key, uses a different binding, or a message was altered)",
+            ),
+            Self::ClientKeyInvalid(why) => write!(f, "the client's identity key is {why}"),
+            Self::NonContributoryShare => f.write_str(
+                "the peer's X25519 share has low order (the shared secret would be all zeros)",
+            ),
+            Self::Refused(why) => write!(f, "client refused: {why}"),
+            Self::KeyConfirmationFailed(why) => write!(
+                f,
+                "key confirmation failed: the client's first record did not open ({why})"
+            ),
+        }
+    }
+}
+
+impl core::error::Error for HandshakeError {}
+
+impl From<Refusal> for HandshakeError {
+    fn from(refusal: Refusal) -> Self {
+        Self::Refused(refusal)
+    }
+}
+
+/// Which handshake a signature belongs to, so a signature made for one can
+/// never be accepted in another (RFC 8446 section 4.4.3 does the same with
+/// its "server" and "client" context strings).
+pub const MUTUAL_SERVER_CONTEXT: &[u8] = b"learn-mtls v1 mutual, server signature";
+/// Context for the client's signature in the mutual handshake.
+pub const MUTUAL_CLIENT_CONTEXT: &[u8] = b"learn-mtls v1 mutual, client signature";
+/// Context for the server's signature in the server-only handshake.
+pub const SERVER_ONLY_SERVER_CONTEXT: &[u8] = b"learn-mtls v1 server-only, server signature";
+
+/// 64 spaces open every transcript signature. TLS 1.3 uses this prefix so a
+/// signed handshake can never be mistaken for a signed TLS 1.2 random.
+const SIGNATURE_PAD: [u8; 64] = [0x20; 64];
+
+/// Room for the longest signed message: pad, longest context, 0x00, hash.
+const SIGNED_CAPACITY: usize = 64 + 64 + 1 + 32;
+
+/// The exact bytes a party signs, built on the stack.
+pub(crate) struct SignedContent {
+    bytes: [u8; SIGNED_CAPACITY],
+    len: usize,
+}
+
+impl SignedContent {
+    /// Lesson 11 as taught: the signer's own ephemeral share, nothing else.
+    pub(crate) fn own_share(share: &[u8; SHARE_LEN]) -> Self {
+        let mut bytes = [0u8; SIGNED_CAPACITY];
+        bytes[..SHARE_LEN].copy_from_slice(share);
+        Self {
+            bytes,
+            len: SHARE_LEN,
+        }
+    }
+
+    /// `0x20 x 64 || context || 0x00 || transcript_hash` (RFC 8446 section 4.4.3).
+    pub(crate) fn transcript(context: &[u8], transcript_hash: &[u8; 32]) -> Self {
+        let mut bytes = [0u8; SIGNED_CAPACITY];
+        let mut len = 0;
+        for part in [&SIGNATURE_PAD[..], context, &[0x00], transcript_hash] {
+            bytes[len..len + part.len()].copy_from_slice(part);
+            len += part.len();
+        }
+        Self { bytes, len }
+    }
+
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+}
+
+/// SHA-256 over the handshake messages so far, fed in order.
+pub(crate) fn transcript_hash(messages: &[&[u8]]) -> [u8; 32] {
+    let mut hash = Sha256::new();
+    for message in messages {
+        hash.update(message);
+    }
+    hash.finalize().into()
+}
+
+/// A fresh X25519 ephemeral key pair (RFC 7748 section 6.1).
+pub(crate) fn ephemeral<R: CryptoRng + ?Sized>(rng: &mut R) -> (EphemeralSecret, [u8; SHARE_LEN]) {
+    let secret = EphemeralSecret::random_from_rng(rng);
+    let share = PublicKey::from(&secret).to_bytes();
+    (secret, share)
+}
+
+/// X25519 with the peer's share, refusing an all-zero result: RFC 7748
+/// section 6.1 allows the check, and without it a peer who sends a
+/// low-order point forces a shared secret everyone knows.
+pub(crate) fn agree(
+    secret: EphemeralSecret,
+    peer_share: &[u8; SHARE_LEN],
+) -> Result<Zeroizing<[u8; 32]>, HandshakeError> {
+    let shared = secret.diffie_hellman(&PublicKey::from(*peer_share));
+    if !shared.was_contributory() {
+        return Err(HandshakeError::NonContributoryShare);
+    }
+    Ok(Zeroizing::new(shared.to_bytes()))
+}

@@ -1,0 +1,334 @@
+//! Lesson 11: the pinned-key mutual handshake, 224 bytes.
+//!
+//! ```text
+//! Client                                             Server
+//!   ClientHello  = client_share                32 -->
+//!            <-- ServerHello = server_share || server_sig   96
+//!   ClientAuth   = client_sig || client_key    96 -->
+//!                                     policy decides; under the transcript
+//!                                     binding the client's first record
+//!   first record                                 -->  must also open
+//! ```
+//!
+//! What each signature covers (see [`Binding`]):
+//!
+//! | binding            | server signs                                   | client signs |
+//! |--------------------|------------------------------------------------|--------------|
+//! | `InsecureLesson11` | `server_share`                                 | `client_share` |
+//! | `Transcript`       | pad, server context, `SHA-256(M1 \|\| server_share)` | pad, client context, `SHA-256(M1 \|\| M2 \|\| client_key)` |
+//!
+//! and the session keys come from [`crate::schedule`] with the salt
+//! `SHA-256(M1 || M2 || M3)` under the transcript binding, none under
+//! lesson11.
+//!
+//! # Examples
+//!
+//! A whole handshake between two variables:
+//!
+//! ```
+//! use learn_mtls::handshake::{mutual, Binding, HandshakeError};
+//! use learn_mtls::keys::IdentityKey;
+//! use learn_mtls::trust::{ClientName, PinnedClient};
+//! # let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
+//!
+//! let server_key = IdentityKey::generate(&mut rng);
+//! let client_key = IdentityKey::generate(&mut rng);
+//! let policy = PinnedClient::new(client_key.public(), ClientName::new("alice").unwrap());
+//! let binding = Binding::Transcript;
+//!
+//! // -> client_share
+//! let (client, hello) = mutual::Client::start(&mut rng, &client_key, server_key.public(), binding);
+//! // <- server_share, server_sig
+//! let (server, server_hello) = mutual::Server::new(&server_key, binding).read_client_hello(&mut rng, &hello)?;
+//! // -> client_sig, client_key
+//! let (mut client_session, auth) = client.read_server_hello(&server_hello)?;
+//! let verified = server.read_client_auth(&auth, &policy)?;
+//!
+//! // -> first record: confirms the keys, then the client counts as authenticated
+//! let mut record = [0u8; 64];
+//! let len = client_session.seal(b"hello", &mut record)?;
+//! let mutual::ClientVerified::ExpectKeyConfirmation(pending) = verified else { unreachable!() };
+//! let (accepted, first_message) = pending.confirm(&mut record[..len])?;
+//! assert_eq!(first_message, b"hello");
+//! assert_eq!(accepted.client.name.as_str(), "alice");
+//! # Ok::<(), Box<dyn core::error::Error>>(())
+//! ```
+
+use rand_core::CryptoRng;
+use x25519_dalek::EphemeralSecret;
+use zeroize::Zeroizing;
+
+use super::{
+    Binding, HandshakeError, MUTUAL_CLIENT_CONTEXT, MUTUAL_SERVER_CONTEXT, SignedContent, agree,
+    ephemeral, transcript_hash,
+};
+use crate::keys::{IdentityKey, PublicIdentity};
+use crate::record::{Session, Side};
+use crate::schedule;
+use crate::trust::{ClientIdentity, TrustPolicy};
+use crate::wire::{ClientAuth, ClientHello, SHARE_LEN, ServerHello};
+
+/// What the server signs in message 2.
+fn server_signed(
+    binding: Binding,
+    hello: &ClientHello,
+    server_share: &[u8; SHARE_LEN],
+) -> SignedContent {
+    match binding {
+        Binding::InsecureLesson11 => SignedContent::own_share(server_share),
+        Binding::Transcript => SignedContent::transcript(
+            MUTUAL_SERVER_CONTEXT,
+            &transcript_hash(&[&hello.to_bytes(), server_share]),
+        ),
+    }
+}
+
+/// What the client signs in message 3.
+fn client_signed(
+    binding: Binding,
+    hello: &ClientHello,
+    server_hello: &ServerHello,
+    client_key: &[u8; 32],
+) -> SignedContent {
+    match binding {
+        Binding::InsecureLesson11 => SignedContent::own_share(&hello.share),
+        Binding::Transcript => SignedContent::transcript(
+            MUTUAL_CLIENT_CONTEXT,
+            &transcript_hash(&[&hello.to_bytes(), &server_hello.to_bytes(), client_key]),
+        ),
+    }
+}
+
+/// Both sides' session keys, from the shared secret and (transcript
+/// binding) all 224 bytes.
+fn session(
+    binding: Binding,
+    shared: &[u8; 32],
+    messages: (&ClientHello, &ServerHello, &ClientAuth),
+    side: Side,
+) -> Session {
+    let (hello, server_hello, auth) = messages;
+    let hash = match binding {
+        Binding::InsecureLesson11 => None,
+        Binding::Transcript => Some(transcript_hash(&[
+            &hello.to_bytes(),
+            &server_hello.to_bytes(),
+            &auth.to_bytes(),
+        ])),
+    };
+    Session::new(&schedule::derive(shared, hash.as_ref()), side)
+}
+
+/// The client, before anything is sent.
+pub struct Client;
+
+impl Client {
+    /// Starts a handshake: makes an ephemeral key and message 1.
+    ///
+    /// `server` is the pinned server key: the only key whose signature this
+    /// client will accept.
+    pub fn start<'a, R: CryptoRng + ?Sized>(
+        rng: &mut R,
+        identity: &'a IdentityKey,
+        server: PublicIdentity,
+        binding: Binding,
+    ) -> (ExpectServerHello<'a>, ClientHello) {
+        let (ephemeral, share) = ephemeral(rng);
+        let hello = ClientHello { share };
+        let state = ExpectServerHello {
+            identity,
+            server,
+            binding,
+            ephemeral,
+            hello,
+        };
+        (state, hello)
+    }
+}
+
+/// The client, having sent message 1, waiting for message 2.
+pub struct ExpectServerHello<'a> {
+    identity: &'a IdentityKey,
+    server: PublicIdentity,
+    binding: Binding,
+    ephemeral: EphemeralSecret,
+    hello: ClientHello,
+}
+
+impl ExpectServerHello<'_> {
+    /// Checks the server's signature against the pinned key, agrees on the
+    /// shared secret, and returns the session with message 3 to send.
+    ///
+    /// # Errors
+    /// [`HandshakeError::ServerSignatureInvalid`] or
+    /// [`HandshakeError::NonContributoryShare`]; the ephemeral secret is
+    /// dropped (and wiped) either way.
+    pub fn read_server_hello(
+        self,
+        server_hello: &ServerHello,
+    ) -> Result<(Session, ClientAuth), HandshakeError> {
+        let signed = server_signed(self.binding, &self.hello, &server_hello.share);
+        if !self
+            .server
+            .verify(signed.as_bytes(), &server_hello.signature)
+        {
+            return Err(HandshakeError::ServerSignatureInvalid);
+        }
+        let shared = agree(self.ephemeral, &server_hello.share)?;
+
+        let identity = *self.identity.public().as_bytes();
+        let signed = client_signed(self.binding, &self.hello, server_hello, &identity);
+        let auth = ClientAuth {
+            signature: self.identity.sign(signed.as_bytes()),
+            identity,
+        };
+        let session = session(
+            self.binding,
+            &shared,
+            (&self.hello, server_hello, &auth),
+            Side::Client,
+        );
+        Ok((session, auth))
+    }
+}
+
+/// The server, before message 1 arrives.
+pub struct Server<'a> {
+    identity: &'a IdentityKey,
+    binding: Binding,
+}
+
+impl<'a> Server<'a> {
+    /// A server that will sign with `identity`.
+    pub fn new(identity: &'a IdentityKey, binding: Binding) -> Self {
+        Self { identity, binding }
+    }
+
+    /// Reads message 1 and returns message 2.
+    ///
+    /// # Errors
+    /// [`HandshakeError::NonContributoryShare`] if the client's share has
+    /// low order. Refused here, before the server signs anything.
+    pub fn read_client_hello<R: CryptoRng + ?Sized>(
+        self,
+        rng: &mut R,
+        hello: &ClientHello,
+    ) -> Result<(ExpectClientAuth, ServerHello), HandshakeError> {
+        let (ephemeral, share) = ephemeral(rng);
+        let shared = agree(ephemeral, &hello.share)?;
+        let signed = server_signed(self.binding, hello, &share);
+        let server_hello = ServerHello {
+            share,
+            signature: self.identity.sign(signed.as_bytes()),
+        };
+        let state = ExpectClientAuth {
+            binding: self.binding,
+            shared,
+            hello: *hello,
+            server_hello,
+        };
+        Ok((state, server_hello))
+    }
+}
+
+/// The server, having sent message 2, waiting for message 3.
+pub struct ExpectClientAuth {
+    binding: Binding,
+    shared: Zeroizing<[u8; 32]>,
+    hello: ClientHello,
+    server_hello: ServerHello,
+}
+
+impl ExpectClientAuth {
+    /// Checks the client's key and signature, then asks `policy` whether
+    /// this key may connect.
+    ///
+    /// # Errors
+    /// [`HandshakeError::ClientKeyInvalid`],
+    /// [`HandshakeError::ClientSignatureInvalid`], or
+    /// [`HandshakeError::Refused`] with the policy's reason.
+    pub fn read_client_auth(
+        self,
+        auth: &ClientAuth,
+        policy: &impl TrustPolicy,
+    ) -> Result<ClientVerified, HandshakeError> {
+        let key =
+            PublicIdentity::from_bytes(&auth.identity).map_err(HandshakeError::ClientKeyInvalid)?;
+        let signed = client_signed(
+            self.binding,
+            &self.hello,
+            &self.server_hello,
+            &auth.identity,
+        );
+        if !key.verify(signed.as_bytes(), &auth.signature) {
+            return Err(HandshakeError::ClientSignatureInvalid);
+        }
+        let name = policy.check(&key)?;
+        let client = ClientIdentity { name, key };
+        let session = session(
+            self.binding,
+            &self.shared,
+            (&self.hello, &self.server_hello, auth),
+            Side::Server,
+        );
+        Ok(match self.binding {
+            Binding::InsecureLesson11 => ClientVerified::Accepted(Accepted { session, client }),
+            Binding::Transcript => {
+                ClientVerified::ExpectKeyConfirmation(ExpectKeyConfirmation { session, client })
+            }
+        })
+    }
+}
+
+/// The server's view after message 3: what it still needs depends on the binding.
+#[derive(Debug)]
+pub enum ClientVerified {
+    /// Lesson 11 as taught: the signature checked, the client is in.
+    Accepted(Accepted),
+    /// Transcript binding: the client's first record must open before the
+    /// client counts as authenticated.
+    ExpectKeyConfirmation(ExpectKeyConfirmation),
+}
+
+/// A finished handshake on the server: the session and who is on the other end.
+#[derive(Debug)]
+pub struct Accepted {
+    /// The established session.
+    pub session: Session,
+    /// The authenticated client.
+    pub client: ClientIdentity,
+}
+
+/// Handshake done but not yet confirmed: the client has signed, yet until
+/// one of its records opens under our keys we do not know that it derived
+/// the same keys, that is, that it saw the same 224 bytes we did.
+#[derive(Debug)]
+pub struct ExpectKeyConfirmation {
+    session: Session,
+    client: ClientIdentity,
+}
+
+impl ExpectKeyConfirmation {
+    /// Who the client claims to be. Not yet authenticated: do not act on it.
+    pub fn claimed_client(&self) -> &ClientIdentity {
+        &self.client
+    }
+
+    /// Opens the client's first record. If it opens, the keys are confirmed
+    /// and the client is authenticated; its plaintext is returned with the
+    /// session.
+    ///
+    /// # Errors
+    /// [`HandshakeError::KeyConfirmationFailed`] with the record error.
+    pub fn confirm(mut self, first_record: &mut [u8]) -> Result<(Accepted, &[u8]), HandshakeError> {
+        let plaintext = self
+            .session
+            .open_in_place(first_record)
+            .map_err(HandshakeError::KeyConfirmationFailed)?;
+        let accepted = Accepted {
+            session: self.session,
+            client: self.client,
+        };
+        Ok((accepted, plaintext))
+    }
+}

@@ -1,0 +1,169 @@
+//! Lesson 10: only the server proves who it is, 128 bytes.
+//!
+//! ```text
+//! Client                                             Server
+//!   ClientHello  = client_share                32 -->
+//!            <-- ServerHello = server_share || server_sig   96
+//! ```
+//!
+//! The same messages and checks as the first two steps of [`super::mutual`],
+//! with its own signature context so a signature made here never verifies
+//! there. The client stays anonymous: the server learns nothing about who
+//! connected, which is exactly what Lesson 11 adds.
+//!
+//! # Examples
+//!
+//! ```
+//! use learn_mtls::handshake::{server_only, Binding};
+//! use learn_mtls::keys::IdentityKey;
+//! # let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
+//!
+//! let server_key = IdentityKey::generate(&mut rng);
+//! // -> client_share
+//! let (client, hello) = server_only::Client::start(&mut rng, server_key.public(), Binding::Transcript);
+//! // <- server_share, server_sig
+//! let (mut server_session, server_hello) =
+//!     server_only::Server::new(&server_key, Binding::Transcript).read_client_hello(&mut rng, &hello)?;
+//! let mut client_session = client.read_server_hello(&server_hello)?;
+//!
+//! let mut record = [0u8; 64];
+//! let len = client_session.seal(b"hi", &mut record)?;
+//! assert_eq!(server_session.open_in_place(&mut record[..len])?, b"hi");
+//! # Ok::<(), Box<dyn core::error::Error>>(())
+//! ```
+
+use rand_core::CryptoRng;
+use x25519_dalek::EphemeralSecret;
+
+use super::{
+    Binding, HandshakeError, SERVER_ONLY_SERVER_CONTEXT, SignedContent, agree, ephemeral,
+    transcript_hash,
+};
+use crate::keys::{IdentityKey, PublicIdentity};
+use crate::record::{Session, Side};
+use crate::schedule;
+use crate::wire::{ClientHello, SHARE_LEN, ServerHello};
+
+/// What the server signs in message 2.
+fn server_signed(
+    binding: Binding,
+    hello: &ClientHello,
+    server_share: &[u8; SHARE_LEN],
+) -> SignedContent {
+    match binding {
+        Binding::InsecureLesson11 => SignedContent::own_share(server_share),
+        Binding::Transcript => SignedContent::transcript(
+            SERVER_ONLY_SERVER_CONTEXT,
+            &transcript_hash(&[&hello.to_bytes(), server_share]),
+        ),
+    }
+}
+
+fn session(
+    binding: Binding,
+    shared: &[u8; 32],
+    hello: &ClientHello,
+    server_hello: &ServerHello,
+    side: Side,
+) -> Session {
+    let hash = match binding {
+        Binding::InsecureLesson11 => None,
+        Binding::Transcript => Some(transcript_hash(&[
+            &hello.to_bytes(),
+            &server_hello.to_bytes(),
+        ])),
+    };
+    Session::new(&schedule::derive(shared, hash.as_ref()), side)
+}
+
+/// The anonymous client, before anything is sent.
+pub struct Client;
+
+impl Client {
+    /// Starts a handshake with the server pinned as `server`.
+    pub fn start<R: CryptoRng + ?Sized>(
+        rng: &mut R,
+        server: PublicIdentity,
+        binding: Binding,
+    ) -> (ExpectServerHello, ClientHello) {
+        let (ephemeral, share) = ephemeral(rng);
+        let hello = ClientHello { share };
+        (
+            ExpectServerHello {
+                server,
+                binding,
+                ephemeral,
+                hello,
+            },
+            hello,
+        )
+    }
+}
+
+/// The client, having sent message 1.
+pub struct ExpectServerHello {
+    server: PublicIdentity,
+    binding: Binding,
+    ephemeral: EphemeralSecret,
+    hello: ClientHello,
+}
+
+impl ExpectServerHello {
+    /// Checks the server's signature and returns the session.
+    ///
+    /// # Errors
+    /// [`HandshakeError::ServerSignatureInvalid`] or
+    /// [`HandshakeError::NonContributoryShare`].
+    pub fn read_server_hello(self, server_hello: &ServerHello) -> Result<Session, HandshakeError> {
+        let signed = server_signed(self.binding, &self.hello, &server_hello.share);
+        if !self
+            .server
+            .verify(signed.as_bytes(), &server_hello.signature)
+        {
+            return Err(HandshakeError::ServerSignatureInvalid);
+        }
+        let shared = agree(self.ephemeral, &server_hello.share)?;
+        Ok(session(
+            self.binding,
+            &shared,
+            &self.hello,
+            server_hello,
+            Side::Client,
+        ))
+    }
+}
+
+/// The server, before message 1 arrives.
+pub struct Server<'a> {
+    identity: &'a IdentityKey,
+    binding: Binding,
+}
+
+impl<'a> Server<'a> {
+    /// A server that will sign with `identity`.
+    pub fn new(identity: &'a IdentityKey, binding: Binding) -> Self {
+        Self { identity, binding }
+    }
+
+    /// Reads message 1; returns the session and message 2.
+    ///
+    /// # Errors
+    /// [`HandshakeError::NonContributoryShare`].
+    pub fn read_client_hello<R: CryptoRng + ?Sized>(
+        self,
+        rng: &mut R,
+        hello: &ClientHello,
+    ) -> Result<(Session, ServerHello), HandshakeError> {
+        let (ephemeral, share) = ephemeral(rng);
+        let shared = agree(ephemeral, &hello.share)?;
+        let signed = server_signed(self.binding, hello, &share);
+        let server_hello = ServerHello {
+            share,
+            signature: self.identity.sign(signed.as_bytes()),
+        };
+        Ok((
+            session(self.binding, &shared, hello, &server_hello, Side::Server),
+            server_hello,
+        ))
+    }
+}

@@ -1,0 +1,162 @@
+//! The handshake messages, byte for byte.
+//!
+//! Every message has a fixed size, so each is a fixed-size array type: once
+//! a message exists, every field access is infallible and no length can be
+//! wrong. Lengths are checked exactly once, at the boundary, by `TryFrom<&[u8]>`.
+//!
+//! ```text
+//! Lesson 11 (mutual, 224 bytes)          Lesson 10 (server only, 128 bytes)
+//! 1  C -> S  ClientHello  32             1  C -> S  ClientHello  32
+//! 2  S -> C  ServerHello  96             2  S -> C  ServerHello  96
+//! 3  C -> S  ClientAuth   96
+//! ```
+
+use core::fmt;
+
+use crate::keys::{PUBLIC_KEY_LEN, SIGNATURE_LEN};
+
+/// An X25519 public share (RFC 7748 section 5: a 32-byte u-coordinate).
+pub const SHARE_LEN: usize = 32;
+/// Message 1: the client's ephemeral X25519 share.
+pub const CLIENT_HELLO_LEN: usize = SHARE_LEN;
+/// Message 2: the server's ephemeral share, then the server's signature.
+pub const SERVER_HELLO_LEN: usize = SHARE_LEN + SIGNATURE_LEN;
+/// Message 3: the client's signature, then the client's identity public key.
+pub const CLIENT_AUTH_LEN: usize = SIGNATURE_LEN + PUBLIC_KEY_LEN;
+/// Everything the mutual handshake (Lesson 11) puts on the wire: 224 bytes.
+pub const MUTUAL_HANDSHAKE_LEN: usize = CLIENT_HELLO_LEN + SERVER_HELLO_LEN + CLIENT_AUTH_LEN;
+/// Everything the server-only handshake (Lesson 10) puts on the wire: 128 bytes.
+pub const SERVER_ONLY_HANDSHAKE_LEN: usize = CLIENT_HELLO_LEN + SERVER_HELLO_LEN;
+
+/// A byte string of the wrong length offered as a handshake message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WrongLength {
+    /// Which message was being read.
+    pub message: &'static str,
+    /// Its fixed length.
+    pub expected: usize,
+    /// The length offered.
+    pub found: usize,
+}
+
+impl fmt::Display for WrongLength {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} must be exactly {} bytes, got {}",
+            self.message, self.expected, self.found
+        )
+    }
+}
+
+impl core::error::Error for WrongLength {}
+
+fn exact<const N: usize>(message: &'static str, bytes: &[u8]) -> Result<[u8; N], WrongLength> {
+    bytes.try_into().map_err(|_| WrongLength {
+        message,
+        expected: N,
+        found: bytes.len(),
+    })
+}
+
+/// Copies `bytes[from..from + N]`; the ranges used below are constants that
+/// lie inside the arrays they cut, so this never fails.
+fn field<const N: usize>(bytes: &[u8], from: usize) -> [u8; N] {
+    let mut out = [0u8; N];
+    out.copy_from_slice(&bytes[from..from + N]);
+    out
+}
+
+/// Message 1, client to server: `client_share` (32 bytes).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct ClientHello {
+    /// The client's ephemeral X25519 public key.
+    pub share: [u8; SHARE_LEN],
+}
+
+impl ClientHello {
+    /// The message as sent.
+    pub fn to_bytes(&self) -> [u8; CLIENT_HELLO_LEN] {
+        self.share
+    }
+
+    /// The message as received.
+    pub fn from_bytes(bytes: &[u8; CLIENT_HELLO_LEN]) -> Self {
+        Self { share: *bytes }
+    }
+}
+
+/// Message 2, server to client: `server_share (32) || server_signature (64)`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct ServerHello {
+    /// The server's ephemeral X25519 public key.
+    pub share: [u8; SHARE_LEN],
+    /// The server's Ed25519 signature (what it covers depends on the binding).
+    pub signature: [u8; SIGNATURE_LEN],
+}
+
+impl ServerHello {
+    /// The message as sent.
+    pub fn to_bytes(&self) -> [u8; SERVER_HELLO_LEN] {
+        let mut out = [0u8; SERVER_HELLO_LEN];
+        out[..SHARE_LEN].copy_from_slice(&self.share);
+        out[SHARE_LEN..].copy_from_slice(&self.signature);
+        out
+    }
+
+    /// The message as received.
+    pub fn from_bytes(bytes: &[u8; SERVER_HELLO_LEN]) -> Self {
+        Self {
+            share: field(bytes, 0),
+            signature: field(bytes, SHARE_LEN),
+        }
+    }
+}
+
+/// Message 3, client to server: `client_signature (64) || client_identity (32)`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct ClientAuth {
+    /// The client's Ed25519 signature (what it covers depends on the binding).
+    pub signature: [u8; SIGNATURE_LEN],
+    /// The client's long-term Ed25519 public key, unchecked as received.
+    pub identity: [u8; PUBLIC_KEY_LEN],
+}
+
+impl ClientAuth {
+    /// The message as sent.
+    pub fn to_bytes(&self) -> [u8; CLIENT_AUTH_LEN] {
+        let mut out = [0u8; CLIENT_AUTH_LEN];
+        out[..SIGNATURE_LEN].copy_from_slice(&self.signature);
+        out[SIGNATURE_LEN..].copy_from_slice(&self.identity);
+        out
+    }
+
+    /// The message as received.
+    pub fn from_bytes(bytes: &[u8; CLIENT_AUTH_LEN]) -> Self {
+        Self {
+            signature: field(bytes, 0),
+            identity: field(bytes, SIGNATURE_LEN),
+        }
+    }
+}
+
+impl TryFrom<&[u8]> for ClientHello {
+    type Error = WrongLength;
+    fn try_from(bytes: &[u8]) -> Result<Self, WrongLength> {
+        Ok(Self::from_bytes(&exact("message 1 (ClientHello)", bytes)?))
+    }
+}
+
+impl TryFrom<&[u8]> for ServerHello {
+    type Error = WrongLength;
+    fn try_from(bytes: &[u8]) -> Result<Self, WrongLength> {
+        Ok(Self::from_bytes(&exact("message 2 (ServerHello)", bytes)?))
+    }
+}
+
+impl TryFrom<&[u8]> for ClientAuth {
+    type Error = WrongLength;
+    fn try_from(bytes: &[u8]) -> Result<Self, WrongLength> {
+        Ok(Self::from_bytes(&exact("message 3 (ClientAuth)", bytes)?))
+    }
+}
