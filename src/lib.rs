@@ -38,3 +38,8 @@ pub mod wire;
 /// The `rand_core` this crate is built against, so callers name the same
 /// `CryptoRng` trait.
 pub use rand_core;
+
+#[cfg(feature = "std")]
+pub mod keyfile;
+#[cfg(feature = "std")]
+pub mod net;

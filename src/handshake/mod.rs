@@ -75,6 +75,29 @@ impl Binding {
     }
 }
 
+/// A binding name that is neither `lesson11` nor `transcript`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UnknownBinding;
+
+impl fmt::Display for UnknownBinding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("unknown binding: expected `lesson11` or `transcript`")
+    }
+}
+
+impl core::error::Error for UnknownBinding {}
+
+impl core::str::FromStr for Binding {
+    type Err = UnknownBinding;
+    fn from_str(name: &str) -> Result<Self, UnknownBinding> {
+        match name {
+            "lesson11" => Ok(Self::InsecureLesson11),
+            "transcript" => Ok(Self::Transcript),
+            _ => Err(UnknownBinding),
+        }
+    }
+}
+
 impl fmt::Display for Binding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())

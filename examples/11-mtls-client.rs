@@ -1,0 +1,96 @@
+//! Lesson 11: the client of the mutual handshake.
+//!
+//! ```console
+//! $ echo hello | cargo run --example 11-mtls-client -- --connect 127.0.0.1:7011 --key client.key --server-pub server.pub
+//! hello
+//! ```
+//!
+//! Sends each line of standard input as one encrypted message and prints
+//! each reply. Exits 0 at the end of input; on any failure it exits 1 and
+//! says what failed.
+
+use std::io;
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use learn_mtls::handshake::{Binding, HandshakeError};
+use learn_mtls::keyfile;
+use learn_mtls::net::{self, Error, Stage};
+
+#[derive(Parser)]
+#[command(about = "Lesson 11 client: mutual authentication with a pinned server key")]
+struct Args {
+    /// Server address, HOST:PORT.
+    #[arg(long)]
+    connect: String,
+    /// This client's secret key file.
+    #[arg(long)]
+    key: PathBuf,
+    /// The server's public key file: the only server this client will talk to.
+    #[arg(long)]
+    server_pub: PathBuf,
+    /// What the signatures cover: `lesson11` (as taught) or `transcript`.
+    #[arg(long, default_value = "lesson11")]
+    binding: Binding,
+    /// Seconds to wait for the handshake.
+    #[arg(long, default_value_t = 10)]
+    timeout: u64,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &Args) -> Result<(), String> {
+    let key = keyfile::read_secret(&args.key).map_err(|e| e.to_string())?;
+    let server = keyfile::read_public(&args.server_pub).map_err(|e| e.to_string())?;
+    let stream = TcpStream::connect(&args.connect)
+        .map_err(|e| format!("cannot connect to {}: {e}", args.connect))?;
+    let timeout = Duration::from_secs(args.timeout);
+    let mut channel = net::connect_tcp(stream, &key, server, args.binding, timeout)
+        .map_err(|e| explain(&e, args))?;
+    eprintln!(
+        "handshake done: the server proved it holds {} (fingerprint {})",
+        args.server_pub.display(),
+        server.fingerprint()
+    );
+    net::echo_lines(&mut channel, io::stdin().lock(), io::stdout().lock())
+        .map_err(|e| explain(&e, args))
+}
+
+/// What a learner should read for each way the connection can fail.
+fn explain(e: &Error, args: &Args) -> String {
+    match e {
+        Error::Handshake(HandshakeError::ServerSignatureInvalid) => format!(
+            "the server's signature does not match the pinned key in {}: this is not the server \
+             you pinned (or it runs a different --binding than {})",
+            args.server_pub.display(),
+            args.binding
+        ),
+        Error::Closed(Stage::Records) => format!(
+            "the connection closed right after the handshake: the server probably did not accept \
+             this client (is the public key of {} on its list, and do both ends use --binding {}?)",
+            args.key.display(),
+            args.binding
+        ),
+        Error::Closed(stage) => format!(
+            "the connection closed during the handshake ({stage}): the server may have refused us or \
+             crashed, or is not a Lesson 11 server"
+        ),
+        Error::TimedOut(stage) => format!(
+            "timed out after {}s ({stage}): is the server up and speaking Lesson 11?",
+            args.timeout
+        ),
+        other => other.to_string(),
+    }
+}

@@ -1,0 +1,605 @@
+//! The handshakes over blocking streams: TCP, pipes, anything `Read + Write`.
+//!
+//! This is the only module that does I/O. It reads each handshake message
+//! as a fixed-size array, hands it to the state machine, writes the answer,
+//! and finally wraps the stream and the session in a [`Channel`] that
+//! sends and receives whole messages as records.
+//!
+//! Over TCP, the `*_tcp` functions put a deadline on the whole handshake
+//! (not on each read), so a peer that trickles one byte at a time cannot
+//! hold a connection open forever.
+
+// The crate is no_std; modules that need std bring its prelude in by name.
+use std::prelude::rust_2024::*;
+
+use std::boxed::Box;
+use std::fmt;
+use std::io::{self, Read, Write};
+use std::net::TcpStream;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+use std::vec::Vec;
+
+use crate::handshake::mutual::{self, ClientVerified};
+use crate::handshake::{Binding, HandshakeError, server_only};
+use crate::keys::{IdentityKey, PublicIdentity};
+use crate::record::{self, HEADER_LEN, MAX_RECORD_LEN, RecordError, Session};
+use crate::trust::{ClientIdentity, TrustPolicy};
+use crate::wire::{
+    CLIENT_AUTH_LEN, CLIENT_HELLO_LEN, ClientAuth, ClientHello, SERVER_HELLO_LEN, ServerHello,
+};
+
+/// The operating system's RNG, in the form the handshakes take.
+///
+/// Panics only if the operating system cannot supply randomness at all, in
+/// which case no key could be made safely anyway.
+pub fn os_rng() -> rand_core::UnwrapErr<getrandom::SysRng> {
+    rand_core::UnwrapErr(getrandom::SysRng)
+}
+
+/// Where a connection was when something went wrong.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// Waiting for message 1.
+    ClientHello,
+    /// Waiting for message 2.
+    ServerHello,
+    /// Waiting for message 3.
+    ClientAuth,
+    /// Waiting for the client's first record (key confirmation).
+    KeyConfirmation,
+    /// Exchanging records.
+    Records,
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::ClientHello => "waiting for message 1 (ClientHello)",
+            Self::ServerHello => "waiting for message 2 (ServerHello)",
+            Self::ClientAuth => "waiting for message 3 (ClientAuth)",
+            Self::KeyConfirmation => "waiting for the client's first record (key confirmation)",
+            Self::Records => "exchanging records",
+        })
+    }
+}
+
+/// Everything that can go wrong on a connection.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// The handshake itself failed: a signature, a share, or the policy.
+    Handshake(HandshakeError),
+    /// A record could not be sealed or opened.
+    Record(RecordError),
+    /// The peer closed the connection before a message was complete.
+    Closed(Stage),
+    /// The deadline passed.
+    TimedOut(Stage),
+    /// Any other I/O error.
+    Io(Stage, io::Error),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Handshake(e) => write!(f, "{e}"),
+            Self::Record(e) => write!(f, "{e}"),
+            Self::Closed(stage) => write!(f, "the connection closed while {stage}"),
+            Self::TimedOut(stage) => write!(f, "timed out while {stage}"),
+            Self::Io(stage, e) => write!(f, "I/O error while {stage}: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Handshake(e) => Some(e),
+            Self::Record(e) => Some(e),
+            Self::Io(_, e) => Some(e),
+            Self::Closed(_) | Self::TimedOut(_) => None,
+        }
+    }
+}
+
+impl From<HandshakeError> for Error {
+    fn from(e: HandshakeError) -> Self {
+        Self::Handshake(e)
+    }
+}
+
+impl From<RecordError> for Error {
+    fn from(e: RecordError) -> Self {
+        Self::Record(e)
+    }
+}
+
+/// Turns an I/O error into the error a learner should read.
+fn io_error(stage: Stage, e: io::Error) -> Error {
+    match e.kind() {
+        io::ErrorKind::UnexpectedEof
+        | io::ErrorKind::ConnectionReset
+        | io::ErrorKind::ConnectionAborted
+        | io::ErrorKind::BrokenPipe => Error::Closed(stage),
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => Error::TimedOut(stage),
+        _ => Error::Io(stage, e),
+    }
+}
+
+fn read_array<const N: usize>(stream: &mut impl Read, stage: Stage) -> Result<[u8; N], Error> {
+    let mut bytes = [0u8; N];
+    stream
+        .read_exact(&mut bytes)
+        .map_err(|e| io_error(stage, e))?;
+    Ok(bytes)
+}
+
+fn write_all(stream: &mut impl Write, bytes: &[u8], stage: Stage) -> Result<(), Error> {
+    stream
+        .write_all(bytes)
+        .and_then(|()| stream.flush())
+        .map_err(|e| io_error(stage, e))
+}
+
+/// Reads one whole record into `buf`; returns its length, or `None` on a
+/// clean end of stream before the first byte.
+fn read_record(
+    stream: &mut impl Read,
+    buf: &mut [u8],
+    stage: Stage,
+) -> Result<Option<usize>, Error> {
+    let mut header = [0u8; HEADER_LEN];
+    let mut filled = 0;
+    while filled < HEADER_LEN {
+        match stream.read(&mut header[filled..]) {
+            Ok(0) if filled == 0 => return Ok(None),
+            Ok(0) => return Err(Error::Closed(stage)),
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(io_error(stage, e)),
+        }
+    }
+    // Refuse an impossible length before waiting for any of its bytes.
+    let body = record::body_len(header)?;
+    let len = HEADER_LEN + body;
+    buf[..HEADER_LEN].copy_from_slice(&header);
+    stream
+        .read_exact(&mut buf[HEADER_LEN..len])
+        .map_err(|e| io_error(stage, e))?;
+    Ok(Some(len))
+}
+
+/// An authenticated, encrypted connection that carries whole messages.
+pub struct Channel<S> {
+    stream: S,
+    session: Session,
+    buf: Box<[u8; MAX_RECORD_LEN]>,
+    /// A message that arrived with key confirmation, not yet handed out.
+    early: Option<Vec<u8>>,
+}
+
+impl<S: Read + Write> Channel<S> {
+    fn new(stream: S, session: Session) -> Self {
+        Self {
+            stream,
+            session,
+            buf: Box::new([0u8; MAX_RECORD_LEN]),
+            early: None,
+        }
+    }
+
+    /// Sends one message (at most [`record::MAX_PLAINTEXT_LEN`] bytes) as one record.
+    ///
+    /// # Errors
+    /// [`Error::Record`] if the message is too long, or an I/O error.
+    pub fn send(&mut self, message: &[u8]) -> Result<(), Error> {
+        let len = self.session.seal(message, &mut self.buf[..])?;
+        write_all(&mut self.stream, &self.buf[..len], Stage::Records)
+    }
+
+    /// Receives one message; `None` when the peer has closed cleanly.
+    ///
+    /// # Errors
+    /// [`Error::Record`] for a record that does not open (the connection
+    /// should then be dropped), [`Error::Closed`] for a record cut short.
+    pub fn recv(&mut self) -> Result<Option<Vec<u8>>, Error> {
+        if let Some(message) = self.early.take() {
+            return Ok(Some(message));
+        }
+        let Some(len) = read_record(&mut self.stream, &mut self.buf[..], Stage::Records)? else {
+            return Ok(None);
+        };
+        let plaintext = self.session.open_in_place(&mut self.buf[..len])?;
+        Ok(Some(plaintext.to_vec()))
+    }
+
+    /// The underlying stream.
+    pub fn get_ref(&self) -> &S {
+        &self.stream
+    }
+}
+
+impl<S> fmt::Debug for Channel<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Channel")
+            .field("session", &self.session)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Runs the Lesson 11 client over `stream`.
+///
+/// Under the transcript binding it also sends an empty first record, which
+/// lets the server confirm the keys before the client has anything to say.
+///
+/// # Errors
+/// [`Error::Handshake`] (for example the server's signature does not match
+/// the pinned key), [`Error::Closed`], [`Error::TimedOut`] or [`Error::Io`].
+pub fn connect<S: Read + Write>(
+    mut stream: S,
+    identity: &IdentityKey,
+    server: PublicIdentity,
+    binding: Binding,
+) -> Result<Channel<S>, Error> {
+    let (client, hello) = mutual::Client::start(&mut os_rng(), identity, server, binding);
+    write_all(&mut stream, &hello.to_bytes(), Stage::ClientHello)?;
+    let server_hello = ServerHello::from_bytes(&read_array::<SERVER_HELLO_LEN>(
+        &mut stream,
+        Stage::ServerHello,
+    )?);
+    let (session, auth) = client.read_server_hello(&server_hello)?;
+    write_all(&mut stream, &auth.to_bytes(), Stage::ClientAuth)?;
+    let mut channel = Channel::new(stream, session);
+    if binding == Binding::Transcript {
+        channel.send(&[])?;
+    }
+    Ok(channel)
+}
+
+/// Runs the Lesson 11 server over `stream`: the client must prove a key
+/// that `policy` accepts. Returns the channel and who the client is.
+///
+/// # Errors
+/// [`Error::Handshake`] (a bad signature or share, a refusal, failed key
+/// confirmation), [`Error::Closed`], [`Error::TimedOut`] or [`Error::Io`].
+pub fn accept<S: Read + Write>(
+    mut stream: S,
+    identity: &IdentityKey,
+    policy: &impl TrustPolicy,
+    binding: Binding,
+) -> Result<(Channel<S>, ClientIdentity), Error> {
+    let hello = ClientHello::from_bytes(&read_array::<CLIENT_HELLO_LEN>(
+        &mut stream,
+        Stage::ClientHello,
+    )?);
+    let (server, server_hello) =
+        mutual::Server::new(identity, binding).read_client_hello(&mut os_rng(), &hello)?;
+    write_all(&mut stream, &server_hello.to_bytes(), Stage::ServerHello)?;
+    let auth = ClientAuth::from_bytes(&read_array::<CLIENT_AUTH_LEN>(
+        &mut stream,
+        Stage::ClientAuth,
+    )?);
+    match server.read_client_auth(&auth, policy)? {
+        ClientVerified::Accepted(accepted) => {
+            Ok((Channel::new(stream, accepted.session), accepted.client))
+        }
+        ClientVerified::ExpectKeyConfirmation(pending) => {
+            let mut buf = Box::new([0u8; MAX_RECORD_LEN]);
+            let len = read_record(&mut stream, &mut buf[..], Stage::KeyConfirmation)?
+                .ok_or(Error::Closed(Stage::KeyConfirmation))?;
+            let (accepted, first) = pending.confirm(&mut buf[..len])?;
+            let early = (!first.is_empty()).then(|| first.to_vec());
+            let mut channel = Channel::new(stream, accepted.session);
+            channel.early = early;
+            Ok((channel, accepted.client))
+        }
+    }
+}
+
+/// Runs the Lesson 10 client: authenticates the server, stays anonymous.
+///
+/// # Errors
+/// As [`connect`].
+pub fn connect_anonymous<S: Read + Write>(
+    mut stream: S,
+    server: PublicIdentity,
+    binding: Binding,
+) -> Result<Channel<S>, Error> {
+    let (client, hello) = server_only::Client::start(&mut os_rng(), server, binding);
+    write_all(&mut stream, &hello.to_bytes(), Stage::ClientHello)?;
+    let server_hello = ServerHello::from_bytes(&read_array::<SERVER_HELLO_LEN>(
+        &mut stream,
+        Stage::ServerHello,
+    )?);
+    let session = client.read_server_hello(&server_hello)?;
+    Ok(Channel::new(stream, session))
+}
+
+/// Runs the Lesson 10 server: proves its identity, learns nothing of the client's.
+///
+/// # Errors
+/// As [`accept`], without refusals.
+pub fn accept_anonymous<S: Read + Write>(
+    mut stream: S,
+    identity: &IdentityKey,
+    binding: Binding,
+) -> Result<Channel<S>, Error> {
+    let hello = ClientHello::from_bytes(&read_array::<CLIENT_HELLO_LEN>(
+        &mut stream,
+        Stage::ClientHello,
+    )?);
+    let (session, server_hello) =
+        server_only::Server::new(identity, binding).read_client_hello(&mut os_rng(), &hello)?;
+    write_all(&mut stream, &server_hello.to_bytes(), Stage::ServerHello)?;
+    Ok(Channel::new(stream, session))
+}
+
+/// A TCP stream with a deadline: every read and write waits at most until
+/// `deadline`, however the peer paces its bytes.
+#[derive(Debug)]
+pub struct Deadline<'a> {
+    stream: &'a TcpStream,
+    deadline: Instant,
+}
+
+impl<'a> Deadline<'a> {
+    /// Wraps `stream`; operations fail with `TimedOut` after `timeout`.
+    pub fn new(stream: &'a TcpStream, timeout: Duration) -> Self {
+        Self {
+            stream,
+            deadline: Instant::now() + timeout,
+        }
+    }
+
+    fn arm(&self) -> io::Result<()> {
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::ErrorKind::TimedOut.into());
+        }
+        self.stream.set_read_timeout(Some(left))?;
+        self.stream.set_write_timeout(Some(left))
+    }
+}
+
+impl Read for Deadline<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.arm()?;
+        self.stream.read(buf)
+    }
+}
+
+impl Write for Deadline<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.arm()?;
+        self.stream.write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.stream.flush()
+    }
+}
+
+/// Runs [`f`] with the handshake under a deadline, then lifts the deadline
+/// and moves the session onto the stream itself.
+fn with_deadline<T>(
+    stream: TcpStream,
+    timeout: Duration,
+    f: impl FnOnce(Deadline<'_>) -> Result<(Channel<Deadline<'_>>, T), Error>,
+) -> Result<(Channel<TcpStream>, T), Error> {
+    let (channel, extra) = f(Deadline::new(&stream, timeout))?;
+    let Channel {
+        session,
+        buf,
+        early,
+        ..
+    } = channel;
+    let lift = |e| Error::Io(Stage::Records, e);
+    stream.set_read_timeout(None).map_err(lift)?;
+    stream.set_write_timeout(None).map_err(lift)?;
+    Ok((
+        Channel {
+            stream,
+            session,
+            buf,
+            early,
+        },
+        extra,
+    ))
+}
+
+/// [`connect`] over TCP, with the whole handshake under `timeout`.
+///
+/// # Errors
+/// As [`connect`]; [`Error::TimedOut`] when the deadline passes.
+pub fn connect_tcp(
+    stream: TcpStream,
+    identity: &IdentityKey,
+    server: PublicIdentity,
+    binding: Binding,
+    timeout: Duration,
+) -> Result<Channel<TcpStream>, Error> {
+    with_deadline(stream, timeout, |s| {
+        Ok((connect(s, identity, server, binding)?, ()))
+    })
+    .map(|(c, ())| c)
+}
+
+/// [`accept`] over TCP, with the whole handshake under `timeout`.
+///
+/// # Errors
+/// As [`accept`]; [`Error::TimedOut`] when the deadline passes.
+pub fn accept_tcp(
+    stream: TcpStream,
+    identity: &IdentityKey,
+    policy: &impl TrustPolicy,
+    binding: Binding,
+    timeout: Duration,
+) -> Result<(Channel<TcpStream>, ClientIdentity), Error> {
+    with_deadline(stream, timeout, |s| accept(s, identity, policy, binding))
+}
+
+/// [`connect_anonymous`] over TCP, with the whole handshake under `timeout`.
+///
+/// # Errors
+/// As [`connect_anonymous`].
+pub fn connect_anonymous_tcp(
+    stream: TcpStream,
+    server: PublicIdentity,
+    binding: Binding,
+    timeout: Duration,
+) -> Result<Channel<TcpStream>, Error> {
+    with_deadline(stream, timeout, |s| {
+        Ok((connect_anonymous(s, server, binding)?, ()))
+    })
+    .map(|(c, ())| c)
+}
+
+/// [`accept_anonymous`] over TCP, with the whole handshake under `timeout`.
+///
+/// # Errors
+/// As [`accept_anonymous`].
+pub fn accept_anonymous_tcp(
+    stream: TcpStream,
+    identity: &IdentityKey,
+    binding: Binding,
+    timeout: Duration,
+) -> Result<Channel<TcpStream>, Error> {
+    with_deadline(stream, timeout, |s| {
+        Ok((accept_anonymous(s, identity, binding)?, ()))
+    })
+    .map(|(c, ())| c)
+}
+
+/// A cap on handshakes in progress, so a crowd of silent connections cannot
+/// exhaust the server's threads and memory. Clone it into each thread.
+#[derive(Clone, Debug)]
+pub struct HandshakeSlots {
+    in_use: Arc<AtomicUsize>,
+    limit: usize,
+}
+
+/// One handshake in progress; the slot frees itself when dropped.
+#[derive(Debug)]
+pub struct Slot {
+    in_use: Arc<AtomicUsize>,
+}
+
+impl HandshakeSlots {
+    /// At most `limit` handshakes at once.
+    pub fn new(limit: usize) -> Self {
+        Self {
+            in_use: Arc::new(AtomicUsize::new(0)),
+            limit,
+        }
+    }
+
+    /// A slot, or `None` if all are taken.
+    pub fn try_acquire(&self) -> Option<Slot> {
+        self.in_use
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < self.limit).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| Slot {
+                in_use: Arc::clone(&self.in_use),
+            })
+    }
+
+    /// How many handshakes are in progress now.
+    pub fn in_use(&self) -> usize {
+        self.in_use.load(Ordering::Acquire)
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.in_use.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// A connection handed to [`serve`]'s handler.
+#[derive(Debug)]
+pub struct Connection {
+    /// The accepted stream.
+    pub stream: TcpStream,
+    /// Who connected.
+    pub peer: std::net::SocketAddr,
+    /// This connection's handshake slot; `None` if the cap on handshakes in
+    /// progress was reached, in which case the handler should refuse it at
+    /// once. Drop the slot as soon as the handshake is over.
+    pub slot: Option<Slot>,
+}
+
+/// Accepts connections on `listener` forever, each on its own thread, so a
+/// slow or broken client never blocks another. At most `max_pending`
+/// handshakes run at once; a connection over the cap is handed to
+/// `handler` with no slot, on the accepting thread, to be refused quickly.
+///
+/// # Errors
+/// Returns only if spawning a thread fails. Errors accepting one connection
+/// (a client that vanished, too many open files) are skipped after a short
+/// pause, so the server keeps serving everyone else.
+pub fn serve<H>(listener: &std::net::TcpListener, max_pending: usize, handler: H) -> io::Result<()>
+where
+    H: Fn(Connection) + Send + Sync + 'static,
+{
+    let handler = Arc::new(handler);
+    let slots = HandshakeSlots::new(max_pending);
+    loop {
+        let (stream, peer) = match listener.accept() {
+            Ok(accepted) => accepted,
+            Err(_) => {
+                // Typically EMFILE under a flood: wait for connections to finish.
+                std::thread::sleep(Duration::from_millis(10));
+                continue;
+            }
+        };
+        let slot = slots.try_acquire();
+        if slot.is_none() {
+            handler(Connection { stream, peer, slot });
+            continue;
+        }
+        let handler = Arc::clone(&handler);
+        std::thread::Builder::new()
+            .name(std::format!("conn {peer}"))
+            .spawn(move || handler(Connection { stream, peer, slot }))?;
+    }
+}
+
+/// Sends each line of `input` as a message and writes each reply to
+/// `output`, one per line: the lesson clients' loop.
+///
+/// # Errors
+/// [`Error::Closed`] with [`Stage::Records`] if the server closes before
+/// replying; any other channel or I/O error.
+pub fn echo_lines<S: Read + Write>(
+    channel: &mut Channel<S>,
+    input: impl io::BufRead,
+    mut output: impl Write,
+) -> Result<(), Error> {
+    for line in input.lines() {
+        let line = line.map_err(|e| Error::Io(Stage::Records, e))?;
+        channel.send(line.as_bytes())?;
+        let reply = channel.recv()?.ok_or(Error::Closed(Stage::Records))?;
+        output
+            .write_all(&reply)
+            .and_then(|()| output.write_all(b"\n"))
+            .and_then(|()| output.flush())
+            .map_err(|e| Error::Io(Stage::Records, e))?;
+    }
+    Ok(())
+}
+
+/// Echoes every message back until the peer closes: the lesson servers' loop.
+///
+/// # Errors
+/// Any channel error; a clean close is `Ok`.
+pub fn echo_back<S: Read + Write>(channel: &mut Channel<S>) -> Result<u64, Error> {
+    let mut echoed = 0;
+    while let Some(message) = channel.recv()? {
+        channel.send(&message)?;
+        echoed += 1;
+    }
+    Ok(echoed)
+}
