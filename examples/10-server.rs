@@ -1,0 +1,87 @@
+//! Lesson 10: a server that proves who it is to anonymous clients.
+//!
+//! ```console
+//! $ cargo run --example 11-mtls-genkeys -- server
+//! $ cargo run --example 10-server -- --listen 127.0.0.1:7010 --key server.key
+//! listening on 127.0.0.1:7010
+//! accepted anonymous client from 127.0.0.1:52144
+//! ```
+//!
+//! The same conventions as `11-mtls-server`, minus the client key: the
+//! server has no idea who connected. Compare the two to see exactly what
+//! mutual authentication adds.
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Parser;
+use learn_mtls::handshake::Binding;
+use learn_mtls::keyfile;
+use learn_mtls::net::{self, Connection};
+
+#[derive(Parser)]
+#[command(about = "Lesson 10 server: only the server is authenticated")]
+struct Args {
+    /// Address to listen on, HOST:PORT (port 0 picks a free port).
+    #[arg(long)]
+    listen: String,
+    /// The server's secret key file.
+    #[arg(long)]
+    key: PathBuf,
+    /// What the signature covers: `lesson11` (as taught) or `transcript`.
+    #[arg(long, default_value = "lesson11")]
+    binding: Binding,
+    /// Seconds a client has to complete its handshake.
+    #[arg(long, default_value_t = 10)]
+    handshake_timeout: u64,
+    /// Most handshakes in progress at once; more connections are refused.
+    #[arg(long, default_value_t = 64)]
+    max_pending: usize,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let key = match keyfile::read_secret(&args.key) {
+        Ok(key) => Arc::new(key),
+        Err(e) => return fail(&e),
+    };
+    let listener = match TcpListener::bind(&args.listen) {
+        Ok(listener) => listener,
+        Err(e) => return fail(&format!("cannot listen on {}: {e}", args.listen)),
+    };
+    match listener.local_addr() {
+        Ok(addr) => println!("listening on {addr}"),
+        Err(e) => return fail(&e),
+    }
+    let (binding, timeout) = (args.binding, Duration::from_secs(args.handshake_timeout));
+    let served = net::serve(&listener, args.max_pending, move |conn: Connection| {
+        let Some(slot) = conn.slot else {
+            println!("rejected {}: too many handshakes in progress", conn.peer);
+            return;
+        };
+        let peer = conn.peer;
+        match net::accept_anonymous_tcp(conn.stream, &key, binding, timeout) {
+            Ok(mut channel) => {
+                drop(slot);
+                // All the server can say about its client is where it came from.
+                println!("accepted anonymous client from {peer}");
+                if let Err(e) = net::echo_back(&mut channel) {
+                    eprintln!("closed {peer}: {e}");
+                }
+            }
+            Err(e) => println!("rejected {peer}: {e}"),
+        }
+    });
+    match served {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(&e),
+    }
+}
+
+fn fail(e: &dyn std::fmt::Display) -> ExitCode {
+    eprintln!("error: {e}");
+    ExitCode::FAILURE
+}
