@@ -580,7 +580,9 @@ fn debug_output_of_secrets_shows_no_key_bytes() {
         &server_random(),
         KeyBlockLayout::ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
     );
-    let client_key_hex = base16ct::lower::encode_string(keys.client_write_key());
+    let mut hex_buffer = [0u8; 64];
+    let client_key_hex = base16ct::lower::encode_str(keys.client_write_key(), &mut hex_buffer)
+        .expect("64 hex digits fit");
 
     let ms_debug = format!("{ms:?}");
     let keys_debug = format!("{keys:?}");
