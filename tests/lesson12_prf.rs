@@ -595,3 +595,26 @@ fn debug_output_of_secrets_shows_no_key_bytes() {
     assert!(keys_debug.contains("<redacted>"), "{keys_debug}");
     assert!(!keys_debug.contains(&client_key_hex[..8]), "{keys_debug}");
 }
+
+#[test]
+fn deriving_every_secret_allocates_nothing() {
+    let (pre_master_secret, client_random, server_random) =
+        (pre_master_secret(), client_random(), server_random());
+    let handshake_hash = hex::<32>(HANDSHAKE_HASH_SHA256).into();
+    let mut stream = [0u8; 300];
+
+    let allocations = allocation_counter::measure(|| {
+        prf::<Sha384>(b"secret", b"label", &[b"seed"], &mut stream);
+        let ms = master_secret::<Sha256>(&pre_master_secret, &client_random, &server_random);
+        let keys = key_block::<Sha256>(
+            &ms,
+            &client_random,
+            &server_random,
+            KeyBlockLayout::ECDHE_RSA_WITH_AES_128_CBC_SHA256,
+        );
+        let finished = verify_data::<Sha256>(&ms, Sender::Client, &handshake_hash);
+        assert_ne!(keys.client_write_key(), finished.as_slice());
+    });
+
+    assert_eq!(allocations.count_total, 0);
+}
