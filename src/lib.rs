@@ -14,6 +14,8 @@
 //! - [`schedule`]: from the shared secret to traffic keys (HKDF-SHA256).
 //! - [`record`]: sealing and opening encrypted records.
 //! - [`trust`]: who may connect: a pinned key and the policy trait.
+//! - [`tls12`]: the TLS 1.2 PRF, master secret, key block and Finished
+//!   `verify_data` (Lesson 12).
 //! - [`hex`]: hex encoding for keys.
 //!
 //! With the `std` feature (on by default), [`net`] runs the handshakes over
@@ -32,14 +34,23 @@ pub mod hex;
 pub mod keys;
 pub mod record;
 pub mod schedule;
+pub mod tls12;
 pub mod trust;
 pub mod wire;
-
-/// The `rand_core` this crate is built against, so callers name the same
-/// `CryptoRng` trait.
-pub use rand_core;
 
 #[cfg(feature = "std")]
 pub mod keyfile;
 #[cfg(feature = "std")]
 pub mod net;
+
+/// The `rand_core` this crate is built against, so callers name the same
+/// `CryptoRng` trait.
+pub use rand_core;
+
+/// The lessons' Rust code blocks, compiled and run as doctests so that a
+/// lesson can never drift from the code it teaches.
+#[cfg(doctest)]
+pub mod lessons {
+    #[doc = include_str!("../lessons/12-tls12-prf.md")]
+    pub struct Lesson12;
+}
