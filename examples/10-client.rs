@@ -15,9 +15,10 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use learn_mtls::handshake::{Binding, HandshakeError};
+use learn_mtls::handshake::{Binding, Config, HandshakeError};
 use learn_mtls::keyfile;
 use learn_mtls::net::{self, Error};
+use learn_mtls::schedule::KeySchedule;
 
 #[derive(Parser)]
 #[command(about = "Lesson 10 client: authenticates the server, stays anonymous")]
@@ -31,9 +32,21 @@ struct Args {
     /// What the signature covers: `lesson11` (as taught) or `transcript`.
     #[arg(long, default_value = "lesson11")]
     binding: Binding,
+    /// How keys are derived: `hkdf` (Lessons 10-11) or `tls12-prf` (Lesson 12).
+    #[arg(long, default_value = "hkdf")]
+    schedule: KeySchedule,
     /// Seconds to wait for the handshake.
     #[arg(long, default_value_t = 10)]
     timeout: u64,
+}
+
+impl Args {
+    fn config(&self) -> Config {
+        Config {
+            binding: self.binding,
+            schedule: self.schedule,
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -55,14 +68,15 @@ fn run(args: &Args) -> Result<(), String> {
     let explain = |e: Error| match e {
         Error::Handshake(HandshakeError::ServerSignatureInvalid) => format!(
             "the server's signature does not match the pinned key in {}: this is not the server \
-             you pinned (or it runs a different --binding than {})",
+             you pinned (or it runs a different --binding or --schedule than {} and {})",
             args.server_pub.display(),
-            args.binding
+            args.binding,
+            args.schedule
         ),
         other => other.to_string(),
     };
     let mut channel =
-        net::connect_anonymous_tcp(stream, server, args.binding, timeout).map_err(explain)?;
+        net::connect_anonymous_tcp(stream, server, args.config(), timeout).map_err(explain)?;
     eprintln!(
         "handshake done: the server proved it holds {}",
         args.server_pub.display()

@@ -18,9 +18,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
-use learn_mtls::handshake::Binding;
+use learn_mtls::handshake::{Binding, Config};
 use learn_mtls::keyfile;
 use learn_mtls::net::{self, Connection};
+use learn_mtls::schedule::KeySchedule;
 
 #[derive(Parser)]
 #[command(about = "Lesson 10 server: only the server is authenticated")]
@@ -34,6 +35,9 @@ struct Args {
     /// What the signature covers: `lesson11` (as taught) or `transcript`.
     #[arg(long, default_value = "lesson11")]
     binding: Binding,
+    /// How keys are derived: `hkdf` (Lessons 10-11) or `tls12-prf` (Lesson 12).
+    #[arg(long, default_value = "hkdf")]
+    schedule: KeySchedule,
     /// Seconds a client has to complete its handshake.
     #[arg(long, default_value_t = 10)]
     handshake_timeout: u64,
@@ -56,14 +60,18 @@ fn main() -> ExitCode {
         Ok(addr) => println!("listening on {addr}"),
         Err(e) => return fail(&e),
     }
-    let (binding, timeout) = (args.binding, Duration::from_secs(args.handshake_timeout));
+    let config = Config {
+        binding: args.binding,
+        schedule: args.schedule,
+    };
+    let timeout = Duration::from_secs(args.handshake_timeout);
     let served = net::serve(&listener, args.max_pending, move |conn: Connection| {
         let Some(slot) = conn.slot else {
             println!("rejected {}: too many handshakes in progress", conn.peer);
             return;
         };
         let peer = conn.peer;
-        match net::accept_anonymous_tcp(conn.stream, &key, binding, timeout) {
+        match net::accept_anonymous_tcp(conn.stream, &key, config, timeout) {
             Ok(mut channel) => {
                 drop(slot);
                 // All the server can say about its client is where it came from.

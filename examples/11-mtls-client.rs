@@ -16,9 +16,10 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use learn_mtls::handshake::{Binding, HandshakeError};
+use learn_mtls::handshake::{Binding, Config, HandshakeError};
 use learn_mtls::keyfile;
 use learn_mtls::net::{self, Error, Stage};
+use learn_mtls::schedule::KeySchedule;
 
 #[derive(Parser)]
 #[command(about = "Lesson 11 client: mutual authentication with a pinned server key")]
@@ -35,9 +36,21 @@ struct Args {
     /// What the signatures cover: `lesson11` (as taught) or `transcript`.
     #[arg(long, default_value = "lesson11")]
     binding: Binding,
+    /// How keys are derived: `hkdf` (Lessons 10-11) or `tls12-prf` (Lesson 12).
+    #[arg(long, default_value = "hkdf")]
+    schedule: KeySchedule,
     /// Seconds to wait for the handshake.
     #[arg(long, default_value_t = 10)]
     timeout: u64,
+}
+
+impl Args {
+    fn config(&self) -> Config {
+        Config {
+            binding: self.binding,
+            schedule: self.schedule,
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -57,7 +70,7 @@ fn run(args: &Args) -> Result<(), String> {
     let stream = TcpStream::connect(&args.connect)
         .map_err(|e| format!("cannot connect to {}: {e}", args.connect))?;
     let timeout = Duration::from_secs(args.timeout);
-    let mut channel = net::connect_tcp(stream, &key, server, args.binding, timeout)
+    let mut channel = net::connect_tcp(stream, &key, server, args.config(), timeout)
         .map_err(|e| explain(&e, args))?;
     eprintln!(
         "handshake done: the server proved it holds {} (fingerprint {})",
@@ -73,15 +86,18 @@ fn explain(e: &Error, args: &Args) -> String {
     match e {
         Error::Handshake(HandshakeError::ServerSignatureInvalid) => format!(
             "the server's signature does not match the pinned key in {}: this is not the server \
-             you pinned (or it runs a different --binding than {})",
+             you pinned (or it runs a different --binding or --schedule than {} and {})",
             args.server_pub.display(),
-            args.binding
+            args.binding,
+            args.schedule
         ),
         Error::Closed(Stage::Records) => format!(
             "the connection closed right after the handshake: the server probably did not accept \
-             this client (is the public key of {} on its list, and do both ends use --binding {}?)",
+             this client (is the public key of {} on its list, and do both ends use --binding {} \
+             --schedule {}?)",
             args.key.display(),
-            args.binding
+            args.binding,
+            args.schedule
         ),
         Error::Closed(stage) => format!(
             "the connection closed during the handshake ({stage}): the server may have refused us or \

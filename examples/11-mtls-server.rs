@@ -18,9 +18,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
-use learn_mtls::handshake::Binding;
+use learn_mtls::handshake::{Binding, Config};
 use learn_mtls::keyfile;
 use learn_mtls::net::{self, Connection};
+use learn_mtls::schedule::KeySchedule;
 use learn_mtls::trust::{ClientName, PinnedClient};
 
 #[derive(Parser)]
@@ -38,6 +39,9 @@ struct Args {
     /// What the signatures cover: `lesson11` (as taught) or `transcript`.
     #[arg(long, default_value = "lesson11")]
     binding: Binding,
+    /// How keys are derived: `hkdf` (Lessons 10-11) or `tls12-prf` (Lesson 12).
+    #[arg(long, default_value = "hkdf")]
+    schedule: KeySchedule,
     /// Seconds a client has to complete its handshake.
     #[arg(long, default_value_t = 10)]
     handshake_timeout: u64,
@@ -74,14 +78,18 @@ fn main() -> ExitCode {
         Err(e) => return fail(&e),
     }
 
-    let (binding, timeout) = (args.binding, Duration::from_secs(args.handshake_timeout));
+    let config = Config {
+        binding: args.binding,
+        schedule: args.schedule,
+    };
+    let timeout = Duration::from_secs(args.handshake_timeout);
     let served = net::serve(&listener, args.max_pending, move |conn: Connection| {
         let Connection { stream, peer, slot } = conn;
         let Some(slot) = slot else {
             println!("rejected {peer}: too many handshakes in progress");
             return;
         };
-        match net::accept_tcp(stream, &key, &policy, binding, timeout) {
+        match net::accept_tcp(stream, &key, &policy, config, timeout) {
             Ok((mut channel, client)) => {
                 drop(slot);
                 println!("accepted {client} from {peer}");

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use std::vec::Vec;
 
 use crate::handshake::mutual::{self, ClientVerified};
-use crate::handshake::{Binding, HandshakeError, server_only};
+use crate::handshake::{Binding, Config, HandshakeError, server_only};
 use crate::keys::{IdentityKey, PublicIdentity};
 use crate::record::{self, HEADER_LEN, MAX_RECORD_LEN, RecordError, Session};
 use crate::trust::{ClientIdentity, TrustPolicy};
@@ -241,9 +241,10 @@ pub fn connect<S: Read + Write>(
     mut stream: S,
     identity: &IdentityKey,
     server: PublicIdentity,
-    binding: Binding,
+    config: impl Into<Config>,
 ) -> Result<Channel<S>, Error> {
-    let (client, hello) = mutual::Client::start(&mut os_rng(), identity, server, binding);
+    let config = config.into();
+    let (client, hello) = mutual::Client::start(&mut os_rng(), identity, server, config);
     write_all(&mut stream, &hello.to_bytes(), Stage::ClientHello)?;
     let server_hello = ServerHello::from_bytes(&read_array::<SERVER_HELLO_LEN>(
         &mut stream,
@@ -252,7 +253,7 @@ pub fn connect<S: Read + Write>(
     let (session, auth) = client.read_server_hello(&server_hello)?;
     write_all(&mut stream, &auth.to_bytes(), Stage::ClientAuth)?;
     let mut channel = Channel::new(stream, session);
-    if binding == Binding::Transcript {
+    if config.binding == Binding::Transcript {
         channel.send(&[])?;
     }
     Ok(channel)
@@ -268,14 +269,14 @@ pub fn accept<S: Read + Write>(
     mut stream: S,
     identity: &IdentityKey,
     policy: &impl TrustPolicy,
-    binding: Binding,
+    config: impl Into<Config>,
 ) -> Result<(Channel<S>, ClientIdentity), Error> {
     let hello = ClientHello::from_bytes(&read_array::<CLIENT_HELLO_LEN>(
         &mut stream,
         Stage::ClientHello,
     )?);
     let (server, server_hello) =
-        mutual::Server::new(identity, binding).read_client_hello(&mut os_rng(), &hello)?;
+        mutual::Server::new(identity, config).read_client_hello(&mut os_rng(), &hello)?;
     write_all(&mut stream, &server_hello.to_bytes(), Stage::ServerHello)?;
     let auth = ClientAuth::from_bytes(&read_array::<CLIENT_AUTH_LEN>(
         &mut stream,
@@ -305,9 +306,9 @@ pub fn accept<S: Read + Write>(
 pub fn connect_anonymous<S: Read + Write>(
     mut stream: S,
     server: PublicIdentity,
-    binding: Binding,
+    config: impl Into<Config>,
 ) -> Result<Channel<S>, Error> {
-    let (client, hello) = server_only::Client::start(&mut os_rng(), server, binding);
+    let (client, hello) = server_only::Client::start(&mut os_rng(), server, config);
     write_all(&mut stream, &hello.to_bytes(), Stage::ClientHello)?;
     let server_hello = ServerHello::from_bytes(&read_array::<SERVER_HELLO_LEN>(
         &mut stream,
@@ -324,14 +325,14 @@ pub fn connect_anonymous<S: Read + Write>(
 pub fn accept_anonymous<S: Read + Write>(
     mut stream: S,
     identity: &IdentityKey,
-    binding: Binding,
+    config: impl Into<Config>,
 ) -> Result<Channel<S>, Error> {
     let hello = ClientHello::from_bytes(&read_array::<CLIENT_HELLO_LEN>(
         &mut stream,
         Stage::ClientHello,
     )?);
     let (session, server_hello) =
-        server_only::Server::new(identity, binding).read_client_hello(&mut os_rng(), &hello)?;
+        server_only::Server::new(identity, config).read_client_hello(&mut os_rng(), &hello)?;
     write_all(&mut stream, &server_hello.to_bytes(), Stage::ServerHello)?;
     Ok(Channel::new(stream, session))
 }
@@ -416,11 +417,11 @@ pub fn connect_tcp(
     stream: TcpStream,
     identity: &IdentityKey,
     server: PublicIdentity,
-    binding: Binding,
+    config: impl Into<Config>,
     timeout: Duration,
 ) -> Result<Channel<TcpStream>, Error> {
     with_deadline(stream, timeout, |s| {
-        Ok((connect(s, identity, server, binding)?, ()))
+        Ok((connect(s, identity, server, config)?, ()))
     })
     .map(|(c, ())| c)
 }
@@ -433,10 +434,10 @@ pub fn accept_tcp(
     stream: TcpStream,
     identity: &IdentityKey,
     policy: &impl TrustPolicy,
-    binding: Binding,
+    config: impl Into<Config>,
     timeout: Duration,
 ) -> Result<(Channel<TcpStream>, ClientIdentity), Error> {
-    with_deadline(stream, timeout, |s| accept(s, identity, policy, binding))
+    with_deadline(stream, timeout, |s| accept(s, identity, policy, config))
 }
 
 /// [`connect_anonymous`] over TCP, with the whole handshake under `timeout`.
@@ -446,11 +447,11 @@ pub fn accept_tcp(
 pub fn connect_anonymous_tcp(
     stream: TcpStream,
     server: PublicIdentity,
-    binding: Binding,
+    config: impl Into<Config>,
     timeout: Duration,
 ) -> Result<Channel<TcpStream>, Error> {
     with_deadline(stream, timeout, |s| {
-        Ok((connect_anonymous(s, server, binding)?, ()))
+        Ok((connect_anonymous(s, server, config)?, ()))
     })
     .map(|(c, ())| c)
 }
@@ -462,11 +463,11 @@ pub fn connect_anonymous_tcp(
 pub fn accept_anonymous_tcp(
     stream: TcpStream,
     identity: &IdentityKey,
-    binding: Binding,
+    config: impl Into<Config>,
     timeout: Duration,
 ) -> Result<Channel<TcpStream>, Error> {
     with_deadline(stream, timeout, |s| {
-        Ok((accept_anonymous(s, identity, binding)?, ()))
+        Ok((accept_anonymous(s, identity, config)?, ()))
     })
     .map(|(c, ())| c)
 }

@@ -38,6 +38,7 @@ use zeroize::Zeroizing;
 
 use crate::keys::KeyError;
 use crate::record::RecordError;
+use crate::schedule::KeySchedule;
 use crate::trust::Refusal;
 use crate::wire::SHARE_LEN;
 
@@ -73,6 +74,44 @@ impl Binding {
             Self::Transcript => "transcript",
         }
     }
+}
+
+/// Everything both ends must agree on before they talk: what is signed
+/// and how keys are derived. A bare [`Binding`] converts into a `Config`
+/// with the default (HKDF) schedule.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Config {
+    /// What the signatures cover.
+    pub binding: Binding,
+    /// How the shared secret becomes traffic keys.
+    pub schedule: KeySchedule,
+}
+
+impl From<Binding> for Config {
+    fn from(binding: Binding) -> Self {
+        Self {
+            binding,
+            schedule: KeySchedule::default(),
+        }
+    }
+}
+
+impl Config {
+    /// The signature context for `role` in `handshake`. Under the transcript
+    /// binding the schedule is part of it, so two ends that disagree on the
+    /// schedule fail at the first signature instead of at the first record.
+    pub(crate) fn context(self, context: &'static Context) -> &'static [u8] {
+        match self.schedule {
+            KeySchedule::Hkdf => context.hkdf,
+            KeySchedule::Tls12Prf => context.tls12_prf,
+        }
+    }
+}
+
+/// A signature context string under each schedule.
+pub(crate) struct Context {
+    hkdf: &'static [u8],
+    tls12_prf: &'static [u8],
 }
 
 /// A binding name that is neither `lesson11` nor `transcript`.
@@ -160,14 +199,36 @@ impl From<Refusal> for HandshakeError {
     }
 }
 
-/// Which handshake a signature belongs to, so a signature made for one can
-/// never be accepted in another (RFC 8446 section 4.4.3 does the same with
-/// its "server" and "client" context strings).
+/// Which handshake, role and schedule a signature belongs to, so a signature
+/// made for one can never be accepted in another (RFC 8446 section 4.4.3
+/// does the same with its "server" and "client" context strings).
 pub const MUTUAL_SERVER_CONTEXT: &[u8] = b"learn-mtls v1 mutual, server signature";
 /// Context for the client's signature in the mutual handshake.
 pub const MUTUAL_CLIENT_CONTEXT: &[u8] = b"learn-mtls v1 mutual, client signature";
 /// Context for the server's signature in the server-only handshake.
 pub const SERVER_ONLY_SERVER_CONTEXT: &[u8] = b"learn-mtls v1 server-only, server signature";
+/// [`MUTUAL_SERVER_CONTEXT`] under the TLS 1.2 PRF schedule.
+pub const MUTUAL_SERVER_TLS12_PRF_CONTEXT: &[u8] =
+    b"learn-mtls v1 mutual tls12-prf, server signature";
+/// [`MUTUAL_CLIENT_CONTEXT`] under the TLS 1.2 PRF schedule.
+pub const MUTUAL_CLIENT_TLS12_PRF_CONTEXT: &[u8] =
+    b"learn-mtls v1 mutual tls12-prf, client signature";
+/// [`SERVER_ONLY_SERVER_CONTEXT`] under the TLS 1.2 PRF schedule.
+pub const SERVER_ONLY_SERVER_TLS12_PRF_CONTEXT: &[u8] =
+    b"learn-mtls v1 server-only tls12-prf, server signature";
+
+pub(crate) const MUTUAL_SERVER: Context = Context {
+    hkdf: MUTUAL_SERVER_CONTEXT,
+    tls12_prf: MUTUAL_SERVER_TLS12_PRF_CONTEXT,
+};
+pub(crate) const MUTUAL_CLIENT: Context = Context {
+    hkdf: MUTUAL_CLIENT_CONTEXT,
+    tls12_prf: MUTUAL_CLIENT_TLS12_PRF_CONTEXT,
+};
+pub(crate) const SERVER_ONLY_SERVER: Context = Context {
+    hkdf: SERVER_ONLY_SERVER_CONTEXT,
+    tls12_prf: SERVER_ONLY_SERVER_TLS12_PRF_CONTEXT,
+};
 
 /// 64 spaces open every transcript signature. TLS 1.3 uses this prefix so a
 /// signed handshake can never be mistaken for a signed TLS 1.2 random.

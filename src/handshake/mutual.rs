@@ -59,25 +59,25 @@ use x25519_dalek::EphemeralSecret;
 use zeroize::Zeroizing;
 
 use super::{
-    Binding, HandshakeError, MUTUAL_CLIENT_CONTEXT, MUTUAL_SERVER_CONTEXT, SignedContent, agree,
-    ephemeral, transcript_hash,
+    Binding, Config, HandshakeError, MUTUAL_CLIENT, MUTUAL_SERVER, SignedContent, agree, ephemeral,
+    transcript_hash,
 };
 use crate::keys::{IdentityKey, PublicIdentity};
 use crate::record::{Session, Side};
-use crate::schedule;
+use crate::schedule::{self, Inputs};
 use crate::trust::{ClientIdentity, TrustPolicy};
 use crate::wire::{ClientAuth, ClientHello, SHARE_LEN, ServerHello};
 
 /// What the server signs in message 2.
 fn server_signed(
-    binding: Binding,
+    config: Config,
     hello: &ClientHello,
     server_share: &[u8; SHARE_LEN],
 ) -> SignedContent {
-    match binding {
+    match config.binding {
         Binding::InsecureLesson11 => SignedContent::own_share(server_share),
         Binding::Transcript => SignedContent::transcript(
-            MUTUAL_SERVER_CONTEXT,
+            config.context(&MUTUAL_SERVER),
             &transcript_hash(&[&hello.to_bytes(), server_share]),
         ),
     }
@@ -85,30 +85,30 @@ fn server_signed(
 
 /// What the client signs in message 3.
 fn client_signed(
-    binding: Binding,
+    config: Config,
     hello: &ClientHello,
     server_hello: &ServerHello,
     client_key: &[u8; 32],
 ) -> SignedContent {
-    match binding {
+    match config.binding {
         Binding::InsecureLesson11 => SignedContent::own_share(&hello.share),
         Binding::Transcript => SignedContent::transcript(
-            MUTUAL_CLIENT_CONTEXT,
+            config.context(&MUTUAL_CLIENT),
             &transcript_hash(&[&hello.to_bytes(), &server_hello.to_bytes(), client_key]),
         ),
     }
 }
 
-/// Both sides' session keys, from the shared secret and (transcript
-/// binding) all 224 bytes.
+/// Both sides' session keys, from the shared secret, the shares and
+/// (transcript binding) a hash of all 224 bytes.
 fn session(
-    binding: Binding,
-    shared: &[u8; 32],
+    config: Config,
+    shared_secret: &[u8; 32],
     messages: (&ClientHello, &ServerHello, &ClientAuth),
     side: Side,
 ) -> Session {
     let (hello, server_hello, auth) = messages;
-    let hash = match binding {
+    let transcript_hash = match config.binding {
         Binding::InsecureLesson11 => None,
         Binding::Transcript => Some(transcript_hash(&[
             &hello.to_bytes(),
@@ -116,7 +116,13 @@ fn session(
             &auth.to_bytes(),
         ])),
     };
-    Session::new(&schedule::derive(shared, hash.as_ref()), side)
+    let inputs = Inputs {
+        shared_secret,
+        client_share: &hello.share,
+        server_share: &server_hello.share,
+        transcript_hash,
+    };
+    Session::new(&schedule::derive(config.schedule, &inputs), side)
 }
 
 /// The client, before anything is sent.
@@ -131,14 +137,14 @@ impl Client {
         rng: &mut R,
         identity: &'a IdentityKey,
         server: PublicIdentity,
-        binding: Binding,
+        config: impl Into<Config>,
     ) -> (ExpectServerHello<'a>, ClientHello) {
         let (ephemeral, share) = ephemeral(rng);
         let hello = ClientHello { share };
         let state = ExpectServerHello {
             identity,
             server,
-            binding,
+            config: config.into(),
             ephemeral,
             hello,
         };
@@ -150,7 +156,7 @@ impl Client {
 pub struct ExpectServerHello<'a> {
     identity: &'a IdentityKey,
     server: PublicIdentity,
-    binding: Binding,
+    config: Config,
     ephemeral: EphemeralSecret,
     hello: ClientHello,
 }
@@ -167,7 +173,7 @@ impl ExpectServerHello<'_> {
         self,
         server_hello: &ServerHello,
     ) -> Result<(Session, ClientAuth), HandshakeError> {
-        let signed = server_signed(self.binding, &self.hello, &server_hello.share);
+        let signed = server_signed(self.config, &self.hello, &server_hello.share);
         if !self
             .server
             .verify(signed.as_bytes(), &server_hello.signature)
@@ -177,13 +183,13 @@ impl ExpectServerHello<'_> {
         let shared = agree(self.ephemeral, &server_hello.share)?;
 
         let identity = *self.identity.public().as_bytes();
-        let signed = client_signed(self.binding, &self.hello, server_hello, &identity);
+        let signed = client_signed(self.config, &self.hello, server_hello, &identity);
         let auth = ClientAuth {
             signature: self.identity.sign(signed.as_bytes()),
             identity,
         };
         let session = session(
-            self.binding,
+            self.config,
             &shared,
             (&self.hello, server_hello, &auth),
             Side::Client,
@@ -195,13 +201,16 @@ impl ExpectServerHello<'_> {
 /// The server, before message 1 arrives.
 pub struct Server<'a> {
     identity: &'a IdentityKey,
-    binding: Binding,
+    config: Config,
 }
 
 impl<'a> Server<'a> {
     /// A server that will sign with `identity`.
-    pub fn new(identity: &'a IdentityKey, binding: Binding) -> Self {
-        Self { identity, binding }
+    pub fn new(identity: &'a IdentityKey, config: impl Into<Config>) -> Self {
+        Self {
+            identity,
+            config: config.into(),
+        }
     }
 
     /// Reads message 1 and returns message 2.
@@ -216,13 +225,13 @@ impl<'a> Server<'a> {
     ) -> Result<(ExpectClientAuth, ServerHello), HandshakeError> {
         let (ephemeral, share) = ephemeral(rng);
         let shared = agree(ephemeral, &hello.share)?;
-        let signed = server_signed(self.binding, hello, &share);
+        let signed = server_signed(self.config, hello, &share);
         let server_hello = ServerHello {
             share,
             signature: self.identity.sign(signed.as_bytes()),
         };
         let state = ExpectClientAuth {
-            binding: self.binding,
+            config: self.config,
             shared,
             hello: *hello,
             server_hello,
@@ -233,7 +242,7 @@ impl<'a> Server<'a> {
 
 /// The server, having sent message 2, waiting for message 3.
 pub struct ExpectClientAuth {
-    binding: Binding,
+    config: Config,
     shared: Zeroizing<[u8; 32]>,
     hello: ClientHello,
     server_hello: ServerHello,
@@ -254,24 +263,19 @@ impl ExpectClientAuth {
     ) -> Result<ClientVerified, HandshakeError> {
         let key =
             PublicIdentity::from_bytes(&auth.identity).map_err(HandshakeError::ClientKeyInvalid)?;
-        let signed = client_signed(
-            self.binding,
-            &self.hello,
-            &self.server_hello,
-            &auth.identity,
-        );
+        let signed = client_signed(self.config, &self.hello, &self.server_hello, &auth.identity);
         if !key.verify(signed.as_bytes(), &auth.signature) {
             return Err(HandshakeError::ClientSignatureInvalid);
         }
         let name = policy.check(&key)?;
         let client = ClientIdentity { name, key };
         let session = session(
-            self.binding,
+            self.config,
             &self.shared,
             (&self.hello, &self.server_hello, auth),
             Side::Server,
         );
-        Ok(match self.binding {
+        Ok(match self.config.binding {
             Binding::InsecureLesson11 => ClientVerified::Accepted(Accepted { session, client }),
             Binding::Transcript => {
                 ClientVerified::ExpectKeyConfirmation(ExpectKeyConfirmation { session, client })

@@ -36,44 +36,52 @@ use rand_core::CryptoRng;
 use x25519_dalek::EphemeralSecret;
 
 use super::{
-    Binding, HandshakeError, SERVER_ONLY_SERVER_CONTEXT, SignedContent, agree, ephemeral,
+    Binding, Config, HandshakeError, SERVER_ONLY_SERVER, SignedContent, agree, ephemeral,
     transcript_hash,
 };
 use crate::keys::{IdentityKey, PublicIdentity};
 use crate::record::{Session, Side};
-use crate::schedule;
+use crate::schedule::{self, Inputs};
 use crate::wire::{ClientHello, SHARE_LEN, ServerHello};
 
 /// What the server signs in message 2.
 fn server_signed(
-    binding: Binding,
+    config: Config,
     hello: &ClientHello,
     server_share: &[u8; SHARE_LEN],
 ) -> SignedContent {
-    match binding {
+    match config.binding {
         Binding::InsecureLesson11 => SignedContent::own_share(server_share),
         Binding::Transcript => SignedContent::transcript(
-            SERVER_ONLY_SERVER_CONTEXT,
+            config.context(&SERVER_ONLY_SERVER),
             &transcript_hash(&[&hello.to_bytes(), server_share]),
         ),
     }
 }
 
+/// Both sides' session keys, from the shared secret, the shares and
+/// (transcript binding) a hash of all 128 bytes.
 fn session(
-    binding: Binding,
-    shared: &[u8; 32],
+    config: Config,
+    shared_secret: &[u8; 32],
     hello: &ClientHello,
     server_hello: &ServerHello,
     side: Side,
 ) -> Session {
-    let hash = match binding {
+    let transcript_hash = match config.binding {
         Binding::InsecureLesson11 => None,
         Binding::Transcript => Some(transcript_hash(&[
             &hello.to_bytes(),
             &server_hello.to_bytes(),
         ])),
     };
-    Session::new(&schedule::derive(shared, hash.as_ref()), side)
+    let inputs = Inputs {
+        shared_secret,
+        client_share: &hello.share,
+        server_share: &server_hello.share,
+        transcript_hash,
+    };
+    Session::new(&schedule::derive(config.schedule, &inputs), side)
 }
 
 /// The anonymous client, before anything is sent.
@@ -84,14 +92,14 @@ impl Client {
     pub fn start<R: CryptoRng + ?Sized>(
         rng: &mut R,
         server: PublicIdentity,
-        binding: Binding,
+        config: impl Into<Config>,
     ) -> (ExpectServerHello, ClientHello) {
         let (ephemeral, share) = ephemeral(rng);
         let hello = ClientHello { share };
         (
             ExpectServerHello {
                 server,
-                binding,
+                config: config.into(),
                 ephemeral,
                 hello,
             },
@@ -103,7 +111,7 @@ impl Client {
 /// The client, having sent message 1.
 pub struct ExpectServerHello {
     server: PublicIdentity,
-    binding: Binding,
+    config: Config,
     ephemeral: EphemeralSecret,
     hello: ClientHello,
 }
@@ -115,7 +123,7 @@ impl ExpectServerHello {
     /// [`HandshakeError::ServerSignatureInvalid`] or
     /// [`HandshakeError::NonContributoryShare`].
     pub fn read_server_hello(self, server_hello: &ServerHello) -> Result<Session, HandshakeError> {
-        let signed = server_signed(self.binding, &self.hello, &server_hello.share);
+        let signed = server_signed(self.config, &self.hello, &server_hello.share);
         if !self
             .server
             .verify(signed.as_bytes(), &server_hello.signature)
@@ -124,7 +132,7 @@ impl ExpectServerHello {
         }
         let shared = agree(self.ephemeral, &server_hello.share)?;
         Ok(session(
-            self.binding,
+            self.config,
             &shared,
             &self.hello,
             server_hello,
@@ -136,13 +144,16 @@ impl ExpectServerHello {
 /// The server, before message 1 arrives.
 pub struct Server<'a> {
     identity: &'a IdentityKey,
-    binding: Binding,
+    config: Config,
 }
 
 impl<'a> Server<'a> {
     /// A server that will sign with `identity`.
-    pub fn new(identity: &'a IdentityKey, binding: Binding) -> Self {
-        Self { identity, binding }
+    pub fn new(identity: &'a IdentityKey, config: impl Into<Config>) -> Self {
+        Self {
+            identity,
+            config: config.into(),
+        }
     }
 
     /// Reads message 1; returns the session and message 2.
@@ -156,13 +167,13 @@ impl<'a> Server<'a> {
     ) -> Result<(Session, ServerHello), HandshakeError> {
         let (ephemeral, share) = ephemeral(rng);
         let shared = agree(ephemeral, &hello.share)?;
-        let signed = server_signed(self.binding, hello, &share);
+        let signed = server_signed(self.config, hello, &share);
         let server_hello = ServerHello {
             share,
             signature: self.identity.sign(signed.as_bytes()),
         };
         Ok((
-            session(self.binding, &shared, hello, &server_hello, Side::Server),
+            session(self.config, &shared, hello, &server_hello, Side::Server),
             server_hello,
         ))
     }
