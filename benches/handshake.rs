@@ -1,1 +1,227 @@
-fn main() {}
+//! What the protocol costs beyond its cryptography.
+//!
+//! ```console
+//! $ cargo bench --bench handshake
+//! ```
+//!
+//! Criterion measures each operation; then a ratio section times the
+//! protocol and the sum of its primitives in interleaved batches (so both
+//! see the same machine state) and prints the median of the batch ratios:
+//!
+//! - the in-memory mutual handshake, both sides, transcript binding, against
+//!   2 X25519 key generations + 2 X25519 agreements + 2 Ed25519 signatures +
+//!   2 strict Ed25519 verifications + 1 Ed25519 key decompression
+//!   (target: at most 1.10);
+//! - sealing and opening a 16 KiB record, against the bare ChaCha20-Poly1305
+//!   encryption and decryption of the same 16 KiB (target: at most 1.05).
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use chacha20poly1305::aead::{AeadInOut, KeyInit};
+use chacha20poly1305::{ChaCha20Poly1305, Nonce};
+use criterion::{Criterion, Throughput};
+use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
+use learn_mtls::handshake::{Binding, mutual};
+use learn_mtls::keys::IdentityKey;
+use learn_mtls::net::os_rng;
+use learn_mtls::record::{HEADER_LEN, MAX_PLAINTEXT_LEN, MAX_RECORD_LEN, Session, TAG_LEN};
+use learn_mtls::trust::{ClientName, PinnedClient};
+use x25519_dalek::{EphemeralSecret, PublicKey};
+
+struct Fixture {
+    server: IdentityKey,
+    client: IdentityKey,
+    policy: PinnedClient,
+}
+
+fn fixture() -> Fixture {
+    let server = IdentityKey::generate(&mut os_rng());
+    let client = IdentityKey::generate(&mut os_rng());
+    let policy = PinnedClient::new(
+        client.public(),
+        ClientName::new("client").expect("valid name"),
+    );
+    Fixture {
+        server,
+        client,
+        policy,
+    }
+}
+
+/// One whole mutual handshake in memory, both sides, up to and including
+/// the server's key confirmation on an empty first record.
+fn handshake(f: &Fixture) -> (Session, Session) {
+    let mut rng = os_rng();
+    let binding = Binding::Transcript;
+    let (client, hello) = mutual::Client::start(&mut rng, &f.client, f.server.public(), binding);
+    let (server, server_hello) = mutual::Server::new(&f.server, binding)
+        .read_client_hello(&mut rng, &hello)
+        .expect("valid hello");
+    let (mut client_session, auth) = client
+        .read_server_hello(&server_hello)
+        .expect("valid server hello");
+    let verified = server
+        .read_client_auth(&auth, &f.policy)
+        .expect("valid client auth");
+    let mutual::ClientVerified::ExpectKeyConfirmation(pending) = verified else {
+        panic!("the transcript binding always asks for key confirmation");
+    };
+    let mut record = [0u8; HEADER_LEN + TAG_LEN];
+    let len = client_session.seal(&[], &mut record).expect("empty record");
+    let (accepted, _) = pending.confirm(&mut record[..len]).expect("keys agree");
+    (client_session, accepted.session)
+}
+
+/// The handshake's public-key operations, done directly with the crates.
+struct Primitives {
+    signer: SigningKey,
+    verifier: VerifyingKey,
+    verifier_bytes: [u8; 32],
+    message: [u8; 130],
+    signature: ed25519_dalek::Signature,
+    peer: PublicKey,
+}
+
+fn primitives() -> Primitives {
+    let signer = SigningKey::generate(&mut os_rng());
+    let message = [7u8; 130];
+    let signature = signer.sign(&message);
+    let verifier = signer.verifying_key();
+    let peer = PublicKey::from(&EphemeralSecret::random_from_rng(&mut os_rng()));
+    Primitives {
+        verifier_bytes: verifier.to_bytes(),
+        signer,
+        verifier,
+        message,
+        signature,
+        peer,
+    }
+}
+
+/// Everything both sides' public-key work adds up to, once.
+fn primitives_of_one_handshake(p: &Primitives) {
+    for _ in 0..2 {
+        let secret = EphemeralSecret::random_from_rng(&mut os_rng());
+        black_box(PublicKey::from(&secret));
+        black_box(secret.diffie_hellman(&p.peer));
+        black_box(p.signer.sign(black_box(&p.message)));
+        black_box(
+            p.verifier
+                .verify_strict(black_box(&p.message), &p.signature),
+        )
+        .expect("valid");
+    }
+    black_box(VerifyingKey::from_bytes(black_box(&p.verifier_bytes)).map(|k| k.is_weak()))
+        .expect("valid");
+}
+
+fn seal_and_open(sender: &mut Session, receiver: &mut Session, record: &mut [u8]) {
+    let len = sender
+        .seal_in_place(record, MAX_PLAINTEXT_LEN)
+        .expect("fits");
+    black_box(receiver.open_in_place(&mut record[..len]).expect("opens"));
+}
+
+fn bare_aead(cipher: &ChaCha20Poly1305, buffer: &mut [u8]) {
+    let nonce = Nonce::default();
+    let tag = cipher
+        .encrypt_inout_detached(&nonce, b"ab", buffer.into())
+        .expect("fits");
+    cipher
+        .decrypt_inout_detached(&nonce, b"ab", buffer.into(), &tag)
+        .expect("opens");
+}
+
+fn criterion_benches(c: &mut Criterion, f: &Fixture, p: &Primitives) {
+    c.bench_function("mutual handshake, both sides (transcript)", |b| {
+        b.iter(|| handshake(f))
+    });
+    c.bench_function("primitives of one handshake", |b| {
+        b.iter(|| primitives_of_one_handshake(p))
+    });
+
+    let mut group = c.benchmark_group("16 KiB record");
+    group.throughput(Throughput::Bytes(MAX_PLAINTEXT_LEN as u64));
+    let (mut client, mut server) = handshake(f);
+    let mut record = vec![0u8; MAX_RECORD_LEN];
+    group.bench_function("seal + open (learn-mtls)", |b| {
+        b.iter(|| seal_and_open(&mut client, &mut server, &mut record))
+    });
+    let cipher = ChaCha20Poly1305::new(&[9u8; 32].into());
+    let mut buffer = vec![0u8; MAX_PLAINTEXT_LEN];
+    group.bench_function("encrypt + decrypt (bare ChaCha20-Poly1305)", |b| {
+        b.iter(|| bare_aead(&cipher, &mut buffer))
+    });
+    group.finish();
+}
+
+/// Times `a` and `b` in alternating batches and returns the median of the
+/// per-batch ratios time(a) / time(b).
+fn interleaved_ratio(
+    batches: usize,
+    per_batch: u32,
+    mut a: impl FnMut(),
+    mut b: impl FnMut(),
+) -> (f64, Duration, Duration) {
+    let time = |op: &mut dyn FnMut()| {
+        let start = Instant::now();
+        for _ in 0..per_batch {
+            op();
+        }
+        start.elapsed() / per_batch
+    };
+    let mut ratios = Vec::with_capacity(batches);
+    let (mut total_a, mut total_b) = (Duration::ZERO, Duration::ZERO);
+    for _ in 0..batches {
+        let ta = time(&mut a);
+        let tb = time(&mut b);
+        total_a += ta;
+        total_b += tb;
+        ratios.push(ta.as_secs_f64() / tb.as_secs_f64());
+    }
+    ratios.sort_by(f64::total_cmp);
+    (
+        ratios[batches / 2],
+        total_a / batches as u32,
+        total_b / batches as u32,
+    )
+}
+
+fn report(name: &str, (ratio, protocol, primitives): (f64, Duration, Duration), target: f64) {
+    let verdict = if ratio <= target { "meets" } else { "MISSES" };
+    println!(
+        "{name}: {protocol:.2?} vs {primitives:.2?} -> ratio {ratio:.3} ({verdict} target {target:.2})"
+    );
+}
+
+fn main() {
+    let f = fixture();
+    let p = primitives();
+    let mut c = Criterion::default()
+        .configure_from_args()
+        .warm_up_time(Duration::from_secs(1));
+    criterion_benches(&mut c, &f, &p);
+    c.final_summary();
+
+    println!("\nRatios (median of 31 interleaved batches):");
+    let handshakes = interleaved_ratio(
+        31,
+        50,
+        || drop(black_box(handshake(&f))),
+        || primitives_of_one_handshake(&p),
+    );
+    report("handshake / sum of its primitives", handshakes, 1.10);
+
+    let (mut client, mut server) = handshake(&f);
+    let mut record = vec![0u8; MAX_RECORD_LEN];
+    let cipher = ChaCha20Poly1305::new(&[9u8; 32].into());
+    let mut buffer = vec![0u8; MAX_PLAINTEXT_LEN];
+    let records = interleaved_ratio(
+        31,
+        500,
+        || seal_and_open(&mut client, &mut server, &mut record),
+        || bare_aead(&cipher, &mut buffer),
+    );
+    report("16 KiB record seal+open / bare AEAD", records, 1.05);
+}
