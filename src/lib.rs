@@ -13,7 +13,8 @@
 //! - [`handshake`]: the state machines of Lessons 10 and 11.
 //! - [`schedule`]: from the shared secret to traffic keys (HKDF-SHA256).
 //! - [`record`]: sealing and opening encrypted records.
-//! - [`trust`]: who may connect: a pinned key and the policy trait.
+//! - [`trust`]: who may connect: the policy trait, a pinned key, authorized
+//!   and revoked key lists (and, with `std`, reloading them from files).
 //! - [`hex`]: hex encoding for keys.
 //!
 //! With the `std` feature (on by default), [`net`] runs the handshakes over
