@@ -47,7 +47,6 @@
 //! its name again. Appending one line with `echo key >> revoked_keys` is
 //! usually safe in practice, since such a small write lands at once.
 
-use std::fmt;
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
@@ -55,6 +54,7 @@ use std::string::{String, ToString};
 use std::sync::{Mutex, PoisonError, RwLock};
 use std::vec;
 use std::vec::Vec;
+use std::{fmt, format};
 
 use sha2::{Digest, Sha256};
 
@@ -203,14 +203,16 @@ impl fmt::Display for Notice {
                 let fixed = if *fixed { "fixed; " } else { "" };
                 write!(
                     f,
-                    "{}: {fixed}reloaded, {clients} authorized clients",
-                    path.display()
+                    "{}: {fixed}reloaded, {}",
+                    path.display(),
+                    count(*clients, "authorized client")
                 )
             }
             Self::AuthorizedKeptLastGood { error, clients } => write!(
                 f,
-                "{error}; still using the last good authorized list ({clients} clients) \
-                 until the file is fixed"
+                "{error}; still using the last good authorized list ({}) \
+                 until the file is fixed",
+                count(*clients, "client")
             ),
             Self::RevocationsReloaded {
                 path,
@@ -224,8 +226,9 @@ impl fmt::Display for Notice {
                 };
                 write!(
                     f,
-                    "{}: {fixed}reloaded, {revoked} revoked keys",
-                    path.display()
+                    "{}: {fixed}reloaded, {}",
+                    path.display(),
+                    count(*revoked, "revoked key")
                 )
             }
             Self::RevocationsUnavailable { error } => write!(
@@ -266,7 +269,7 @@ impl fmt::Display for Notice {
 /// // Revoke alice: the next refresh sees it.
 /// std::fs::write(&revoked, format!("{alice} lost her laptop\n"))?;
 /// for notice in policy.refresh() {
-///     println!("{notice}"); // revoked_keys: reloaded, 1 revoked keys
+///     println!("{notice}"); // .../revoked_keys: reloaded, 1 revoked key
 /// }
 /// assert!(matches!(policy.check(&key), Err(Refusal::Revoked { .. })));
 /// # std::fs::remove_dir_all(&dir)?;
@@ -491,6 +494,12 @@ impl WatchedFile {
             }
         }
     }
+}
+
+/// `1 client`, `2 clients`: notices are read by people.
+fn count(n: usize, thing: &str) -> String {
+    let s = if n == 1 { "" } else { "s" };
+    format!("{n} {thing}{s}")
 }
 
 /// How a path appears in error messages: as the operator wrote it.
