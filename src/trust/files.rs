@@ -44,8 +44,12 @@
 //! the last lines simply missing. A rename is atomic: a reader sees the old
 //! file or the new one, never a mixture. The renamed file is a new file
 //! (another inode), which is fine here because each refresh opens the file by
-//! its name again. Appending one line with `echo key >> revoked_keys` is
-//! usually safe in practice, since such a small write lands at once.
+//! its name again (a reloader that kept the file open would miss every
+//! rename). Appending one line with `echo key >> revoked_keys` is fine in
+//! practice: such a small write lands at once, and should a refresh catch
+//! the line half-written, the worst case is refusing everyone (a revocation
+//! list) or keeping the last good list (authorized keys) until the next
+//! refresh, which sees the whole line.
 
 use std::fs::File;
 use std::io::{self, Read};

@@ -57,6 +57,12 @@
 //!   revocation list this matters too: a key that does not decode is a
 //!   typo, and the key the operator meant to revoke would stay trusted.
 //! - Line numbers in errors count from 1, as editors do.
+//!
+//! # What errors reveal
+//!
+//! Errors quote at most one character of the file (the first one that is
+//! not a hex digit), never a key or a name, so they can go to a shared log.
+//! They are for the operator: a server tells a refused client nothing.
 
 use alloc::collections::BTreeMap;
 use alloc::string::String;
