@@ -11,9 +11,11 @@
 //! - [`keys`]: long-term identities, fingerprints.
 //! - [`wire`]: the three handshake messages as fixed-size types.
 //! - [`handshake`]: the state machines of Lessons 10 and 11.
-//! - [`schedule`]: from the shared secret to traffic keys (HKDF-SHA256).
+//! - [`schedule`]: from the shared secret to traffic keys (HKDF-SHA256 or
+//!   the TLS 1.2 PRF).
 //! - [`record`]: sealing and opening encrypted records.
-//! - [`trust`]: who may connect: a pinned key and the policy trait.
+//! - [`trust`]: who may connect: the policy trait, a pinned key, authorized
+//!   and revoked key lists (and, with `std`, reloading them from files).
 //! - [`tls12`]: the TLS 1.2 PRF, master secret, key block and Finished
 //!   `verify_data` (Lesson 12).
 //! - [`hex`]: hex encoding for keys.

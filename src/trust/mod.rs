@@ -3,13 +3,28 @@
 //!
 //! The handshake asks a [`TrustPolicy`] once, after the client's signature
 //! has verified. This module has the simplest policy, [`PinnedClient`]: one
-//! known key.
+//! known key. Then:
+//!
+//! - [`lists`]: many named clients ([`AuthorizedKeys`]), revoked keys
+//!   ([`RevokedKeys`]), and [`WithRevocations`] to combine a policy with a
+//!   revocation list. In memory, no allocator needed.
+//! - [`format`] (with `alloc`): the two text formats and their parser.
+//! - `files` (with `std`): both lists read from files and reloaded while
+//!   the server runs.
 
 use core::fmt;
 
 use subtle::ConstantTimeEq;
 
 use crate::keys::{Fingerprint, PublicIdentity};
+
+#[cfg(feature = "std")]
+pub mod files;
+#[cfg(feature = "alloc")]
+pub mod format;
+pub mod lists;
+
+pub use lists::{AuthorizedKey, AuthorizedKeys, RevokedKeys, WithRevocations};
 
 /// The longest client name, in bytes. Names live in fixed arrays so that
 /// the core needs no allocator.
