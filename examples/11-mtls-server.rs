@@ -10,6 +10,17 @@
 //! with who, or `rejected` with why. Accepted clients get each message
 //! echoed back, encrypted. Each connection runs on its own thread with a
 //! deadline on its handshake.
+//!
+//! Exercises 2 to 4 swap the one pinned key for lists:
+//!
+//! ```console
+//! $ cargo run --example 11-mtls-server -- --listen 127.0.0.1:7011 --key server.key \
+//!       --authorized authorized_keys --revoked revoked_keys
+//! ```
+//!
+//! Both files are checked again as each connection arrives, so adding a
+//! client or revoking one needs no restart. Reload notices go to standard
+//! error; problems start with `WARNING`.
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -22,10 +33,12 @@ use learn_mtls::handshake::{Binding, Config};
 use learn_mtls::keyfile;
 use learn_mtls::net::{self, Connection};
 use learn_mtls::schedule::KeySchedule;
+use learn_mtls::trust::files::{Clients, FilePolicy};
 use learn_mtls::trust::{ClientName, PinnedClient};
 
 #[derive(Parser)]
-#[command(about = "Lesson 11 server: mutual authentication with a pinned client key")]
+#[command(about = "Lesson 11 server: mutual authentication with a pinned client key or a list")]
+#[command(group(clap::ArgGroup::new("clients").required(true).args(["client_pub", "authorized"])))]
 struct Args {
     /// Address to listen on, HOST:PORT (port 0 picks a free port).
     #[arg(long)]
@@ -33,9 +46,15 @@ struct Args {
     /// The server's secret key file.
     #[arg(long)]
     key: PathBuf,
-    /// The one client public key to accept.
+    /// The one client public key to accept (exercise 1).
     #[arg(long)]
-    client_pub: PathBuf,
+    client_pub: Option<PathBuf>,
+    /// An authorized-keys file: `<64 hex> <name>` per line (exercise 2).
+    #[arg(long)]
+    authorized: Option<PathBuf>,
+    /// A revocation file: `<64 hex>` per line; refused even when authorized (exercise 4).
+    #[arg(long)]
+    revoked: Option<PathBuf>,
     /// What the signatures cover: `lesson11` (as taught) or `transcript`.
     #[arg(long, default_value = "lesson11")]
     binding: Binding,
@@ -56,18 +75,18 @@ fn main() -> ExitCode {
         Ok(key) => Arc::new(key),
         Err(e) => return fail(&e),
     };
-    let client_key = match keyfile::read_public(&args.client_pub) {
-        Ok(client_key) => client_key,
+    let clients = match (&args.authorized, &args.client_pub) {
+        (Some(file), _) => Clients::AuthorizedFile(file.clone()),
+        (None, Some(file)) => match pinned(file) {
+            Ok(pinned) => Clients::Pinned(pinned),
+            Err(e) => return fail(&e),
+        },
+        (None, None) => return fail(&"give --client-pub FILE or --authorized FILE"),
+    };
+    let policy = match FilePolicy::open(clients, args.revoked.as_deref()) {
+        Ok(policy) => policy,
         Err(e) => return fail(&e),
     };
-    // The pinned client is named after its file: client.pub -> "client".
-    let stem = args
-        .client_pub
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("client");
-    let name = ClientName::new(stem).unwrap_or(ClientName::new("client").expect("a valid name"));
-    let policy = PinnedClient::new(client_key, name);
 
     let listener = match TcpListener::bind(&args.listen) {
         Ok(listener) => listener,
@@ -76,6 +95,16 @@ fn main() -> ExitCode {
     match listener.local_addr() {
         Ok(addr) => println!("listening on {addr}"),
         Err(e) => return fail(&e),
+    }
+    match policy.revoked_count() {
+        Some(revoked) => eprintln!(
+            "trusting {} client(s); {revoked} revoked key(s)",
+            policy.client_count()
+        ),
+        None => eprintln!(
+            "trusting {} client(s); no revocation list",
+            policy.client_count()
+        ),
     }
 
     let config = Config {
@@ -89,6 +118,14 @@ fn main() -> ExitCode {
             println!("rejected {peer}: too many handshakes in progress");
             return;
         };
+        // Pick up edits to the key lists before deciding about this client.
+        for notice in policy.refresh() {
+            if notice.is_problem() {
+                eprintln!("WARNING: {notice}");
+            } else {
+                eprintln!("{notice}");
+            }
+        }
         match net::accept_tcp(stream, &key, &policy, config, timeout) {
             Ok((mut channel, client)) => {
                 drop(slot);
@@ -104,6 +141,20 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(&e),
     }
+}
+
+/// The client pinned with --client-pub, named after its file: client.pub -> "client".
+fn pinned(file: &std::path::Path) -> Result<PinnedClient, keyfile::KeyFileError> {
+    let key = keyfile::read_public(file)?;
+    let stem = file
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("client");
+    let name = ClientName::new(stem).or_else(|_| ClientName::new("client"));
+    Ok(PinnedClient::new(
+        key,
+        name.expect("\"client\" is a valid name"),
+    ))
 }
 
 fn fail(e: &dyn std::fmt::Display) -> ExitCode {
