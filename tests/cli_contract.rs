@@ -1,0 +1,486 @@
+//! The lesson binaries' command-line contract, driven as a learner (or a
+//! grading script) would drive them from a shell: real processes, real
+//! files, real sockets on loopback.
+//!
+//! `cargo test` builds the examples before running tests; these tests find
+//! them next to the test binary, in `target/<profile>/examples/`.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{self, Receiver};
+use std::time::Duration;
+
+fn example(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>");
+    let path = profile_dir.join("examples").join(name);
+    assert!(
+        path.exists(),
+        "{} is missing: run `cargo test`, which builds the examples",
+        path.display()
+    );
+    path
+}
+
+/// A fresh scratch directory for one test.
+fn scratch() -> PathBuf {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "learn-mtls-cli-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+fn genkeys(dir: &Path, names: &[&str]) -> Output {
+    Command::new(example("11-mtls-genkeys"))
+        .arg("--out")
+        .arg(dir)
+        .args(names)
+        .output()
+        .expect("run 11-mtls-genkeys")
+}
+
+/// A running server: its address and its standard output, line by line.
+struct Server {
+    child: Child,
+    addr: String,
+    lines: Receiver<String>,
+}
+
+impl Server {
+    fn start(binary: &str, dir: &Path, args: &[&str]) -> Server {
+        let mut child = Command::new(example(binary))
+            .current_dir(dir)
+            .args(["--listen", "127.0.0.1:0"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start server");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (send, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = send.send(line);
+            }
+        });
+        let first = lines
+            .recv_timeout(Duration::from_secs(10))
+            .expect("a first line");
+        let addr = first
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| {
+                panic!("first line should be `listening on HOST:PORT`, got {first:?}")
+            })
+            .to_owned();
+        Server { child, addr, lines }
+    }
+
+    fn next_line(&self) -> String {
+        self.lines
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the server prints a line per connection")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn client(
+    dir: &Path,
+    server: &Server,
+    key: &str,
+    server_pub: &str,
+    input: &str,
+    extra: &[&str],
+) -> Output {
+    let mut child = Command::new(example("11-mtls-client"))
+        .current_dir(dir)
+        .args([
+            "--connect",
+            &server.addr,
+            "--key",
+            key,
+            "--server-pub",
+            server_pub,
+        ])
+        .args(extra)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start client");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write stdin");
+    child.wait_with_output().expect("client output")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn genkeys_writes_a_private_key_file_and_a_one_line_public_key_file() {
+    let dir = scratch();
+    let out = genkeys(&dir, &["alice"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    let public = std::fs::read_to_string(dir.join("alice.pub")).unwrap();
+    // Exactly 64 lowercase hex characters and a newline.
+    assert_eq!(public.len(), 65);
+    assert!(
+        public
+            .trim_end()
+            .chars()
+            .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
+    );
+    // The public key is printed too, with a fingerprint.
+    assert!(text(&out.stdout).contains(public.trim_end()));
+    assert!(text(&out.stdout).contains("fingerprint"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(dir.join("alice.key"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}
+
+#[test]
+fn genkeys_makes_server_and_client_by_default_and_never_overwrites_without_force() {
+    let dir = scratch();
+    assert!(genkeys(&dir, &[]).status.success());
+    for file in ["server.key", "server.pub", "client.key", "client.pub"] {
+        assert!(dir.join(file).exists(), "{file} should exist");
+    }
+    let before = std::fs::read(dir.join("server.key")).unwrap();
+
+    let again = genkeys(&dir, &["server"]);
+    assert!(!again.status.success());
+    assert!(text(&again.stderr).contains("--force"));
+    assert_eq!(std::fs::read(dir.join("server.key")).unwrap(), before);
+
+    let forced = Command::new(example("11-mtls-genkeys"))
+        .arg("--out")
+        .arg(&dir)
+        .args(["--force", "server"])
+        .output()
+        .unwrap();
+    assert!(forced.status.success());
+    assert_ne!(std::fs::read(dir.join("server.key")).unwrap(), before);
+}
+
+#[test]
+fn a_pinned_client_is_accepted_and_its_lines_are_echoed() {
+    let dir = scratch();
+    genkeys(&dir, &[]);
+    let server = Server::start(
+        "11-mtls-server",
+        &dir,
+        &["--key", "server.key", "--client-pub", "client.pub"],
+    );
+
+    let out = client(
+        &dir,
+        &server,
+        "client.key",
+        "server.pub",
+        "hello\nworld\n",
+        &[],
+    );
+
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "hello\nworld\n");
+    assert!(server.next_line().starts_with("accepted client "));
+}
+
+#[test]
+fn both_bindings_and_both_schedules_work_when_the_ends_agree() {
+    let dir = scratch();
+    genkeys(&dir, &[]);
+    for (binding, schedule) in [
+        ("lesson11", "hkdf"),
+        ("transcript", "hkdf"),
+        ("lesson11", "tls12-prf"),
+        ("transcript", "tls12-prf"),
+    ] {
+        let flags = ["--binding", binding, "--schedule", schedule];
+        let mut args = vec!["--key", "server.key", "--client-pub", "client.pub"];
+        args.extend(flags);
+        let server = Server::start("11-mtls-server", &dir, &args);
+        let out = client(&dir, &server, "client.key", "server.pub", "ping\n", &flags);
+        assert!(
+            out.status.success(),
+            "{binding}/{schedule}: {}",
+            text(&out.stderr)
+        );
+        assert_eq!(text(&out.stdout), "ping\n");
+        assert!(server.next_line().starts_with("accepted"));
+    }
+}
+
+#[test]
+fn a_client_pinning_the_wrong_server_key_aborts_and_says_why() {
+    let dir = scratch();
+    genkeys(&dir, &["server", "client", "impostor"]);
+    let server = Server::start(
+        "11-mtls-server",
+        &dir,
+        &["--key", "server.key", "--client-pub", "client.pub"],
+    );
+
+    let out = client(&dir, &server, "client.key", "impostor.pub", "hello\n", &[]);
+
+    assert!(!out.status.success());
+    let error = text(&out.stderr);
+    assert!(
+        error.contains("signature does not match the pinned key in impostor.pub"),
+        "{error}"
+    );
+    assert!(server.next_line().starts_with("rejected"));
+}
+
+#[test]
+fn an_unknown_client_is_rejected_and_the_server_keeps_serving_others() {
+    let dir = scratch();
+    genkeys(&dir, &["server", "client", "stranger"]);
+    let server = Server::start(
+        "11-mtls-server",
+        &dir,
+        &["--key", "server.key", "--client-pub", "client.pub"],
+    );
+
+    let refused = client(
+        &dir,
+        &server,
+        "stranger.key",
+        "server.pub",
+        "let me in\n",
+        &[],
+    );
+    assert!(!refused.status.success());
+    assert!(text(&refused.stderr).contains("probably did not accept this client"));
+    let line = server.next_line();
+    assert!(
+        line.starts_with("rejected") && line.contains("unknown client key"),
+        "{line}"
+    );
+
+    let accepted = client(
+        &dir,
+        &server,
+        "client.key",
+        "server.pub",
+        "still there?\n",
+        &[],
+    );
+    assert_eq!(text(&accepted.stdout), "still there?\n");
+    assert!(server.next_line().starts_with("accepted client"));
+}
+
+#[test]
+fn authorized_clients_are_accepted_by_name_and_a_revocation_applies_without_restart() {
+    let dir = scratch();
+    genkeys(&dir, &["server", "alice", "bob"]);
+    let key = |name: &str| {
+        std::fs::read_to_string(dir.join(format!("{name}.pub")))
+            .unwrap()
+            .trim()
+            .to_owned()
+    };
+    std::fs::write(
+        dir.join("authorized_keys"),
+        format!("{} alice\n{} bob\n", key("alice"), key("bob")),
+    )
+    .unwrap();
+    std::fs::write(dir.join("revoked_keys"), "# none yet\n").unwrap();
+    let server = Server::start(
+        "11-mtls-server",
+        &dir,
+        &[
+            "--key",
+            "server.key",
+            "--authorized",
+            "authorized_keys",
+            "--revoked",
+            "revoked_keys",
+        ],
+    );
+
+    for name in ["alice", "bob"] {
+        let out = client(
+            &dir,
+            &server,
+            &format!("{name}.key"),
+            "server.pub",
+            "hi\n",
+            &[],
+        );
+        assert!(out.status.success());
+        assert!(server.next_line().starts_with(&format!("accepted {name} ")));
+    }
+
+    // Revoke bob by replacing the file atomically: write a copy, rename it over.
+    std::fs::write(
+        dir.join("revoked_keys.new"),
+        format!("{} bob's laptop was stolen\n", key("bob")),
+    )
+    .unwrap();
+    std::fs::rename(dir.join("revoked_keys.new"), dir.join("revoked_keys")).unwrap();
+
+    let bob = client(&dir, &server, "bob.key", "server.pub", "hi\n", &[]);
+    assert!(!bob.status.success());
+    let line = server.next_line();
+    assert!(
+        line.starts_with("rejected") && line.contains("revoked"),
+        "{line}"
+    );
+    let alice = client(&dir, &server, "alice.key", "server.pub", "hi\n", &[]);
+    assert!(alice.status.success());
+    assert!(server.next_line().starts_with("accepted alice "));
+}
+
+#[test]
+fn without_its_revocation_list_the_server_refuses_everyone_until_it_returns() {
+    let dir = scratch();
+    genkeys(&dir, &["server", "client"]);
+    std::fs::write(dir.join("revoked_keys"), "").unwrap();
+    let server = Server::start(
+        "11-mtls-server",
+        &dir,
+        &[
+            "--key",
+            "server.key",
+            "--client-pub",
+            "client.pub",
+            "--revoked",
+            "revoked_keys",
+        ],
+    );
+
+    std::fs::rename(dir.join("revoked_keys"), dir.join("revoked_keys.away")).unwrap();
+    assert!(
+        !client(&dir, &server, "client.key", "server.pub", "hi\n", &[])
+            .status
+            .success()
+    );
+    assert!(server.next_line().contains("revocation list unavailable"));
+
+    std::fs::rename(dir.join("revoked_keys.away"), dir.join("revoked_keys")).unwrap();
+    assert!(
+        client(&dir, &server, "client.key", "server.pub", "hi\n", &[])
+            .status
+            .success()
+    );
+    assert!(server.next_line().starts_with("accepted"));
+}
+
+#[test]
+fn a_malformed_list_stops_the_server_at_start_up_with_file_and_line() {
+    let dir = scratch();
+    genkeys(&dir, &["server"]);
+    std::fs::write(dir.join("authorized_keys"), "# fine\n\nnot-a-key alice\n").unwrap();
+
+    let out = Command::new(example("11-mtls-server"))
+        .current_dir(&dir)
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--key",
+            "server.key",
+            "--authorized",
+            "authorized_keys",
+        ])
+        .output()
+        .unwrap();
+
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("authorized_keys:3: "),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_secret_key_readable_by_others_is_refused_with_the_fix() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = scratch();
+    genkeys(&dir, &[]);
+    std::fs::set_permissions(
+        dir.join("server.key"),
+        std::fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+
+    let out = Command::new(example("11-mtls-server"))
+        .current_dir(&dir)
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--key",
+            "server.key",
+            "--client-pub",
+            "client.pub",
+        ])
+        .output()
+        .unwrap();
+
+    assert!(!out.status.success());
+    let error = text(&out.stderr);
+    assert!(
+        error.contains("0644") && error.contains("chmod 600 server.key"),
+        "{error}"
+    );
+}
+
+#[test]
+fn lesson_10_authenticates_the_server_to_an_anonymous_client() {
+    let dir = scratch();
+    genkeys(&dir, &["server"]);
+    let server = Server::start("10-server", &dir, &["--key", "server.key"]);
+
+    let out = Command::new(example("10-client"))
+        .current_dir(&dir)
+        .args(["--connect", &server.addr, "--server-pub", "server.pub"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(server.next_line().starts_with("accepted anonymous client"));
+}
+
+#[test]
+fn the_tour_runs_the_whole_story_and_exits_zero() {
+    let out = Command::new(example("tour"))
+        .output()
+        .expect("run the tour");
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    assert!(text(&out.stdout).contains("224"));
+}
