@@ -5,10 +5,11 @@
 //! ```
 //!
 //! Makes keys in a temporary directory, starts a Lesson 11 server on a free
-//! port, and sends three clients at it: one it knows, one it does not, and
-//! one that pinned the wrong server. Each step says what to expect before
-//! it happens and checks that it did; the tour exits 1 if anything went
-//! differently, so it doubles as a smoke test.
+//! port with an authorized-keys list and a revocation list, and sends
+//! clients at it: two it knows, one it does not, one that pinned the wrong
+//! server, and one whose key is revoked while the server runs. Each step
+//! says what to expect before it happens and checks that it did; the tour
+//! exits 1 if anything went differently, so it doubles as a smoke test.
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -21,7 +22,7 @@ use learn_mtls::handshake::{Binding, HandshakeError};
 use learn_mtls::keyfile::{self, Overwrite};
 use learn_mtls::keys::{IdentityKey, PublicIdentity};
 use learn_mtls::net::{self, Connection, Error};
-use learn_mtls::trust::{ClientName, PinnedClient};
+use learn_mtls::trust::files::{Clients, FilePolicy};
 use learn_mtls::wire::{CLIENT_AUTH_LEN, CLIENT_HELLO_LEN, MUTUAL_HANDSHAKE_LEN, SERVER_HELLO_LEN};
 
 const TIMEOUT: Duration = Duration::from_secs(5);
@@ -48,7 +49,7 @@ fn main() -> ExitCode {
 }
 
 fn tour(dir: &Path) -> Result<(), String> {
-    println!("learn-mtls tour: mutual authentication in {MUTUAL_HANDSHAKE_LEN} bytes\n");
+    println!("learn-mtls tour: mutual authentication in {MUTUAL_HANDSHAKE_LEN} bytes");
 
     step(
         1,
@@ -57,13 +58,26 @@ fn tour(dir: &Path) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let server = make_key(dir, "server")?;
     let alice = make_key(dir, "alice")?;
+    let bob = make_key(dir, "bob")?;
     let mallory = make_key(dir, "mallory")?;
 
     step(
         2,
-        "The server starts, knowing one client key: alice's (like --client-pub alice.pub).",
+        "The operator lists who may connect, by name, and starts the server.",
     );
-    let (addr, server_log) = start_server(server.key, alice.public)?;
+    let authorized = dir.join("authorized_keys");
+    let revoked = dir.join("revoked_keys");
+    let list = format!(
+        "# <public key> <name>\n{} alice\n{} bob\n",
+        alice.public, bob.public
+    );
+    write_atomically(&authorized, &list)?;
+    write_atomically(
+        &revoked,
+        "# <public key> [comment]: refused even when authorized\n",
+    )?;
+    println!("   authorized_keys: alice, bob        revoked_keys: (empty)");
+    let (addr, server_log) = start_server(server.key, &authorized, &revoked)?;
     println!("   listening on {addr}");
 
     step(
@@ -77,9 +91,13 @@ fn tour(dir: &Path) -> Result<(), String> {
     let reply = talk(addr, &alice.key, server.public, "hello from alice")
         .map_err(|e| format!("alice failed: {e}"))?;
     println!("   alice sent \"hello from alice\", the server echoed \"{reply}\"");
-    expect_server(&server_log, "accepted alice")?;
+    expect_server(&server_log, "accepted alice ")?;
+    talk(addr, &bob.key, server.public, "hello from bob")
+        .map_err(|e| format!("bob failed: {e}"))?;
+    expect_server(&server_log, "accepted bob ")?;
+    println!("   (the server names each client from its list: it knows *who*, not just *that*.)");
 
-    step(4, "Mallory connects with a key the server has never seen.");
+    step(4, "Mallory connects with a key that is on no list.");
     match talk(addr, &mallory.key, server.public, "let me in") {
         Err(Error::Closed(_)) => println!("   mallory: the connection closed without a reply"),
         other => return Err(format!("mallory should have been refused, got {other:?}")),
@@ -104,17 +122,46 @@ fn tour(dir: &Path) -> Result<(), String> {
         "   (alice stopped before signing anything: she never proves herself to a server she doesn't trust.)"
     );
 
+    step(
+        6,
+        "Bob's laptop is stolen. The operator revokes his key while the server keeps running.",
+    );
+    let revocation = format!("{} bob: laptop stolen\n", bob.public);
+    write_atomically(&revoked, &revocation)?;
+    println!("   revoked_keys now lists bob's key (written to a copy, then renamed into place)");
+    match talk(addr, &bob.key, server.public, "it's me, bob") {
+        Err(Error::Closed(_)) => println!("   bob: the connection closed without a reply"),
+        other => return Err(format!("bob should have been refused, got {other:?}")),
+    }
+    expect_server(&server_log, "rejected")?;
+    talk(addr, &alice.key, server.public, "still fine?")
+        .map_err(|e| format!("alice failed: {e}"))?;
+    expect_server(&server_log, "accepted alice ")?;
+    println!(
+        "   (revocation beats authorization, takes effect on the next connection, and needs no restart.)"
+    );
+
     println!("\nSummary");
-    println!("   alice, known key, right server pin     accepted, message echoed");
+    println!("   alice and bob, authorized keys        accepted by name, messages echoed");
     println!(
         "   mallory, unknown key                   refused by the server after her signature checked"
     );
     println!("   alice, wrong server pin                aborted by alice before sending message 3");
+    println!("   bob, after his key was revoked         refused; alice still accepted");
     println!("\nThis tour used --binding {BINDING}, the protocol exactly as Lesson 11 teaches it.");
     println!(
         "Lesson 13 shows why the library's default, --binding transcript, signs more than that."
     );
     Ok(())
+}
+
+/// Replaces a file the way operators should: write a copy, then rename it
+/// over the original, so the server never reads half a file.
+fn write_atomically(path: &Path, contents: &str) -> Result<(), String> {
+    let copy = path.with_extension("new");
+    std::fs::write(&copy, contents)
+        .and_then(|()| std::fs::rename(&copy, path))
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 fn step(number: u32, text: &str) {
@@ -145,29 +192,34 @@ fn make_key(dir: &Path, name: &str) -> Result<Party, String> {
 /// back over a channel so the tour can print it in order.
 fn start_server(
     key: IdentityKey,
-    alice: PublicIdentity,
+    authorized: &Path,
+    revoked: &Path,
 ) -> Result<(SocketAddr, Receiver<String>), String> {
     let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| format!("cannot listen: {e}"))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    let policy = PinnedClient::new(alice, ClientName::new("alice").map_err(|e| e.to_string())?);
+    let policy = FilePolicy::open(
+        Clients::AuthorizedFile(authorized.to_path_buf()),
+        Some(revoked),
+    )
+    .map_err(|e| e.to_string())?;
     let key = Arc::new(key);
-    let (log, lines) = mpsc::channel();
+    let (log, lines) = mpsc::channel::<String>();
+    let log = std::sync::Mutex::new(log);
+    let report = move |line: String| {
+        if let Ok(log) = log.lock() {
+            let _ = log.send(line);
+        }
+    };
     std::thread::spawn(move || {
-        let log = std::sync::Mutex::new(log);
         let _ = net::serve(&listener, 16, move |conn: Connection| {
-            let line = match net::accept_tcp(conn.stream, &key, &policy, BINDING, TIMEOUT) {
+            // As the real server does: pick up edits to the lists first.
+            policy.refresh();
+            match net::accept_tcp(conn.stream, &key, &policy, BINDING, TIMEOUT) {
                 Ok((mut channel, client)) => {
-                    let line = format!("accepted {client} from {}", conn.peer);
-                    if let Ok(log) = log.lock() {
-                        let _ = log.send(line);
-                    }
+                    report(format!("accepted {client} from {}", conn.peer));
                     let _ = net::echo_back(&mut channel);
-                    return;
                 }
-                Err(e) => format!("rejected {}: {e}", conn.peer),
-            };
-            if let Ok(log) = log.lock() {
-                let _ = log.send(line);
+                Err(e) => report(format!("rejected {}: {e}", conn.peer)),
             }
         });
     });

@@ -172,7 +172,7 @@ impl fmt::Display for HandshakeError {
         match self {
             Self::ServerSignatureInvalid => f.write_str(
                 "the server's signature does not verify under the pinned server key \
-                 (a different server, a different binding, or an altered message)",
+                 (a different server, a different binding or key schedule, or an altered message)",
             ),
             Self::ClientSignatureInvalid => f.write_str(
                 "the client's signature does not verify under the key it sent \
