@@ -9,19 +9,28 @@
 //! `N` bytes long (1 to 4096). Bad input goes to stderr with a non-zero
 //! exit status.
 //!
-//! With no arguments it generates two X25519 ephemeral keys and prints
-//! every secret TLS 1.2 would derive from them. That output is for the
-//! lesson only: anyone who reads it can decrypt the connection.
+//! With no arguments it runs a real Lesson 11 handshake in memory with the
+//! `tls12-prf` key schedule, recomputes that handshake's keys step by step
+//! with the PRF, prints each one, and proves they are the session's real
+//! keys by opening the client's first record with them. That output is for
+//! the lesson only: anyone who reads it can decrypt the connection.
 
 use std::io::{self, Write};
 use std::process::ExitCode;
 
+use chacha20::ChaCha20Rng;
+use chacha20poly1305::aead::{AeadInOut, KeyInit};
+use chacha20poly1305::{ChaCha20Poly1305, Tag};
 use clap::{Parser, ValueEnum};
-use getrandom::SysRng;
-use learn_mtls::tls12::{KeyBlockLayout, RANDOM_LEN, key_block, master_secret, prf};
-use rand_core::UnwrapErr;
+use learn_mtls::handshake::{Binding, Config, mutual};
+use learn_mtls::keys::IdentityKey;
+use learn_mtls::net::os_rng;
+use learn_mtls::record::{HEADER_LEN, TAG_LEN};
+use learn_mtls::schedule::KeySchedule;
+use learn_mtls::tls12::{KeyBlockLayout, key_block, master_secret, prf};
+use learn_mtls::trust::{ClientName, PinnedClient};
+use rand_core::{Rng, SeedableRng};
 use sha2::{Sha256, Sha384};
-use x25519_dalek::{EphemeralSecret, PublicKey};
 
 /// Most bytes the calculator will produce. The PRF itself has no limit;
 /// the longest key block a TLS 1.2 suite needs is 184 bytes, and 4096 is
@@ -124,72 +133,83 @@ fn calculate(secret: &[u8], label: &str, seed: &[u8], len: usize, hash: PrfHash)
     writeln!(io::stdout().lock(), "{}", hex(&out))
 }
 
-/// The key derivation of a handshake whose hello randoms are the two
-/// ephemeral public keys, as in our pinned-key handshake, printed step by
-/// step. Every value it prints is a secret.
+/// A live handshake's key derivation, recomputed and printed step by step.
+/// Every value it prints after the banner is a secret.
 fn walk_through_key_derivation_printing_secrets() -> io::Result<()> {
-    let mut rng = UnwrapErr(SysRng);
-    let client_secret = EphemeralSecret::random_from_rng(&mut rng);
-    let server_secret = EphemeralSecret::random_from_rng(&mut rng);
-    let client_public = PublicKey::from(&client_secret);
-    let server_public = PublicKey::from(&server_secret);
-    let client_random: &[u8; RANDOM_LEN] = client_public.as_bytes();
-    let server_random: &[u8; RANDOM_LEN] = server_public.as_bytes();
+    let config = Config {
+        binding: Binding::InsecureLesson11,
+        schedule: KeySchedule::Tls12Prf,
+    };
+    let server_key = IdentityKey::generate(&mut os_rng());
+    let client_key = IdentityKey::generate(&mut os_rng());
+    let policy = PinnedClient::new(
+        client_key.public(),
+        ClientName::new("client").map_err(io::Error::other)?,
+    );
 
-    // Each side combines its own secret with the other's public key.
-    let client_shared = client_secret.diffie_hellman(&server_public);
-    let server_shared = server_secret.diffie_hellman(&client_public);
-    if client_shared.as_bytes() != server_shared.as_bytes() {
-        return Err(io::Error::other(
-            "the two sides computed different shared secrets",
-        ));
-    }
-    let pre_master_secret = client_shared.as_bytes();
+    // The client draws its ephemeral secret from a seeded RNG, and a second
+    // RNG with the same seed replays the same 32 bytes for us: that is how
+    // this lesson gets to see a secret the handshake never hands out.
+    let mut seed = [0u8; 32];
+    os_rng().fill_bytes(&mut seed);
+    let mut client_rng = ChaCha20Rng::from_seed(seed);
+    let mut client_ephemeral = [0u8; 32];
+    ChaCha20Rng::from_seed(seed).fill_bytes(&mut client_ephemeral);
 
-    let master = master_secret::<Sha256>(pre_master_secret, client_random, server_random);
+    // The real handshake, exactly as 11-mtls-client and 11-mtls-server run it.
+    let (client, hello) =
+        mutual::Client::start(&mut client_rng, &client_key, server_key.public(), config);
+    let (server, server_hello) = mutual::Server::new(&server_key, config)
+        .read_client_hello(&mut os_rng(), &hello)
+        .map_err(io::Error::other)?;
+    let (mut client_session, auth) = client
+        .read_server_hello(&server_hello)
+        .map_err(io::Error::other)?;
+    server
+        .read_client_auth(&auth, &policy)
+        .map_err(io::Error::other)?;
+    let message = b"first record";
+    let mut record = [0u8; HEADER_LEN + 12 + TAG_LEN];
+    client_session
+        .seal(message, &mut record)
+        .map_err(io::Error::other)?;
+
+    // TLS 1.2 with ECDHE: the shared secret is the pre-master secret. Our
+    // handshake has no hello randoms, so the ephemeral shares stand in.
+    let client_random = &hello.share;
+    let server_random = &server_hello.share;
+    let pre_master_secret = x25519_dalek::x25519(client_ephemeral, *server_random);
+    let master = master_secret::<Sha256>(&pre_master_secret, client_random, server_random);
     let layout = KeyBlockLayout::ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256;
     let keys = key_block::<Sha256>(&master, client_random, server_random, layout);
 
     let mut out = io::stdout().lock();
+    for line in [
+        "################################################################",
+        "#  LESSON ONLY: THIS PRINTS SECRET KEYS.                        #",
+        "#  Anyone who sees them can read and forge the connection.     #",
+        "#  Real software never prints or logs these values.            #",
+        "################################################################",
+        "",
+        "A Lesson 11 handshake just ran in memory with --schedule tls12-prf",
+        "(and --binding lesson11). Its two ephemeral shares serve as the randoms.",
+    ] {
+        writeln!(out, "{line}")?;
+    }
     writeln!(
         out,
-        "################################################################"
-    )?;
-    writeln!(
-        out,
-        "#  LESSON ONLY: THIS PRINTS SECRET KEYS.                        #"
-    )?;
-    writeln!(
-        out,
-        "#  Anyone who sees them can read and forge the connection.     #"
-    )?;
-    writeln!(
-        out,
-        "#  Real software never prints or logs these values.            #"
-    )?;
-    writeln!(
-        out,
-        "################################################################"
-    )?;
-    writeln!(out)?;
-    writeln!(
-        out,
-        "Two fresh X25519 ephemeral keys; their public halves serve as the hello randoms."
-    )?;
-    writeln!(
-        out,
-        "client random (client public key) {}",
+        "client random (client share, message 1) {}",
         hex(client_random)
     )?;
     writeln!(
         out,
-        "server random (server public key) {}",
+        "server random (server share, message 2) {}",
         hex(server_random)
     )?;
     writeln!(
         out,
-        "pre-master secret (X25519 shared) {}",
-        hex(pre_master_secret)
+        "pre-master secret (X25519 shared secret) {}",
+        hex(&pre_master_secret)
     )?;
     writeln!(out)?;
     writeln!(
@@ -228,6 +248,28 @@ fn walk_through_key_derivation_printing_secrets() -> io::Result<()> {
         };
         writeln!(out, "  {name:<20} {:>2} bytes  {shown}", bytes.len())?;
     }
+    writeln!(out)?;
+
+    // The proof: open the client's first real record with the key and IV
+    // derived above. Record 0's nonce is the IV itself (IV XOR counter 0).
+    let cipher =
+        ChaCha20Poly1305::new_from_slice(keys.client_write_key()).map_err(io::Error::other)?;
+    let nonce =
+        chacha20poly1305::Nonce::try_from(keys.client_write_iv()).map_err(io::Error::other)?;
+    let (header, rest) = record.split_at_mut(HEADER_LEN);
+    let (body, tag) = rest.split_at_mut(message.len());
+    let tag = Tag::try_from(&*tag).map_err(io::Error::other)?;
+    cipher
+        .decrypt_inout_detached(&nonce, header, body.into(), &tag)
+        .map_err(|_| {
+            io::Error::other("the derived client_write_key did not open the client's record")
+        })?;
+    writeln!(
+        out,
+        "The client's first record opens under client_write_key and client_write_IV: \"{}\"",
+        String::from_utf8_lossy(body)
+    )?;
+    writeln!(out, "so these are the live session's keys.")?;
     writeln!(out)?;
     writeln!(out, "Check the key block with the calculator:")?;
     writeln!(

@@ -484,3 +484,45 @@ fn the_tour_runs_the_whole_story_and_exits_zero() {
     );
     assert!(text(&out.stdout).contains("224"));
 }
+
+#[test]
+fn the_prf_calculator_prints_exactly_one_line_of_lowercase_hex() {
+    let out = Command::new(example("12-tls12-prf"))
+        .args([
+            "--secret",
+            "9bbe436ba940f017b17652849a71db35",
+            "--label",
+            "test label",
+        ])
+        .args(["--seed", "a0ba9f936cda311827a6f796ffd5198c", "--len", "16"])
+        .output()
+        .unwrap();
+
+    assert!(out.status.success());
+    // The first 16 bytes of the TLS working group's P_SHA256 test vector.
+    assert_eq!(text(&out.stdout), "e3f229ba727be17b8d122620557cd453\n");
+}
+
+#[test]
+fn the_prf_calculator_refuses_bad_hex_without_printing_a_result() {
+    let out = Command::new(example("12-tls12-prf"))
+        .args([
+            "--secret", "xyz", "--label", "l", "--seed", "00", "--len", "4",
+        ])
+        .output()
+        .unwrap();
+
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty());
+    assert!(!out.stderr.is_empty());
+}
+
+#[test]
+fn the_prf_walkthrough_opens_a_live_record_with_the_keys_it_derived() {
+    let out = Command::new(example("12-tls12-prf")).output().unwrap();
+
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    assert!(stdout.contains("LESSON ONLY"));
+    assert!(stdout.contains("so these are the live session's keys"));
+}
