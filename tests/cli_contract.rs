@@ -3,7 +3,9 @@
 //! files, real sockets on loopback.
 //!
 //! `cargo test` builds the examples before running tests; these tests find
-//! them next to the test binary, in `target/<profile>/examples/`.
+//! them next to the test binary, in `target/<profile>/examples/`. Run on
+//! its own (`cargo test --test cli_contract`), cargo builds no examples, so
+//! the first test to need them builds them.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -19,12 +21,31 @@ fn example(name: &str) -> PathBuf {
         .and_then(Path::parent)
         .expect("target/<profile>");
     let path = profile_dir.join("examples").join(name);
+    if !path.exists() {
+        build_examples(profile_dir.ends_with("release"));
+    }
     assert!(
         path.exists(),
-        "{} is missing: run `cargo test`, which builds the examples",
+        "{} is missing even after building the examples",
         path.display()
     );
     path
+}
+
+/// Builds every example, once per test run, with the cargo that runs us.
+fn build_examples(release: bool) {
+    static BUILD: std::sync::Once = std::sync::Once::new();
+    BUILD.call_once(|| {
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let status = Command::new(cargo)
+            .args(["build", "--examples"])
+            .args(release.then_some("--release"))
+            .arg("--manifest-path")
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
+            .status()
+            .expect("run cargo build --examples");
+        assert!(status.success(), "cargo build --examples failed");
+    });
 }
 
 /// A fresh scratch directory for one test.

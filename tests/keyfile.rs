@@ -1,0 +1,412 @@
+//! Key files: how identities live on disk between lessons.
+//!
+//! `NAME.key` holds the secret seed as hex and must be private (mode 0600);
+//! `NAME.pub` is one line of 64 lowercase hex characters. Every error names
+//! the file, and the line when there is one.
+#![cfg(unix)]
+
+use std::fs::{self, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use learn_mtls::hex::HexError;
+use learn_mtls::keyfile::{self, KeyFileError, Overwrite, Problem};
+use learn_mtls::keys::{IdentityKey, KeyError};
+
+/// A fresh directory for one test, removed when the test ends.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(test: &str) -> Self {
+        let path =
+            std::env::temp_dir().join(format!("learn-mtls-keyfile-{}-{test}", std::process::id()));
+        let _ = fs::remove_dir_all(&path);
+        fs::create_dir_all(&path).unwrap();
+        Self(path)
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+
+    /// Writes `contents` to `name` with permission bits `mode`.
+    fn file(&self, name: &str, contents: &[u8], mode: u32) -> PathBuf {
+        let path = self.0.join(name);
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(mode)
+            .open(&path)
+            .unwrap();
+        file.write_all(contents).unwrap();
+        // The umask may have cleared bits; set exactly what the test asked for.
+        fs::set_permissions(&path, fs::Permissions::from_mode(mode)).unwrap();
+        path
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+fn mode_of(path: &Path) -> u32 {
+    fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+fn alice() -> IdentityKey {
+    IdentityKey::from_secret_bytes(&[b'A'; 32])
+}
+
+/// Alice's public key as a `.pub` file line (without the newline).
+fn alice_pub_line() -> String {
+    alice().public().to_string()
+}
+
+// ---------------------------------------------------------------------------
+// Writing
+// ---------------------------------------------------------------------------
+
+#[test]
+fn write_pair_creates_the_secret_key_file_with_mode_0600() {
+    let dir = TempDir::new("mode-0600");
+
+    let (secret, public) =
+        keyfile::write_pair(dir.path(), "alice", &alice(), Overwrite::Never).unwrap();
+
+    // Notice: owner read and write, nobody else anything.
+    assert_eq!(mode_of(&secret), 0o600);
+    assert_eq!(secret, dir.path().join("alice.key"));
+    assert_eq!(public, dir.path().join("alice.pub"));
+}
+
+#[test]
+fn write_pair_leaves_exactly_two_files_and_no_temporaries() {
+    let dir = TempDir::new("two-files");
+
+    keyfile::write_pair(dir.path(), "alice", &alice(), Overwrite::Never).unwrap();
+
+    let mut names: Vec<_> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    // Notice: the temporary files were renamed into place, not left behind.
+    assert_eq!(names, ["alice.key", "alice.pub"]);
+}
+
+#[test]
+fn a_pub_file_is_one_line_of_64_lowercase_hex_characters() {
+    let dir = TempDir::new("pub-format");
+
+    let (_, public) = keyfile::write_pair(dir.path(), "alice", &alice(), Overwrite::Never).unwrap();
+    let text = fs::read_to_string(public).unwrap();
+
+    // Notice: nothing but the key, so it can be pasted anywhere.
+    assert_eq!(text, format!("{}\n", alice_pub_line()));
+    assert_eq!(text.lines().count(), 1);
+    assert_eq!(text.trim_end().len(), 64);
+    assert!(
+        text.trim_end()
+            .bytes()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    );
+}
+
+#[test]
+fn keys_round_trip_through_their_files() {
+    let dir = TempDir::new("round-trip");
+    let alice = alice();
+
+    let (secret, public) =
+        keyfile::write_pair(dir.path(), "alice", &alice, Overwrite::Never).unwrap();
+    let read_secret = keyfile::read_secret(&secret).unwrap();
+    let read_public = keyfile::read_public(&public).unwrap();
+
+    // Notice: the same 32 secret bytes come back, and the same public key.
+    assert_eq!(*read_secret.to_secret_bytes(), *alice.to_secret_bytes());
+    assert_eq!(read_secret.public(), alice.public());
+    assert_eq!(read_public, alice.public());
+}
+
+#[test]
+fn write_pair_with_overwrite_never_refuses_an_existing_key() {
+    let dir = TempDir::new("overwrite-never");
+    let (secret, _) = keyfile::write_pair(dir.path(), "alice", &alice(), Overwrite::Never).unwrap();
+    let before = fs::read(&secret).unwrap();
+    let other = IdentityKey::from_secret_bytes(&[b'B'; 32]);
+
+    let error = keyfile::write_pair(dir.path(), "alice", &other, Overwrite::Never).unwrap_err();
+
+    // Notice: a key is an identity; losing it by accident is not undoable.
+    assert!(matches!(error.problem, Problem::AlreadyExists));
+    assert_eq!(error.path, secret);
+    assert!(error.to_string().contains("--force"), "{error}");
+    assert_eq!(fs::read(&secret).unwrap(), before);
+}
+
+#[test]
+fn write_pair_with_overwrite_never_refuses_when_only_the_pub_file_exists() {
+    let dir = TempDir::new("overwrite-never-pub");
+    let public = dir.file("alice.pub", b"anything\n", 0o644);
+
+    let error = keyfile::write_pair(dir.path(), "alice", &alice(), Overwrite::Never).unwrap_err();
+
+    // Notice: neither file is touched, and the error names the one in the way.
+    assert!(matches!(error.problem, Problem::AlreadyExists));
+    assert_eq!(error.path, public);
+    assert!(!dir.path().join("alice.key").exists());
+}
+
+#[test]
+fn write_pair_with_overwrite_replace_replaces_the_key() {
+    let dir = TempDir::new("overwrite-replace");
+    keyfile::write_pair(dir.path(), "alice", &alice(), Overwrite::Never).unwrap();
+    let other = IdentityKey::from_secret_bytes(&[b'B'; 32]);
+
+    let (secret, public) =
+        keyfile::write_pair(dir.path(), "alice", &other, Overwrite::Replace).unwrap();
+
+    // Notice: replaced on purpose, and still private.
+    assert_eq!(keyfile::read_public(&public).unwrap(), other.public());
+    assert_eq!(
+        keyfile::read_secret(&secret).unwrap().public(),
+        other.public()
+    );
+    assert_eq!(mode_of(&secret), 0o600);
+}
+
+// ---------------------------------------------------------------------------
+// Permissions
+// ---------------------------------------------------------------------------
+
+#[test]
+fn a_secret_key_file_readable_by_others_is_refused_with_the_fix() {
+    let dir = TempDir::new("mode-0644");
+    let (secret, _) = keyfile::write_pair(dir.path(), "alice", &alice(), Overwrite::Never).unwrap();
+    fs::set_permissions(&secret, fs::Permissions::from_mode(0o644)).unwrap();
+
+    let error = keyfile::read_secret(&secret).unwrap_err();
+
+    // Notice: the message names the file, the mode, and the command that fixes it.
+    assert!(matches!(
+        error.problem,
+        Problem::PermissionsTooOpen { mode: 0o644 }
+    ));
+    let message = error.to_string();
+    assert!(message.contains("0644"), "{message}");
+    assert!(
+        message.contains(&format!("chmod 600 {}", secret.display())),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_secret_key_file_readable_by_its_group_is_refused() {
+    let dir = TempDir::new("mode-0640");
+    let (secret, _) = keyfile::write_pair(dir.path(), "alice", &alice(), Overwrite::Never).unwrap();
+    fs::set_permissions(&secret, fs::Permissions::from_mode(0o640)).unwrap();
+
+    let error = keyfile::read_secret(&secret).unwrap_err();
+
+    // Notice: "others" includes the group.
+    assert!(matches!(
+        error.problem,
+        Problem::PermissionsTooOpen { mode: 0o640 }
+    ));
+}
+
+#[test]
+fn a_read_only_secret_key_file_is_accepted() {
+    let dir = TempDir::new("mode-0400");
+    let (secret, _) = keyfile::write_pair(dir.path(), "alice", &alice(), Overwrite::Never).unwrap();
+    fs::set_permissions(&secret, fs::Permissions::from_mode(0o400)).unwrap();
+
+    let key = keyfile::read_secret(&secret);
+
+    // Notice: the rule is "nobody but the owner", not "exactly 0600".
+    assert_eq!(key.unwrap().public(), alice().public());
+}
+
+// ---------------------------------------------------------------------------
+// Garbled files: an error naming the file and line, never a panic
+// ---------------------------------------------------------------------------
+
+/// Writes a `.pub` file with `contents` and reads it back, expecting an error.
+fn read_bad_public(dir: &TempDir, contents: &[u8]) -> KeyFileError {
+    let path = dir.file("bad.pub", contents, 0o644);
+    let error = keyfile::read_public(&path).unwrap_err();
+    let message = error.to_string();
+    assert_eq!(error.path, path);
+    assert!(
+        message.starts_with(&path.display().to_string()),
+        "{message}"
+    );
+    if let Some(line) = error.line {
+        assert!(message.contains(&format!(":{line}: ")), "{message}");
+    }
+    error
+}
+
+#[test]
+fn a_pub_file_with_a_non_hex_character_names_the_line() {
+    let dir = TempDir::new("not-hex");
+    let mut text = String::from("# alice's key\n");
+    text.push_str("zz");
+    text.push_str(&alice_pub_line()[2..]);
+
+    let error = read_bad_public(&dir, text.as_bytes());
+
+    // Notice: line 2, because comment lines count when humans count.
+    assert!(matches!(error.problem, Problem::Hex(HexError::NotHex)));
+    assert_eq!(error.line, Some(2));
+}
+
+#[test]
+fn a_pub_file_one_character_short_says_how_long_it_is() {
+    let dir = TempDir::new("63-chars");
+
+    let error = read_bad_public(&dir, &alice_pub_line().as_bytes()[..63]);
+
+    // Notice: the usual copy-and-paste accident, reported precisely.
+    assert!(matches!(
+        error.problem,
+        Problem::Hex(HexError::WrongLength {
+            expected: 64,
+            found: 63
+        })
+    ));
+    assert_eq!(error.line, Some(1));
+}
+
+#[test]
+fn a_pub_file_with_a_multibyte_character_is_refused_without_panicking() {
+    let dir = TempDir::new("multibyte");
+    // 63 hex characters and an `é`: 64 characters, 65 bytes.
+    let text = format!("{}é", &alice_pub_line()[..63]);
+
+    let error = read_bad_public(&dir, text.as_bytes());
+
+    // Notice: counting characters and counting bytes must not disagree into a panic.
+    assert!(matches!(error.problem, Problem::Hex(_)));
+    assert_eq!(error.line, Some(1));
+}
+
+#[test]
+fn a_pub_file_with_two_keys_names_the_second() {
+    let dir = TempDir::new("two-keys");
+    let line = alice_pub_line();
+    let text = format!("{line}\n\n{line}\n");
+
+    let error = read_bad_public(&dir, text.as_bytes());
+
+    // Notice: the blank line counts too; the second key is on line 3.
+    assert!(matches!(error.problem, Problem::MoreThanOneKey));
+    assert_eq!(error.line, Some(3));
+}
+
+#[test]
+fn an_empty_pub_file_has_no_key() {
+    let dir = TempDir::new("empty");
+
+    let error = read_bad_public(&dir, b"");
+
+    // Notice: no line to point at, but still the file.
+    assert!(matches!(error.problem, Problem::NoKey));
+    assert_eq!(error.line, None);
+}
+
+#[test]
+fn a_pub_file_of_only_comments_has_no_key() {
+    let dir = TempDir::new("only-comments");
+
+    let error = read_bad_public(&dir, b"# alice\n\n# (key goes here)\n");
+
+    // Notice: comments and blank lines are skipped, leaving nothing.
+    assert!(matches!(error.problem, Problem::NoKey));
+}
+
+#[test]
+fn a_pub_file_holding_a_weak_key_is_refused() {
+    let dir = TempDir::new("weak");
+    // The Ed25519 identity point: order 1.
+    let weak = "0100000000000000000000000000000000000000000000000000000000000000\n";
+
+    let error = read_bad_public(&dir, weak.as_bytes());
+
+    // Notice: well-formed hex is not enough; the key itself is checked.
+    assert!(matches!(error.problem, Problem::Key(KeyError::Weak)));
+    assert_eq!(error.line, Some(1));
+}
+
+#[test]
+fn a_pub_file_holding_a_non_point_is_refused() {
+    let dir = TempDir::new("not-a-point");
+    // y = 2 has no x on the curve.
+    let bad = "0200000000000000000000000000000000000000000000000000000000000000\n";
+
+    let error = read_bad_public(&dir, bad.as_bytes());
+
+    // Notice: 32 bytes are only a key if they decode to a point.
+    assert!(matches!(error.problem, Problem::Key(KeyError::NotAPoint)));
+    assert_eq!(error.line, Some(1));
+}
+
+#[test]
+fn a_pub_file_of_binary_junk_is_refused() {
+    let dir = TempDir::new("binary");
+    let junk: Vec<u8> = (0..=255u8).rev().collect();
+
+    let error = read_bad_public(&dir, &junk);
+
+    // Notice: not text, so not a key file; the read itself fails.
+    assert!(
+        matches!(&error.problem, Problem::Io(e) if e.kind() == std::io::ErrorKind::InvalidData)
+    );
+}
+
+#[test]
+fn a_huge_pub_file_is_refused_without_reading_it_all() {
+    let dir = TempDir::new("huge");
+    let mut huge = "# padding\n".repeat(1000);
+    huge.push_str(&alice_pub_line());
+
+    let error = read_bad_public(&dir, huge.as_bytes());
+
+    // Notice: a key file is tiny; anything over 4 KiB is refused as such.
+    assert!(matches!(error.problem, Problem::TooLarge));
+    assert!(error.to_string().contains("4096"), "{error}");
+}
+
+#[test]
+fn a_garbled_secret_key_file_names_the_line() {
+    let dir = TempDir::new("garbled-secret");
+    let path = dir.file("bad.key", b"# secret\nnot a key at all\n", 0o600);
+
+    let error = keyfile::read_secret(&path).unwrap_err();
+
+    // Notice: the same care for secret files, without echoing their contents.
+    assert!(matches!(
+        error.problem,
+        Problem::Hex(HexError::WrongLength {
+            expected: 64,
+            found: 16
+        })
+    ));
+    assert_eq!(error.line, Some(2));
+    assert!(!error.to_string().contains("not a key at all"), "{error}");
+}
+
+#[test]
+fn a_missing_key_file_is_an_io_error_naming_it() {
+    let dir = TempDir::new("missing");
+    let path = dir.path().join("nobody.key");
+
+    let error = keyfile::read_secret(&path).unwrap_err();
+
+    // Notice: which file was missing, not just "No such file or directory".
+    assert!(matches!(&error.problem, Problem::Io(e) if e.kind() == std::io::ErrorKind::NotFound));
+    assert!(error.to_string().contains("nobody.key"), "{error}");
+}
