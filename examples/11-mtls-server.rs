@@ -96,14 +96,14 @@ fn main() -> ExitCode {
         Ok(addr) => println!("listening on {addr}"),
         Err(e) => return fail(&e),
     }
-    match policy.revoked_count() {
-        Some(revoked) => eprintln!(
-            "trusting {} client(s); {revoked} revoked key(s)",
-            policy.client_count()
-        ),
-        None => eprintln!(
-            "trusting {} client(s); no revocation list",
-            policy.client_count()
+    let clients = policy.client_count();
+    match (&args.revoked, policy.revoked_count()) {
+        (None, _) => eprintln!("trusting {clients} client(s); no revocation list"),
+        (Some(_), Some(revoked)) => {
+            eprintln!("trusting {clients} client(s); {revoked} revoked key(s)")
+        }
+        (Some(_), None) => eprintln!(
+            "trusting {clients} client(s); revocation list unavailable: refusing everyone"
         ),
     }
 

@@ -53,6 +53,12 @@ pub use rand_core;
 /// lesson can never drift from the code it teaches.
 #[cfg(doctest)]
 pub mod lessons {
+    #[doc = include_str!("../lessons/README.md")]
+    pub struct CourseMap;
+    #[doc = include_str!("../lessons/10-server-authentication.md")]
+    pub struct Lesson10;
+    #[doc = include_str!("../lessons/11-mutual-authentication.md")]
+    pub struct Lesson11;
     #[doc = include_str!("../lessons/12-tls12-prf.md")]
     pub struct Lesson12;
 }
