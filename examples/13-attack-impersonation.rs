@@ -79,7 +79,7 @@ pub fn impersonation(binding: Binding) -> Result<Report, String> {
     Ok(report.conclude(
         alice_aborted && no_m3,
         match &alice {
-            Err(e) => format!("client aborts ({})", attack::short(e)),
+            Err(e) => format!("client aborts: {}", attack::short(e)),
             Ok(_) => "client accepted mallory".to_owned(),
         },
     ))

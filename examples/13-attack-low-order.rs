@@ -124,7 +124,7 @@ pub fn low_order(binding: Binding) -> Result<Report, String> {
     Ok(report.conclude(
         server_refused && alice_refused,
         if server_refused && alice_refused {
-            "refused both ways (NonContributoryShare)".to_owned()
+            "refused both ways: NonContributoryShare".to_owned()
         } else {
             "a low-order share got through".to_owned()
         },

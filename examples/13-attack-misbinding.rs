@@ -129,7 +129,7 @@ pub fn misbinding(binding: Binding) -> Result<Report, String> {
                     && client.name.as_str() == "eve"
                     && filed_under_eve
                     && alice_echoed,
-                format!("alice's session accepted as {}", client.name),
+                format!("alice's session filed under {}", client.name),
             )
         }
         Event::Rejected(e) => {
@@ -141,7 +141,7 @@ pub fn misbinding(binding: Binding) -> Result<Report, String> {
                         HandshakeError::KeyConfirmationFailed(RecordError::Forged),
                     )
                     && !alice_echoed,
-                format!("refused ({})", attack::short(&e)),
+                format!("refused: {}", attack::short(&e)),
             )
         }
         other => report.conclude(false, format!("unexpected: {other}")),

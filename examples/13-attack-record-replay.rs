@@ -175,7 +175,7 @@ pub fn record_replay(binding: Binding) -> Result<Report, String> {
     Ok(report.conclude(
         replayed && reordered && still_served,
         if replayed && reordered {
-            "refused (Forged), connection closed, server serves on".to_owned()
+            "refused: Forged; the server serves on".to_owned()
         } else {
             "a replayed or reordered record was accepted".to_owned()
         },

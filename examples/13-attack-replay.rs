@@ -105,7 +105,7 @@ pub fn replay(binding: Binding) -> Result<Report, String> {
                     && client.name.as_str() == "alice"
                     && record_failed
                     && hung_up,
-                format!("accepted as {}, but no keys", client.name),
+                format!("accepted as {} (no keys)", client.name),
             )
         }
         Event::Rejected(e) => {
@@ -115,7 +115,7 @@ pub fn replay(binding: Binding) -> Result<Report, String> {
             report.conclude(
                 binding == Binding::Transcript
                     && attack::is_handshake(&e, HandshakeError::ClientSignatureInvalid),
-                format!("refused ({})", attack::short(&e)),
+                format!("refused: {}", attack::short(&e)),
             )
         }
         other => report.conclude(false, format!("unexpected: {other}")),
