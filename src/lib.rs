@@ -55,4 +55,7 @@ pub use rand_core;
 pub mod lessons {
     #[doc = include_str!("../lessons/12-tls12-prf.md")]
     pub struct Lesson12;
+
+    #[doc = include_str!("../lessons/13-breaking-lesson-11.md")]
+    pub struct Lesson13;
 }
