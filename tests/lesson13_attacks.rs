@@ -530,7 +530,7 @@ fn under_transcript_flipping_any_bit_of_any_message_stops_the_handshake() {
 }
 
 #[test]
-#[ignore = "57,120 handshakes, about a minute: cargo test --test lesson13_attacks -- --ignored"]
+#[ignore = "57,120 handshakes, about 20 s: cargo test --test lesson13_attacks -- --ignored"]
 fn under_transcript_every_single_byte_change_to_any_message_stops_the_handshake() {
     let parties = Parties::new();
     for change in parties.changes(Binding::Transcript, any_other_value) {
