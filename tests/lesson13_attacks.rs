@@ -13,7 +13,7 @@ use learn_mtls::handshake::{
     Binding, HandshakeError, MUTUAL_CLIENT_CONTEXT, MUTUAL_SERVER_CONTEXT,
 };
 use learn_mtls::keys::{IdentityKey, PublicIdentity};
-use learn_mtls::record::{RecordError, Session};
+use learn_mtls::record::{HEADER_LEN, RecordError, Session, TAG_LEN};
 use learn_mtls::trust::{AuthorizedKey, AuthorizedKeys, ClientName};
 use learn_mtls::wire::{ClientAuth, ClientHello, ServerHello};
 use rand_core::SeedableRng;
@@ -93,7 +93,7 @@ fn honest_handshake(binding: Binding, seed: u8) -> Recorded {
 
 /// Seals `message` as the next record of `session`.
 fn seal(session: &mut Session, message: &[u8]) -> Vec<u8> {
-    let mut record = vec![0u8; message.len() + 18];
+    let mut record = vec![0u8; HEADER_LEN + message.len() + TAG_LEN];
     let len = session.seal(message, &mut record).unwrap();
     record.truncate(len);
     record
