@@ -10,6 +10,13 @@
 //! server, and one whose key is revoked while the server runs. Each step
 //! says what to expect before it happens and checks that it did; the tour
 //! exits 1 if anything went differently, so it doubles as a smoke test.
+//! It ends with Lesson 13 on one screen: the five attacks of the
+//! `13-attack-*` examples, run in-process under both bindings.
+
+#![allow(
+    clippy::duplicate_mod,
+    reason = "each included attack example brings its own copy of the attack workbench"
+)]
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -24,6 +31,39 @@ use learn_mtls::keys::{IdentityKey, PublicIdentity};
 use learn_mtls::net::{self, Connection, Error};
 use learn_mtls::trust::files::{Clients, FilePolicy};
 use learn_mtls::wire::{CLIENT_AUTH_LEN, CLIENT_HELLO_LEN, MUTUAL_HANDSHAKE_LEN, SERVER_HELLO_LEN};
+
+// Lesson 13's attacks, each from its own example. Their `main`s go unused
+// here, and each brings its own copy of `common/attack.rs`.
+#[allow(
+    dead_code,
+    reason = "the tour calls the attack, not the example's main"
+)]
+#[path = "13-attack-impersonation.rs"]
+mod impersonation;
+#[allow(
+    dead_code,
+    reason = "the tour calls the attack, not the example's main"
+)]
+#[path = "13-attack-low-order.rs"]
+mod low_order;
+#[allow(
+    dead_code,
+    reason = "the tour calls the attack, not the example's main"
+)]
+#[path = "13-attack-misbinding.rs"]
+mod misbinding;
+#[allow(
+    dead_code,
+    reason = "the tour calls the attack, not the example's main"
+)]
+#[path = "13-attack-record-replay.rs"]
+mod record_replay;
+#[allow(
+    dead_code,
+    reason = "the tour calls the attack, not the example's main"
+)]
+#[path = "13-attack-replay.rs"]
+mod replay;
 
 const TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -151,6 +191,55 @@ fn tour(dir: &Path) -> Result<(), String> {
     println!("\nThis tour used --binding {BINDING}, the protocol exactly as Lesson 11 teaches it.");
     println!(
         "Lesson 13 shows why the library's default, --binding transcript, signs more than that."
+    );
+
+    attacks()
+}
+
+/// Lesson 13 in one screen: each attack under both bindings, as a table.
+fn attacks() -> Result<(), String> {
+    step(
+        7,
+        "Lesson 13 in one screen: five attacks, each run against both bindings.",
+    );
+    // An attack's outcome in words, and whether it is the taught one.
+    type Attack = fn(Binding) -> Result<(String, bool), String>;
+    let attacks: [(&str, Attack); 5] = [
+        ("1 replay a handshake", |b| {
+            replay::replay(b).map(|r| (r.outcome, r.as_taught))
+        }),
+        ("2 insider misbinding", |b| {
+            misbinding::misbinding(b).map(|r| (r.outcome, r.as_taught))
+        }),
+        ("3 low-order share", |b| {
+            low_order::low_order(b).map(|r| (r.outcome, r.as_taught))
+        }),
+        ("4 replay a record", |b| {
+            record_replay::record_replay(b).map(|r| (r.outcome, r.as_taught))
+        }),
+        ("5 impersonate server", |b| {
+            impersonation::impersonation(b).map(|r| (r.outcome, r.as_taught))
+        }),
+    ];
+    let mut rows = Vec::new();
+    for (name, attack) in attacks {
+        let (lesson11, taught_11) = attack(Binding::InsecureLesson11)?;
+        let (transcript, taught_t) = attack(Binding::Transcript)?;
+        if !(taught_11 && taught_t) {
+            return Err(format!("attack {name:?} did not go as Lesson 13 teaches"));
+        }
+        rows.push((name, lesson11, transcript));
+    }
+    let width = rows.iter().map(|row| row.1.len()).max().unwrap_or(0);
+    println!(
+        "   {:<22} {:<width$}  --binding transcript",
+        "attack", "--binding lesson11"
+    );
+    for (name, lesson11, transcript) in rows {
+        println!("   {name:<22} {lesson11:<width$}  {transcript}");
+    }
+    println!(
+        "   (each row is `cargo run --example 13-attack-...`; lessons/13-breaking-lesson-11.md explains it.)"
     );
     Ok(())
 }

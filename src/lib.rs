@@ -61,4 +61,7 @@ pub mod lessons {
     pub struct Lesson11;
     #[doc = include_str!("../lessons/12-tls12-prf.md")]
     pub struct Lesson12;
+
+    #[doc = include_str!("../lessons/13-breaking-lesson-11.md")]
+    pub struct Lesson13;
 }
