@@ -181,8 +181,10 @@ fn tour(dir: &Path) -> Result<(), String> {
         "   (revocation beats authorization, takes effect on the next connection, and needs no restart.)"
     );
 
+    attacks()?;
+
     println!("\nSummary");
-    println!("   alice and bob, authorized keys        accepted by name, messages echoed");
+    println!("   alice and bob, authorized keys         accepted by name, messages echoed");
     println!(
         "   mallory, unknown key                   refused by the server after her signature checked"
     );
@@ -190,10 +192,10 @@ fn tour(dir: &Path) -> Result<(), String> {
     println!("   bob, after his key was revoked         refused; alice still accepted");
     println!("\nThis tour used --binding {BINDING}, the protocol exactly as Lesson 11 teaches it.");
     println!(
-        "Lesson 13 shows why the library's default, --binding transcript, signs more than that."
+        "Step 7 showed why the library's default, --binding transcript, signs more than that."
     );
 
-    attacks()
+    Ok(())
 }
 
 /// Lesson 13 in one screen: each attack under both bindings, as a table.
