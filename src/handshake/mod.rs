@@ -36,11 +36,11 @@ use sha2::{Digest, Sha256};
 use x25519_dalek::{EphemeralSecret, PublicKey};
 use zeroize::Zeroizing;
 
-use crate::keys::KeyError;
-use crate::record::RecordError;
-use crate::schedule::KeySchedule;
+use crate::keys::{IdentityKey, KeyError, PublicIdentity};
+use crate::record::{RecordError, Session, Side};
+use crate::schedule::{self, Inputs, KeySchedule};
 use crate::trust::Refusal;
-use crate::wire::SHARE_LEN;
+use crate::wire::{ClientAuth, ClientHello, SHARE_LEN, ServerHello};
 
 pub mod mutual;
 pub mod server_only;
@@ -298,4 +298,91 @@ pub(crate) fn agree(
         return Err(HandshakeError::NonContributoryShare);
     }
     Ok(Zeroizing::new(shared.to_bytes()))
+}
+
+// Messages 1 and 2 are the same in both handshakes; only the server's
+// signature context differs. These are the steps they share.
+
+/// What the server signs in message 2: its own share (lesson11), or the
+/// transcript so far under `context` (transcript).
+fn server_signed(
+    config: Config,
+    context: &'static Context,
+    hello: &ClientHello,
+    server_share: &[u8; SHARE_LEN],
+) -> SignedContent {
+    match config.binding {
+        Binding::InsecureLesson11 => SignedContent::own_share(server_share),
+        Binding::Transcript => SignedContent::transcript(
+            config.context(context),
+            &transcript_hash(&[&hello.to_bytes(), server_share]),
+        ),
+    }
+}
+
+/// The server's answer to message 1: a fresh share, the shared secret (a
+/// low-order client share is refused here, before the server signs
+/// anything), and message 2.
+pub(crate) fn answer_client_hello<R: CryptoRng + ?Sized>(
+    rng: &mut R,
+    identity: &IdentityKey,
+    config: Config,
+    context: &'static Context,
+    hello: &ClientHello,
+) -> Result<(Zeroizing<[u8; 32]>, ServerHello), HandshakeError> {
+    let (ephemeral, share) = ephemeral(rng);
+    let shared = agree(ephemeral, &hello.share)?;
+    let signed = server_signed(config, context, hello, &share);
+    let server_hello = ServerHello {
+        share,
+        signature: identity.sign(signed.as_bytes()),
+    };
+    Ok((shared, server_hello))
+}
+
+/// The client's check of message 2: the signature under the pinned key
+/// first, then the shared secret. The ephemeral secret is consumed (and
+/// wiped) whatever the outcome.
+pub(crate) fn check_server_hello(
+    server: &PublicIdentity,
+    config: Config,
+    context: &'static Context,
+    (ephemeral, hello): (EphemeralSecret, &ClientHello),
+    server_hello: &ServerHello,
+) -> Result<Zeroizing<[u8; 32]>, HandshakeError> {
+    let signed = server_signed(config, context, hello, &server_hello.share);
+    if !server.verify(signed.as_bytes(), &server_hello.signature) {
+        return Err(HandshakeError::ServerSignatureInvalid);
+    }
+    agree(ephemeral, &server_hello.share)
+}
+
+/// One side's session: keys from the shared secret, the shares and, under
+/// the transcript binding, a hash of every handshake byte (128 for Lesson
+/// 10, 224 with message 3 for Lesson 11).
+pub(crate) fn session(
+    config: Config,
+    shared_secret: &[u8; 32],
+    (hello, server_hello, auth): (&ClientHello, &ServerHello, Option<&ClientAuth>),
+    side: Side,
+) -> Session {
+    let transcript_hash = match (config.binding, auth) {
+        (Binding::InsecureLesson11, _) => None,
+        (Binding::Transcript, None) => Some(transcript_hash(&[
+            &hello.to_bytes(),
+            &server_hello.to_bytes(),
+        ])),
+        (Binding::Transcript, Some(auth)) => Some(transcript_hash(&[
+            &hello.to_bytes(),
+            &server_hello.to_bytes(),
+            &auth.to_bytes(),
+        ])),
+    };
+    let inputs = Inputs {
+        shared_secret,
+        client_share: &hello.share,
+        server_share: &server_hello.share,
+        transcript_hash,
+    };
+    Session::new(&schedule::derive(config.schedule, &inputs), side)
 }

@@ -59,29 +59,13 @@ use x25519_dalek::EphemeralSecret;
 use zeroize::Zeroizing;
 
 use super::{
-    Binding, Config, HandshakeError, MUTUAL_CLIENT, MUTUAL_SERVER, SignedContent, agree, ephemeral,
-    transcript_hash,
+    Binding, Config, HandshakeError, MUTUAL_CLIENT, MUTUAL_SERVER, SignedContent,
+    answer_client_hello, check_server_hello, ephemeral, session, transcript_hash,
 };
 use crate::keys::{IdentityKey, PublicIdentity};
 use crate::record::{Session, Side};
-use crate::schedule::{self, Inputs};
 use crate::trust::{ClientIdentity, TrustPolicy};
-use crate::wire::{ClientAuth, ClientHello, SHARE_LEN, ServerHello};
-
-/// What the server signs in message 2.
-fn server_signed(
-    config: Config,
-    hello: &ClientHello,
-    server_share: &[u8; SHARE_LEN],
-) -> SignedContent {
-    match config.binding {
-        Binding::InsecureLesson11 => SignedContent::own_share(server_share),
-        Binding::Transcript => SignedContent::transcript(
-            config.context(&MUTUAL_SERVER),
-            &transcript_hash(&[&hello.to_bytes(), server_share]),
-        ),
-    }
-}
+use crate::wire::{ClientAuth, ClientHello, ServerHello};
 
 /// What the client signs in message 3.
 fn client_signed(
@@ -97,32 +81,6 @@ fn client_signed(
             &transcript_hash(&[&hello.to_bytes(), &server_hello.to_bytes(), client_key]),
         ),
     }
-}
-
-/// Both sides' session keys, from the shared secret, the shares and
-/// (transcript binding) a hash of all 224 bytes.
-fn session(
-    config: Config,
-    shared_secret: &[u8; 32],
-    messages: (&ClientHello, &ServerHello, &ClientAuth),
-    side: Side,
-) -> Session {
-    let (hello, server_hello, auth) = messages;
-    let transcript_hash = match config.binding {
-        Binding::InsecureLesson11 => None,
-        Binding::Transcript => Some(transcript_hash(&[
-            &hello.to_bytes(),
-            &server_hello.to_bytes(),
-            &auth.to_bytes(),
-        ])),
-    };
-    let inputs = Inputs {
-        shared_secret,
-        client_share: &hello.share,
-        server_share: &server_hello.share,
-        transcript_hash,
-    };
-    Session::new(&schedule::derive(config.schedule, &inputs), side)
 }
 
 /// The client, before anything is sent.
@@ -173,14 +131,13 @@ impl ExpectServerHello<'_> {
         self,
         server_hello: &ServerHello,
     ) -> Result<(Session, ClientAuth), HandshakeError> {
-        let signed = server_signed(self.config, &self.hello, &server_hello.share);
-        if !self
-            .server
-            .verify(signed.as_bytes(), &server_hello.signature)
-        {
-            return Err(HandshakeError::ServerSignatureInvalid);
-        }
-        let shared = agree(self.ephemeral, &server_hello.share)?;
+        let shared = check_server_hello(
+            &self.server,
+            self.config,
+            &MUTUAL_SERVER,
+            (self.ephemeral, &self.hello),
+            server_hello,
+        )?;
 
         let identity = *self.identity.public().as_bytes();
         let signed = client_signed(self.config, &self.hello, server_hello, &identity);
@@ -191,7 +148,7 @@ impl ExpectServerHello<'_> {
         let session = session(
             self.config,
             &shared,
-            (&self.hello, server_hello, &auth),
+            (&self.hello, server_hello, Some(&auth)),
             Side::Client,
         );
         Ok((session, auth))
@@ -223,13 +180,8 @@ impl<'a> Server<'a> {
         rng: &mut R,
         hello: &ClientHello,
     ) -> Result<(ExpectClientAuth, ServerHello), HandshakeError> {
-        let (ephemeral, share) = ephemeral(rng);
-        let shared = agree(ephemeral, &hello.share)?;
-        let signed = server_signed(self.config, hello, &share);
-        let server_hello = ServerHello {
-            share,
-            signature: self.identity.sign(signed.as_bytes()),
-        };
+        let (shared, server_hello) =
+            answer_client_hello(rng, self.identity, self.config, &MUTUAL_SERVER, hello)?;
         let state = ExpectClientAuth {
             config: self.config,
             shared,
@@ -272,7 +224,7 @@ impl ExpectClientAuth {
         let session = session(
             self.config,
             &self.shared,
-            (&self.hello, &self.server_hello, auth),
+            (&self.hello, &self.server_hello, Some(auth)),
             Side::Server,
         );
         Ok(match self.config.binding {

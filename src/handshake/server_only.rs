@@ -36,53 +36,12 @@ use rand_core::CryptoRng;
 use x25519_dalek::EphemeralSecret;
 
 use super::{
-    Binding, Config, HandshakeError, SERVER_ONLY_SERVER, SignedContent, agree, ephemeral,
-    transcript_hash,
+    Config, HandshakeError, SERVER_ONLY_SERVER, answer_client_hello, check_server_hello, ephemeral,
+    session,
 };
 use crate::keys::{IdentityKey, PublicIdentity};
 use crate::record::{Session, Side};
-use crate::schedule::{self, Inputs};
-use crate::wire::{ClientHello, SHARE_LEN, ServerHello};
-
-/// What the server signs in message 2.
-fn server_signed(
-    config: Config,
-    hello: &ClientHello,
-    server_share: &[u8; SHARE_LEN],
-) -> SignedContent {
-    match config.binding {
-        Binding::InsecureLesson11 => SignedContent::own_share(server_share),
-        Binding::Transcript => SignedContent::transcript(
-            config.context(&SERVER_ONLY_SERVER),
-            &transcript_hash(&[&hello.to_bytes(), server_share]),
-        ),
-    }
-}
-
-/// Both sides' session keys, from the shared secret, the shares and
-/// (transcript binding) a hash of all 128 bytes.
-fn session(
-    config: Config,
-    shared_secret: &[u8; 32],
-    hello: &ClientHello,
-    server_hello: &ServerHello,
-    side: Side,
-) -> Session {
-    let transcript_hash = match config.binding {
-        Binding::InsecureLesson11 => None,
-        Binding::Transcript => Some(transcript_hash(&[
-            &hello.to_bytes(),
-            &server_hello.to_bytes(),
-        ])),
-    };
-    let inputs = Inputs {
-        shared_secret,
-        client_share: &hello.share,
-        server_share: &server_hello.share,
-        transcript_hash,
-    };
-    Session::new(&schedule::derive(config.schedule, &inputs), side)
-}
+use crate::wire::{ClientHello, ServerHello};
 
 /// The anonymous client, before anything is sent.
 pub struct Client;
@@ -123,19 +82,17 @@ impl ExpectServerHello {
     /// [`HandshakeError::ServerSignatureInvalid`] or
     /// [`HandshakeError::NonContributoryShare`].
     pub fn read_server_hello(self, server_hello: &ServerHello) -> Result<Session, HandshakeError> {
-        let signed = server_signed(self.config, &self.hello, &server_hello.share);
-        if !self
-            .server
-            .verify(signed.as_bytes(), &server_hello.signature)
-        {
-            return Err(HandshakeError::ServerSignatureInvalid);
-        }
-        let shared = agree(self.ephemeral, &server_hello.share)?;
+        let shared = check_server_hello(
+            &self.server,
+            self.config,
+            &SERVER_ONLY_SERVER,
+            (self.ephemeral, &self.hello),
+            server_hello,
+        )?;
         Ok(session(
             self.config,
             &shared,
-            &self.hello,
-            server_hello,
+            (&self.hello, server_hello, None),
             Side::Client,
         ))
     }
@@ -165,16 +122,14 @@ impl<'a> Server<'a> {
         rng: &mut R,
         hello: &ClientHello,
     ) -> Result<(Session, ServerHello), HandshakeError> {
-        let (ephemeral, share) = ephemeral(rng);
-        let shared = agree(ephemeral, &hello.share)?;
-        let signed = server_signed(self.config, hello, &share);
-        let server_hello = ServerHello {
-            share,
-            signature: self.identity.sign(signed.as_bytes()),
-        };
-        Ok((
-            session(self.config, &shared, hello, &server_hello, Side::Server),
-            server_hello,
-        ))
+        let (shared, server_hello) =
+            answer_client_hello(rng, self.identity, self.config, &SERVER_ONLY_SERVER, hello)?;
+        let session = session(
+            self.config,
+            &shared,
+            (hello, &server_hello, None),
+            Side::Server,
+        );
+        Ok((session, server_hello))
     }
 }
