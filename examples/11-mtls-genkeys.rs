@@ -16,7 +16,6 @@ use clap::Parser;
 use learn_mtls::keyfile::{self, Overwrite};
 use learn_mtls::keys::IdentityKey;
 use learn_mtls::net::os_rng;
-use learn_mtls::trust::ClientName;
 
 #[derive(Parser)]
 #[command(about = "Generate Ed25519 identity keys for Lesson 11")]
@@ -44,15 +43,6 @@ fn main() -> ExitCode {
         Overwrite::Never
     };
     for name in &args.names {
-        // A key's file name doubles as the client's name in server logs.
-        if let Err(e) = ClientName::new(name) {
-            eprintln!("error: {name:?} cannot be a key name: {e}");
-            return ExitCode::FAILURE;
-        }
-        if name.contains(['/', '\\']) || name.starts_with('.') {
-            eprintln!("error: {name:?} cannot be a key name: it must be a plain file name");
-            return ExitCode::FAILURE;
-        }
         let key = IdentityKey::generate(&mut os_rng());
         match keyfile::write_pair(&args.out, name, &key, overwrite) {
             Ok((secret, public)) => {

@@ -77,10 +77,12 @@ pub struct Hex<'a>(pub &'a [u8]);
 
 impl fmt::Display for Hex<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Encode in small chunks so no buffer has to be as long as the input.
-        let mut buf = [0u8; 64];
+        // Encode in small chunks so no buffer has to be as long as the
+        // input, and wipe the chunk buffer after: secret keys pass through
+        // here on their way into a key file.
+        let mut buf = zeroize::Zeroizing::new([0u8; 64]);
         for chunk in self.0.chunks(buf.len() / 2) {
-            let text = encode(chunk, &mut buf).map_err(|_| fmt::Error)?;
+            let text = encode(chunk, &mut buf[..]).map_err(|_| fmt::Error)?;
             f.write_str(text)?;
         }
         Ok(())

@@ -14,13 +14,14 @@
 // The crate is no_std; modules that need std bring its prelude in by name.
 use std::prelude::rust_2024::*;
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::fs::{self, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
 use crate::hex::{self, HexError};
 use crate::keys::{IdentityKey, KeyError, PUBLIC_KEY_LEN, PublicIdentity, SECRET_KEY_LEN};
+use zeroize::Zeroizing;
 
 /// Key files are tiny; anything bigger than this is not one.
 const MAX_KEY_FILE_LEN: u64 = 4096;
@@ -40,6 +41,10 @@ pub enum Problem {
     },
     /// The file is larger than any key file.
     TooLarge,
+    /// The path is not a regular file (a directory, a pipe, a device).
+    NotAFile,
+    /// The name given for a new key pair cannot be a file name.
+    BadName(&'static str),
     /// No key line was found.
     NoKey,
     /// A second key line was found.
@@ -79,6 +84,8 @@ impl fmt::Display for KeyFileError {
                  (fix: chmod 600 {path})"
             ),
             Problem::TooLarge => write!(f, "larger than {MAX_KEY_FILE_LEN} bytes; not a key file"),
+            Problem::NotAFile => f.write_str("not a regular file; a key file must be one"),
+            Problem::BadName(why) => write!(f, "cannot name a key pair: {why}"),
             Problem::NoKey => f.write_str("no key found (expected one line of 64 hex characters)"),
             Problem::MoreThanOneKey => {
                 f.write_str("a second key line; a key file holds exactly one key")
@@ -108,9 +115,10 @@ fn error(path: &Path, line: Option<usize>, problem: Problem) -> KeyFileError {
     }
 }
 
-/// Reads the one key line of a key file: its 1-based number and its text.
-fn read_key_line(path: &Path, text: &str) -> Result<(usize, String), KeyFileError> {
-    let mut found: Option<(usize, String)> = None;
+/// Finds the one key line of a key file: its 1-based number and its text,
+/// borrowed from `text` so no copy of a secret is made.
+fn read_key_line<'t>(path: &Path, text: &'t str) -> Result<(usize, &'t str), KeyFileError> {
+    let mut found = None;
     for (index, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
@@ -119,20 +127,35 @@ fn read_key_line(path: &Path, text: &str) -> Result<(usize, String), KeyFileErro
         if found.is_some() {
             return Err(error(path, Some(index + 1), Problem::MoreThanOneKey));
         }
-        found = Some((index + 1, line.to_owned()));
+        found = Some((index + 1, line));
     }
     found.ok_or_else(|| error(path, None, Problem::NoKey))
 }
 
-fn read_small(path: &Path) -> Result<String, KeyFileError> {
-    let file = fs::File::open(path).map_err(|e| error(path, None, Problem::Io(e)))?;
+/// Reads a whole key file. The checks run on the open file, not on the
+/// path, so the file checked is the file read even if the path is swapped
+/// in between; the text is wiped when dropped, on every path out.
+fn read_small(path: &Path, must_be_private: bool) -> Result<Zeroizing<String>, KeyFileError> {
+    let io = |e| error(path, None, Problem::Io(e));
+    // Opening a named pipe would wait for a writer forever: look first.
+    if !fs::metadata(path).map_err(io)?.is_file() {
+        return Err(error(path, None, Problem::NotAFile));
+    }
+    let file = fs::File::open(path).map_err(io)?;
+    let metadata = file.metadata().map_err(io)?;
+    if !metadata.is_file() {
+        return Err(error(path, None, Problem::NotAFile));
+    }
+    if must_be_private {
+        check_private(path, &metadata)?;
+    }
     // Sized up front so the buffer never reallocates and leaves a stray
     // copy of a secret behind in freed memory.
-    let mut text = String::with_capacity(MAX_KEY_FILE_LEN as usize + 1);
+    let mut text = Zeroizing::new(String::with_capacity(MAX_KEY_FILE_LEN as usize + 1));
     let read = file
         .take(MAX_KEY_FILE_LEN + 1)
         .read_to_string(&mut text)
-        .map_err(|e| error(path, None, Problem::Io(e)))?;
+        .map_err(io)?;
     if read as u64 > MAX_KEY_FILE_LEN {
         return Err(error(path, None, Problem::TooLarge));
     }
@@ -145,10 +168,10 @@ fn read_small(path: &Path) -> Result<String, KeyFileError> {
 /// A [`KeyFileError`] naming the file, the line and the problem.
 pub fn read_public(path: impl AsRef<Path>) -> Result<PublicIdentity, KeyFileError> {
     let path = path.as_ref();
-    let text = read_small(path)?;
+    let text = read_small(path, false)?;
     let (line, hex_text) = read_key_line(path, &text)?;
     let bytes: [u8; PUBLIC_KEY_LEN] =
-        hex::decode_array(&hex_text).map_err(|e| error(path, Some(line), Problem::Hex(e)))?;
+        hex::decode_array(hex_text).map_err(|e| error(path, Some(line), Problem::Hex(e)))?;
     PublicIdentity::from_bytes(&bytes).map_err(|e| error(path, Some(line), Problem::Key(e)))
 }
 
@@ -158,21 +181,18 @@ pub fn read_public(path: impl AsRef<Path>) -> Result<PublicIdentity, KeyFileErro
 /// A [`KeyFileError`]; [`Problem::PermissionsTooOpen`] says how to fix the mode.
 pub fn read_secret(path: impl AsRef<Path>) -> Result<IdentityKey, KeyFileError> {
     let path = path.as_ref();
-    check_private(path)?;
-    let text = zeroize::Zeroizing::new(read_small(path)?);
-    let (line, hex_text) = read_key_line(path, text.as_str())?;
-    let hex_text = zeroize::Zeroizing::new(hex_text);
-    let secret = zeroize::Zeroizing::new(
-        hex::decode_array::<SECRET_KEY_LEN>(&hex_text)
+    let text = read_small(path, true)?;
+    let (line, hex_text) = read_key_line(path, &text)?;
+    let secret = Zeroizing::new(
+        hex::decode_array::<SECRET_KEY_LEN>(hex_text)
             .map_err(|e| error(path, Some(line), Problem::Hex(e)))?,
     );
     Ok(IdentityKey::from_secret_bytes(&secret))
 }
 
 #[cfg(unix)]
-fn check_private(path: &Path) -> Result<(), KeyFileError> {
+fn check_private(path: &Path, metadata: &fs::Metadata) -> Result<(), KeyFileError> {
     use std::os::unix::fs::PermissionsExt;
-    let metadata = fs::metadata(path).map_err(|e| error(path, None, Problem::Io(e)))?;
     let mode = metadata.permissions().mode() & 0o777;
     if mode & 0o077 != 0 {
         return Err(error(path, None, Problem::PermissionsTooOpen { mode }));
@@ -181,7 +201,7 @@ fn check_private(path: &Path) -> Result<(), KeyFileError> {
 }
 
 #[cfg(not(unix))]
-fn check_private(_path: &Path) -> Result<(), KeyFileError> {
+fn check_private(_path: &Path, _metadata: &fs::Metadata) -> Result<(), KeyFileError> {
     // Other systems express "owner only" with ACLs this course does not cover.
     Ok(())
 }
@@ -209,6 +229,9 @@ pub fn write_pair(
     overwrite: Overwrite,
 ) -> Result<(PathBuf, PathBuf), KeyFileError> {
     let dir = dir.as_ref();
+    if let Err(why) = check_name(name) {
+        return Err(error(&dir.join(name), None, Problem::BadName(why)));
+    }
     let secret_path = dir.join(format!("{name}.key"));
     let public_path = dir.join(format!("{name}.pub"));
     if overwrite == Overwrite::Never {
@@ -218,22 +241,41 @@ pub fn write_pair(
             }
         }
     }
-    let secret = key.to_secret_bytes();
-    let secret_text = zeroize::Zeroizing::new(format!(
+    // Reserved in full before the secret is written, so the String never
+    // reallocates and leaves a copy of the secret in freed memory.
+    let mut secret_text = Zeroizing::new(String::with_capacity(256 + 2 * name.len()));
+    // Writing to a String cannot fail.
+    let _ = write!(
+        secret_text,
         "# learn-mtls Ed25519 secret key for {name}. Keep it private:\n\
          # whoever holds this file can prove they are {name}.\n{}\n",
-        crate::hex::Hex(&secret[..])
-    ));
-    write_atomically(&secret_path, secret_text.as_bytes(), 0o600)?;
-    write_atomically(
-        &public_path,
-        format!("{}\n", key.public()).as_bytes(),
-        0o644,
-    )?;
+        crate::hex::Hex(&key.to_secret_bytes()[..])
+    );
+    write_atomically(&secret_path, secret_text.as_bytes(), 0o600, overwrite)?;
+    let public_text = format!("{}\n", key.public());
+    write_atomically(&public_path, public_text.as_bytes(), 0o644, overwrite)?;
     Ok((secret_path, public_path))
 }
 
-fn write_atomically(path: &Path, contents: &[u8], mode: u32) -> Result<(), KeyFileError> {
+/// A key pair's name becomes two file names and a client name in logs.
+fn check_name(name: &str) -> Result<(), &'static str> {
+    if name.contains(['/', '\\']) || name.starts_with('.') {
+        return Err("it must be a plain file name (no '/', no leading '.')");
+    }
+    crate::trust::ClientName::new(name)
+        .map(|_| ())
+        .map_err(|_| "it must be 1 to 64 bytes with no spaces or control characters")
+}
+
+/// Writes a temporary file, then moves it into place: with `rename` when
+/// replacing, with `hard_link` (which refuses an existing name) otherwise,
+/// so a file created meanwhile is never clobbered.
+fn write_atomically(
+    path: &Path,
+    contents: &[u8],
+    mode: u32,
+    overwrite: Overwrite,
+) -> Result<(), KeyFileError> {
     let mut temporary = path.as_os_str().to_owned();
     temporary.push(format!(".tmp{}", std::process::id()));
     let temporary = PathBuf::from(temporary);
@@ -248,12 +290,19 @@ fn write_atomically(path: &Path, contents: &[u8], mode: u32) -> Result<(), KeyFi
     }
     #[cfg(not(unix))]
     let _ = mode;
-    let result = options
+    let written = options
         .open(&temporary)
-        .and_then(|mut file| file.write_all(contents).and_then(|()| file.sync_all()))
-        .and_then(|()| fs::rename(&temporary, path));
-    if result.is_err() {
-        let _ = fs::remove_file(&temporary);
+        .and_then(|mut file| file.write_all(contents).and_then(|()| file.sync_all()));
+    let placed = written.and_then(|()| match overwrite {
+        Overwrite::Replace => fs::rename(&temporary, path),
+        Overwrite::Never => fs::hard_link(&temporary, path),
+    });
+    // After a rename the temporary name is gone already; otherwise remove it.
+    let _ = fs::remove_file(&temporary);
+    match placed {
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+            Err(error(path, None, Problem::AlreadyExists))
+        }
+        other => other.map_err(io),
     }
-    result.map_err(io)
 }

@@ -132,8 +132,9 @@ impl PublicIdentity {
     }
 
     /// Verifies an Ed25519 signature strictly: canonical encodings only and
-    /// no small-order components (ed25519-dalek's `verify_strict`), so one
-    /// message has exactly one valid signature under this key.
+    /// no small-order components (ed25519-dalek's `verify_strict`), so that
+    /// nobody but the key holder can turn one valid signature into another
+    /// (signature malleability).
     pub(crate) fn verify(&self, message: &[u8], signature: &[u8; SIGNATURE_LEN]) -> bool {
         let signature = Signature::from_bytes(signature);
         self.key.verify_strict(message, &signature).is_ok()

@@ -215,6 +215,11 @@ impl Sealer {
     /// # Errors
     /// As [`Sealer::seal_in_place`].
     pub fn seal(&mut self, plaintext: &[u8], out: &mut [u8]) -> Result<usize, RecordError> {
+        if plaintext.len() > MAX_PLAINTEXT_LEN {
+            return Err(RecordError::PlaintextTooLong {
+                len: plaintext.len(),
+            });
+        }
         let needed = HEADER_LEN + plaintext.len() + TAG_LEN;
         let available = out.len();
         let body = out

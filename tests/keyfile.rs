@@ -410,3 +410,48 @@ fn a_missing_key_file_is_an_io_error_naming_it() {
     assert!(matches!(&error.problem, Problem::Io(e) if e.kind() == std::io::ErrorKind::NotFound));
     assert!(error.to_string().contains("nobody.key"), "{error}");
 }
+
+#[test]
+fn a_directory_given_as_a_key_file_is_refused_as_not_a_file() {
+    let dir = TempDir::new("directory-as-key");
+    let not_a_file = dir.path().join("server.pub");
+    fs::create_dir(&not_a_file).unwrap();
+
+    let error = keyfile::read_public(&not_a_file).unwrap_err();
+
+    // Notice: refused before anything is opened, so a named pipe in the
+    // same place could not make the program wait forever either.
+    assert!(matches!(error.problem, Problem::NotAFile), "{error}");
+    assert!(error.to_string().contains("not a regular file"));
+}
+
+#[test]
+fn a_key_pair_name_that_is_a_path_is_refused_and_nothing_is_written() {
+    let dir = TempDir::new("name-is-a-path");
+
+    for name in ["../escape", "sub/dir", ".hidden", "two words", ""] {
+        let error = keyfile::write_pair(dir.path(), name, &alice(), Overwrite::Never).unwrap_err();
+        assert!(
+            matches!(error.problem, Problem::BadName(_)),
+            "{name:?}: {error}"
+        );
+    }
+    assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+    assert!(!dir.path().parent().unwrap().join("escape.key").exists());
+}
+
+#[test]
+fn never_overwriting_leaves_no_temporary_file_behind() {
+    let dir = TempDir::new("no-leftovers");
+    keyfile::write_pair(dir.path(), "alice", &alice(), Overwrite::Never).unwrap();
+
+    let again = keyfile::write_pair(dir.path(), "alice", &alice(), Overwrite::Never);
+
+    assert!(matches!(again.unwrap_err().problem, Problem::AlreadyExists));
+    let mut names: Vec<_> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["alice.key", "alice.pub"]);
+}

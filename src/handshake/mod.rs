@@ -234,8 +234,29 @@ pub(crate) const SERVER_ONLY_SERVER: Context = Context {
 /// signed handshake can never be mistaken for a signed TLS 1.2 random.
 const SIGNATURE_PAD: [u8; 64] = [0x20; 64];
 
-/// Room for the longest signed message: pad, longest context, 0x00, hash.
+/// Room for the longest signed message: pad, a context of up to 64 bytes, 0x00, hash.
 const SIGNED_CAPACITY: usize = 64 + 64 + 1 + 32;
+
+// Every context string must fit, or SignedContent::transcript would
+// overrun its buffer; checked when the crate compiles.
+const _: () = {
+    let contexts = [
+        MUTUAL_SERVER_CONTEXT,
+        MUTUAL_CLIENT_CONTEXT,
+        SERVER_ONLY_SERVER_CONTEXT,
+        MUTUAL_SERVER_TLS12_PRF_CONTEXT,
+        MUTUAL_CLIENT_TLS12_PRF_CONTEXT,
+        SERVER_ONLY_SERVER_TLS12_PRF_CONTEXT,
+    ];
+    let mut i = 0;
+    while i < contexts.len() {
+        assert!(
+            contexts[i].len() <= 64,
+            "a signature context is longer than 64 bytes"
+        );
+        i += 1;
+    }
+};
 
 /// The exact bytes a party signs, built on the stack.
 pub(crate) struct SignedContent {

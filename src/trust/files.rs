@@ -51,11 +51,12 @@
 //! list) or keeping the last good list (authorized keys) until the next
 //! refresh, which sees the whole line.
 
-use std::fs::File;
+use std::fs::{self, File};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::string::{String, ToString};
 use std::sync::{Mutex, PoisonError, RwLock};
+use std::time::{Duration, SystemTime};
 use std::vec;
 use std::vec::Vec;
 use std::{fmt, format};
@@ -305,7 +306,56 @@ struct WatchedFile {
     /// The problem last reported, `None` while the file is good. Compared as
     /// text, so the same problem is reported once and a new one again.
     problem: Option<String>,
+    /// The file's stamp just before the last read, and when that read began.
+    seen: Option<(Stamp, SystemTime)>,
 }
+
+/// What `stat` says about a file; if none of it changed, neither did the
+/// contents, provided the file was already still when it was read (see
+/// [`WatchedFile::unchanged_since_last_read`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Stamp {
+    len: u64,
+    modified: Option<SystemTime>,
+    /// Status-change time and inode: a rename or an edit that restores the
+    /// modification time still changes these. Unix only.
+    #[cfg(unix)]
+    changed: (i64, i64, u64, u64),
+}
+
+impl Stamp {
+    fn of(metadata: &fs::Metadata) -> Self {
+        #[cfg(unix)]
+        use std::os::unix::fs::MetadataExt;
+        Self {
+            len: metadata.len(),
+            modified: metadata.modified().ok(),
+            #[cfg(unix)]
+            changed: (
+                metadata.ctime(),
+                metadata.ctime_nsec(),
+                metadata.dev(),
+                metadata.ino(),
+            ),
+        }
+    }
+
+    /// The latest of the file's timestamps; `None` where the platform lacks
+    /// a status-change time, which turns the stat shortcut off.
+    fn latest(&self) -> Option<SystemTime> {
+        #[cfg(unix)]
+        let changed = u64::try_from(self.changed.0)
+            .ok()
+            .map(|secs| SystemTime::UNIX_EPOCH + Duration::from_secs(secs + 1));
+        #[cfg(not(unix))]
+        let changed: Option<SystemTime> = None;
+        changed.and_then(|changed| self.modified.map(|modified| modified.max(changed)))
+    }
+}
+
+/// How long a file must have been still before a matching stamp is
+/// trusted: well over the timestamp granularity of common file systems.
+const SETTLE: Duration = Duration::from_secs(2);
 
 #[derive(Debug)]
 struct Lists {
@@ -369,18 +419,19 @@ impl FilePolicy {
         // whole), so a poisoned lock is safe to take over.
         let mut watch = self.watch.lock().unwrap_or_else(PoisonError::into_inner);
         let mut notices = Vec::new();
+        let mut new_clients = None;
+        let mut new_revoked = None;
 
         if let Some(file) = &mut watch.authorized {
             match file.reload(AuthorizedKeys::parse) {
                 Reload::Unchanged => {}
                 Reload::Good { list, fixed } => {
-                    let clients = list.len();
-                    self.write_lists().clients = list;
                     notices.push(Notice::AuthorizedReloaded {
                         path: file.path.clone(),
-                        clients,
+                        clients: list.len(),
                         fixed,
                     });
+                    new_clients = Some(list);
                 }
                 Reload::Bad(error) => notices.push(Notice::AuthorizedKeptLastGood {
                     error,
@@ -393,18 +444,29 @@ impl FilePolicy {
             match file.reload(RevokedKeys::parse) {
                 Reload::Unchanged => {}
                 Reload::Good { list, fixed } => {
-                    let revoked = list.len();
-                    self.write_lists().revoked = RevokedList::Good(list);
                     notices.push(Notice::RevocationsReloaded {
                         path: file.path.clone(),
-                        revoked,
+                        revoked: list.len(),
                         fixed,
                     });
+                    new_revoked = Some(RevokedList::Good(list));
                 }
                 Reload::Bad(error) => {
-                    self.write_lists().revoked = RevokedList::Unavailable;
                     notices.push(Notice::RevocationsUnavailable { error });
+                    new_revoked = Some(RevokedList::Unavailable);
                 }
+            }
+        }
+
+        // Both lists change under one lock, so no check ever sees the new
+        // authorized list with the old revocations, or the other way round.
+        if new_clients.is_some() || new_revoked.is_some() {
+            let mut lists = self.write_lists();
+            if let Some(clients) = new_clients {
+                lists.clients = clients;
+            }
+            if let Some(revoked) = new_revoked {
+                lists.revoked = revoked;
             }
         }
         notices
@@ -464,17 +526,45 @@ impl WatchedFile {
             path,
             digest: Some(Sha256::digest(contents).into()),
             problem: None,
+            seen: None,
         }
     }
 
-    /// Reads the file again and parses it if it changed.
+    /// Whether `stat` proves the file is as it was at the last read: same
+    /// stamp, and every timestamp at least [`SETTLE`] older than that read.
+    /// Without the second condition a write landing in the same timestamp
+    /// tick as the read would go unnoticed (git's "racy clean" problem).
+    fn unchanged_since_last_read(&self, now: &Stamp) -> bool {
+        let Some((stamp, read_at)) = &self.seen else {
+            return false;
+        };
+        let settled = now
+            .latest()
+            .and_then(|latest| latest.checked_add(SETTLE))
+            .is_some_and(|settled| settled <= *read_at);
+        stamp == now && settled
+    }
+
+    /// Reads the file again and parses it if it changed. A `stat` comes
+    /// first, so a refresh caused by every incoming connection costs one
+    /// system call while the file stays still, not a read and a hash.
     fn reload<T>(&mut self, parse: fn(&str, Vec<u8>) -> Result<T, ParseError>) -> Reload<T> {
+        let stamp = fs::metadata(&self.path).ok().map(|m| Stamp::of(&m));
+        if stamp
+            .as_ref()
+            .is_some_and(|now| self.unchanged_since_last_read(now))
+        {
+            return Reload::Unchanged;
+        }
+        let read_at = SystemTime::now();
         let parsed = match read_list_file(&self.path) {
             Err(error) => {
                 self.digest = None;
+                self.seen = None;
                 Err(error)
             }
             Ok(contents) => {
+                self.seen = stamp.map(|stamp| (stamp, read_at));
                 let digest = Some(Sha256::digest(&contents).into());
                 if digest == self.digest {
                     return Reload::Unchanged;
@@ -519,6 +609,13 @@ fn read_list_file(path: &Path) -> Result<Vec<u8>, ListFileError> {
         path: path.into(),
         error,
     };
+    // Opening a named pipe would wait for a writer forever: look first.
+    if !fs::metadata(path).map_err(unreadable)?.is_file() {
+        return Err(ListFileError::Unreadable {
+            path: path.into(),
+            error: io::Error::new(io::ErrorKind::InvalidInput, "not a regular file"),
+        });
+    }
     let file = File::open(path).map_err(unreadable)?;
     let mut contents = Vec::new();
     file.take(MAX_LIST_FILE_LEN + 1)

@@ -48,7 +48,8 @@ pub enum NameError {
     Empty,
     /// The name is longer than [`MAX_NAME_LEN`] bytes.
     TooLong,
-    /// The name contains whitespace or a control character.
+    /// The name contains whitespace, a control character, or an invisible
+    /// formatting character (zero-width, bidirectional override).
     BadCharacter,
 }
 
@@ -58,13 +59,20 @@ impl fmt::Display for NameError {
             Self::Empty => f.write_str("the client name is missing"),
             Self::TooLong => write!(f, "the client name is longer than {MAX_NAME_LEN} bytes"),
             Self::BadCharacter => {
-                f.write_str("the client name contains whitespace or a control character")
+                f.write_str("the client name contains whitespace, a control character or an invisible character")
             }
         }
     }
 }
 
 impl core::error::Error for NameError {}
+
+/// Characters that change how a log line looks without being seen: zero-width
+/// characters and bidirectional overrides (a name ending in U+202E would
+/// print the rest of its log line backwards).
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+}
 
 impl ClientName {
     /// Checks and stores a name.
@@ -86,7 +94,10 @@ impl ClientName {
         if name.len() > MAX_NAME_LEN {
             return Err(NameError::TooLong);
         }
-        if name.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        if name
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || is_invisible(c))
+        {
             return Err(NameError::BadCharacter);
         }
         let mut bytes = [0u8; MAX_NAME_LEN];
