@@ -62,8 +62,12 @@ fn main() -> ExitCode {
 
 fn run(args: &Args) -> Result<(), String> {
     let server = keyfile::read_public(&args.server_pub).map_err(|e| e.to_string())?;
-    let stream = TcpStream::connect(&args.connect)
-        .map_err(|e| format!("cannot connect to {}: {e}", args.connect))?;
+    let stream = TcpStream::connect(&args.connect).map_err(|e| {
+        format!(
+            "cannot connect to {}: {e} (is the server running, on that HOST:PORT?)",
+            args.connect
+        )
+    })?;
     let timeout = Duration::from_secs(args.timeout);
     let explain = |e: Error| match e {
         Error::Handshake(HandshakeError::ServerSignatureInvalid) => format!(

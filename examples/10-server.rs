@@ -54,7 +54,13 @@ fn main() -> ExitCode {
     };
     let listener = match TcpListener::bind(&args.listen) {
         Ok(listener) => listener,
-        Err(e) => return fail(&format!("cannot listen on {}: {e}", args.listen)),
+        Err(e) => {
+            return fail(&format!(
+                "cannot listen on {}: {e} (expected HOST:PORT such as 127.0.0.1:7011; \
+                 if the port is in use, is another server still running?)",
+                args.listen
+            ));
+        }
     };
     match listener.local_addr() {
         Ok(addr) => println!("listening on {addr}"),

@@ -67,8 +67,12 @@ fn main() -> ExitCode {
 fn run(args: &Args) -> Result<(), String> {
     let key = keyfile::read_secret(&args.key).map_err(|e| e.to_string())?;
     let server = keyfile::read_public(&args.server_pub).map_err(|e| e.to_string())?;
-    let stream = TcpStream::connect(&args.connect)
-        .map_err(|e| format!("cannot connect to {}: {e}", args.connect))?;
+    let stream = TcpStream::connect(&args.connect).map_err(|e| {
+        format!(
+            "cannot connect to {}: {e} (is the server running, on that HOST:PORT?)",
+            args.connect
+        )
+    })?;
     let timeout = Duration::from_secs(args.timeout);
     let mut channel = net::connect_tcp(stream, &key, server, args.config(), timeout)
         .map_err(|e| explain(&e, args))?;

@@ -122,7 +122,7 @@ fn tour(dir: &Path) -> Result<(), String> {
 
     step(
         3,
-        "Alice connects, pinning the server's public key. Both sides sign; both verify.",
+        "Alice, then Bob, connect, pinning the server's public key. Both sides sign; both verify.",
     );
     println!(
         "   on the wire: {CLIENT_HELLO_LEN} bytes ->, <- {SERVER_HELLO_LEN} bytes, {CLIENT_AUTH_LEN} bytes -> \
@@ -132,8 +132,9 @@ fn tour(dir: &Path) -> Result<(), String> {
         .map_err(|e| format!("alice failed: {e}"))?;
     println!("   alice sent \"hello from alice\", the server echoed \"{reply}\"");
     expect_server(&server_log, "accepted alice ")?;
-    talk(addr, &bob.key, server.public, "hello from bob")
+    let reply = talk(addr, &bob.key, server.public, "hello from bob")
         .map_err(|e| format!("bob failed: {e}"))?;
+    println!("   bob sent \"hello from bob\", the server echoed \"{reply}\"");
     expect_server(&server_log, "accepted bob ")?;
     println!("   (the server names each client from its list: it knows *who*, not just *that*.)");
 

@@ -27,7 +27,9 @@ impl fmt::Display for HexError {
             Self::WrongLength { expected, found } => {
                 write!(f, "expected {expected} hex characters, found {found}")
             }
-            Self::NotHex => f.write_str("contains a character that is not a hex digit (0-9, a-f)"),
+            Self::NotHex => {
+                f.write_str("contains a character that is not a hex digit (0-9, a-f, A-F)")
+            }
         }
     }
 }

@@ -43,6 +43,11 @@ pub enum Problem {
     TooLarge,
     /// The path is not a regular file (a directory, a pipe, a device).
     NotAFile,
+    /// A public key file where a secret one is needed, or the reverse.
+    WrongKind {
+        /// Whether a secret key file was expected.
+        wanted_secret: bool,
+    },
     /// The name given for a new key pair cannot be a file name.
     BadName(&'static str),
     /// No key line was found.
@@ -85,6 +90,17 @@ impl fmt::Display for KeyFileError {
             ),
             Problem::TooLarge => write!(f, "larger than {MAX_KEY_FILE_LEN} bytes; not a key file"),
             Problem::NotAFile => f.write_str("not a regular file; a key file must be one"),
+            Problem::WrongKind {
+                wanted_secret: true,
+            } => f.write_str(
+                "this is a public key file (NAME.pub); a secret key file (NAME.key) is needed here",
+            ),
+            Problem::WrongKind {
+                wanted_secret: false,
+            } => f.write_str(
+                "this is a secret key file (NAME.key); a public key file (NAME.pub) is needed here \
+                 (and a .key file is never handed to anyone)",
+            ),
             Problem::BadName(why) => write!(f, "cannot name a key pair: {why}"),
             Problem::NoKey => f.write_str("no key found (expected one line of 64 hex characters)"),
             Problem::MoreThanOneKey => {
@@ -162,13 +178,38 @@ fn read_small(path: &Path, must_be_private: bool) -> Result<Zeroizing<String>, K
     Ok(text)
 }
 
+/// The first line of every secret key file this crate writes.
+const SECRET_KEY_HEADER: &str = "# learn-mtls Ed25519 secret key";
+
+/// Whether `path` is named like the other kind of key file, so that a
+/// swapped `.pub` and `.key` gets an error that says so (before any
+/// permission check, whose advice would be wrong for a public file).
+fn named_as(path: &Path, extension: &str) -> bool {
+    path.extension().is_some_and(|e| e == extension)
+}
+
 /// Reads a public key file (`NAME.pub`).
 ///
 /// # Errors
 /// A [`KeyFileError`] naming the file, the line and the problem.
 pub fn read_public(path: impl AsRef<Path>) -> Result<PublicIdentity, KeyFileError> {
     let path = path.as_ref();
+    let wrong_kind = || {
+        error(
+            path,
+            None,
+            Problem::WrongKind {
+                wanted_secret: false,
+            },
+        )
+    };
+    if named_as(path, "key") {
+        return Err(wrong_kind());
+    }
     let text = read_small(path, false)?;
+    if text.starts_with(SECRET_KEY_HEADER) {
+        return Err(wrong_kind());
+    }
     let (line, hex_text) = read_key_line(path, &text)?;
     let bytes: [u8; PUBLIC_KEY_LEN] =
         hex::decode_array(hex_text).map_err(|e| error(path, Some(line), Problem::Hex(e)))?;
@@ -181,6 +222,15 @@ pub fn read_public(path: impl AsRef<Path>) -> Result<PublicIdentity, KeyFileErro
 /// A [`KeyFileError`]; [`Problem::PermissionsTooOpen`] says how to fix the mode.
 pub fn read_secret(path: impl AsRef<Path>) -> Result<IdentityKey, KeyFileError> {
     let path = path.as_ref();
+    if named_as(path, "pub") {
+        return Err(error(
+            path,
+            None,
+            Problem::WrongKind {
+                wanted_secret: true,
+            },
+        ));
+    }
     let text = read_small(path, true)?;
     let (line, hex_text) = read_key_line(path, &text)?;
     let secret = Zeroizing::new(
@@ -247,7 +297,7 @@ pub fn write_pair(
     // Writing to a String cannot fail.
     let _ = write!(
         secret_text,
-        "# learn-mtls Ed25519 secret key for {name}. Keep it private:\n\
+        "{SECRET_KEY_HEADER} for {name}. Keep it private:\n\
          # whoever holds this file can prove they are {name}.\n{}\n",
         crate::hex::Hex(&key.to_secret_bytes()[..])
     );

@@ -455,3 +455,46 @@ fn never_overwriting_leaves_no_temporary_file_behind() {
     names.sort();
     assert_eq!(names, ["alice.key", "alice.pub"]);
 }
+
+#[test]
+fn a_public_key_file_given_where_a_secret_key_is_needed_says_so() {
+    let dir = TempDir::new("pub-as-key");
+    keyfile::write_pair(dir.path(), "client", &alice(), Overwrite::Never).unwrap();
+
+    let error = keyfile::read_secret(dir.path().join("client.pub")).unwrap_err();
+
+    // Notice: not "permissions 0644 are too open", whose chmod advice
+    // would turn a public key into a useless "secret" one.
+    assert!(
+        matches!(
+            error.problem,
+            Problem::WrongKind {
+                wanted_secret: true
+            }
+        ),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_secret_key_file_given_where_a_public_key_is_needed_says_so_without_printing_it() {
+    let dir = TempDir::new("key-as-pub");
+    keyfile::write_pair(dir.path(), "server", &alice(), Overwrite::Never).unwrap();
+    let renamed = dir.path().join("server-copy");
+    fs::copy(dir.path().join("server.key"), &renamed).unwrap();
+
+    for path in [dir.path().join("server.key"), renamed] {
+        let error = keyfile::read_public(&path).unwrap_err();
+        assert!(
+            matches!(
+                error.problem,
+                Problem::WrongKind {
+                    wanted_secret: false
+                }
+            ),
+            "{error}"
+        );
+        let secret_hex = learn_mtls::hex::Hex(&alice().to_secret_bytes()[..]).to_string();
+        assert!(!error.to_string().contains(&secret_hex));
+    }
+}

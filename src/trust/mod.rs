@@ -183,7 +183,7 @@ impl fmt::Display for Refusal {
                 fingerprint,
             } => write!(f, "revoked client key (fingerprint {fingerprint})"),
             Self::RevocationListUnavailable => f.write_str(
-                "revocation list unavailable: refusing every client until it can be read",
+                "revocation list unavailable (missing, unreadable or malformed): refusing every client until it is fixed",
             ),
         }
     }
