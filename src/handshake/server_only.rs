@@ -126,7 +126,7 @@ impl ExpectServerHello {
         let signed = server_signed(self.config, &self.hello, &server_hello.share);
         if !self
             .server
-            .verify(signed.as_bytes(), &server_hello.signature)
+            .verify_strict(signed.as_bytes(), &server_hello.signature)
         {
             return Err(HandshakeError::ServerSignatureInvalid);
         }
