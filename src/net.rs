@@ -354,26 +354,28 @@ impl<'a> Deadline<'a> {
         }
     }
 
-    fn arm(&self) -> io::Result<()> {
+    /// The time left before the deadline, or `TimedOut` if none is.
+    fn left(&self) -> io::Result<Duration> {
         let left = self.deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
             return Err(io::ErrorKind::TimedOut.into());
         }
-        self.stream.set_read_timeout(Some(left))?;
-        self.stream.set_write_timeout(Some(left))
+        Ok(left)
     }
 }
 
+// Each call sets only the timeout of its own direction: one system call
+// per read or write rather than two.
 impl Read for Deadline<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.arm()?;
+        self.stream.set_read_timeout(Some(self.left()?))?;
         self.stream.read(buf)
     }
 }
 
 impl Write for Deadline<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.arm()?;
+        self.stream.set_write_timeout(Some(self.left()?))?;
         self.stream.write(buf)
     }
     fn flush(&mut self) -> io::Result<()> {
@@ -382,8 +384,8 @@ impl Write for Deadline<'_> {
 }
 
 /// Runs [`f`] with the handshake under a deadline (and Nagle's algorithm
-/// off: see below), then lifts the deadline
-/// and moves the session onto the stream itself.
+/// off: see below), then lifts the deadline and moves the session onto the
+/// stream itself.
 fn with_deadline<T>(
     stream: TcpStream,
     timeout: Duration,
