@@ -135,7 +135,24 @@ impl PublicIdentity {
     /// no small-order components (ed25519-dalek's `verify_strict`), so that
     /// nobody but the key holder can turn one valid signature into another
     /// (signature malleability).
-    pub(crate) fn verify(&self, message: &[u8], signature: &[u8; SIGNATURE_LEN]) -> bool {
+    ///
+    /// This is the one signature check both handshakes make. It is public
+    /// so that conformance tests (Wycheproof's Ed25519 vectors, whose
+    /// messages have every length) and fuzz targets exercise exactly the
+    /// check the handshake uses, not a copy of it; a handshake only ever
+    /// calls it on the 32-byte or transcript-sized content of
+    /// `handshake`'s signed messages.
+    ///
+    /// # Examples
+    /// ```
+    /// use learn_mtls::keys::PublicIdentity;
+    /// # let mut rng = rand_core::UnwrapErr(getrandom::SysRng);
+    /// # let key = learn_mtls::keys::IdentityKey::generate(&mut rng);
+    /// let public: PublicIdentity = key.public();
+    /// // Not a signature of anything under this key:
+    /// assert!(!public.verify_strict(b"hello", &[0u8; 64]));
+    /// ```
+    pub fn verify_strict(&self, message: &[u8], signature: &[u8; SIGNATURE_LEN]) -> bool {
         let signature = Signature::from_bytes(signature);
         self.key.verify_strict(message, &signature).is_ok()
     }

@@ -354,26 +354,28 @@ impl<'a> Deadline<'a> {
         }
     }
 
-    fn arm(&self) -> io::Result<()> {
+    /// The time left before the deadline, or `TimedOut` if none is.
+    fn left(&self) -> io::Result<Duration> {
         let left = self.deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
             return Err(io::ErrorKind::TimedOut.into());
         }
-        self.stream.set_read_timeout(Some(left))?;
-        self.stream.set_write_timeout(Some(left))
+        Ok(left)
     }
 }
 
+// Each call sets only the timeout of its own direction: one system call
+// per read or write rather than two.
 impl Read for Deadline<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.arm()?;
+        self.stream.set_read_timeout(Some(self.left()?))?;
         self.stream.read(buf)
     }
 }
 
 impl Write for Deadline<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.arm()?;
+        self.stream.set_write_timeout(Some(self.left()?))?;
         self.stream.write(buf)
     }
     fn flush(&mut self) -> io::Result<()> {
@@ -381,13 +383,22 @@ impl Write for Deadline<'_> {
     }
 }
 
-/// Runs [`f`] with the handshake under a deadline, then lifts the deadline
-/// and moves the session onto the stream itself.
+/// Runs [`f`] with the handshake under a deadline (and Nagle's algorithm
+/// off: see below), then lifts the deadline and moves the session onto the
+/// stream itself.
 fn with_deadline<T>(
     stream: TcpStream,
     timeout: Duration,
     f: impl FnOnce(Deadline<'_>) -> Result<(Channel<Deadline<'_>>, T), Error>,
 ) -> Result<(Channel<TcpStream>, T), Error> {
+    // Send each message at once. With Nagle's algorithm a small write that
+    // follows another unacknowledged one waits for the peer's ACK, and the
+    // peer delays its ACK (up to 40 ms on Linux) while it verifies the
+    // first: the client's message 3 followed by its first record, or its
+    // first record followed by a message, stalled for exactly that long.
+    stream
+        .set_nodelay(true)
+        .map_err(|e| Error::Io(Stage::ClientHello, e))?;
     let (channel, extra) = f(Deadline::new(&stream, timeout))?;
     let Channel {
         session,
@@ -532,10 +543,61 @@ pub struct Connection {
     pub slot: Option<Slot>,
 }
 
+/// How long a connection thread with nothing to do waits for the next
+/// connection before it exits.
+const IDLE_THREAD_LINGER: Duration = Duration::from_secs(10);
+
+/// Connection threads kept for reuse: starting a thread costs about as
+/// much as a third of a handshake's cryptography (a stack to map, a clone,
+/// page faults, an unmap at exit), so a thread that has finished with one
+/// connection waits a while for the next instead of exiting.
+struct Workers<H> {
+    handler: H,
+    /// Connections handed to a waiting thread.
+    queue: std::sync::Mutex<std::sync::mpsc::Receiver<Connection>>,
+    /// Threads waiting for a connection that no connection has claimed yet.
+    idle: AtomicUsize,
+}
+
+impl<H: Fn(Connection)> Workers<H> {
+    /// Claims a waiting thread, if there is one; the caller must then send
+    /// it a connection.
+    fn claim_idle(&self) -> bool {
+        self.idle
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1))
+            .is_ok()
+    }
+
+    /// A connection thread: handles `first`, then whatever it is sent,
+    /// until it has waited [`IDLE_THREAD_LINGER`] for nothing.
+    fn run(&self, first: Connection) {
+        let mut next = Some(first);
+        while let Some(connection) = next.take() {
+            (self.handler)(connection);
+            self.idle.fetch_add(1, Ordering::AcqRel);
+            // A poisoned lock only means another thread panicked while
+            // waiting; the receiver itself is intact.
+            let queue = self
+                .queue
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            next = match queue.recv_timeout(IDLE_THREAD_LINGER) {
+                Ok(connection) => Some(connection),
+                // Leave only if no connection has claimed this wait: if
+                // every waiting thread is claimed, one is on its way.
+                Err(_) if self.claim_idle() => None,
+                Err(_) => queue.recv().ok(),
+            };
+        }
+    }
+}
+
 /// Accepts connections on `listener` forever, each on its own thread, so a
-/// slow or broken client never blocks another. At most `max_pending`
-/// handshakes run at once; a connection over the cap is handed to
-/// `handler` with no slot, on the accepting thread, to be refused quickly.
+/// slow or broken client never blocks another. Threads are reused: one
+/// that has finished with a connection waits a few seconds for the next.
+/// At most `max_pending` handshakes run at once; a connection over the cap
+/// is handed to `handler` with no slot, on the accepting thread, to be
+/// refused quickly.
 ///
 /// # Errors
 /// Returns only if spawning a thread fails. Errors accepting one connection
@@ -545,7 +607,12 @@ pub fn serve<H>(listener: &std::net::TcpListener, max_pending: usize, handler: H
 where
     H: Fn(Connection) + Send + Sync + 'static,
 {
-    let handler = Arc::new(handler);
+    let (hand_over, queue) = std::sync::mpsc::channel();
+    let workers = Arc::new(Workers {
+        handler,
+        queue: std::sync::Mutex::new(queue),
+        idle: AtomicUsize::new(0),
+    });
     let slots = HandshakeSlots::new(max_pending);
     loop {
         let (stream, peer) = match listener.accept() {
@@ -557,14 +624,21 @@ where
             }
         };
         let slot = slots.try_acquire();
-        if slot.is_none() {
-            handler(Connection { stream, peer, slot });
+        let connection = Connection { stream, peer, slot };
+        if connection.slot.is_none() {
+            (workers.handler)(connection);
             continue;
         }
-        let handler = Arc::clone(&handler);
+        if workers.claim_idle() {
+            // A claimed thread is waiting on the queue, which lives as long
+            // as `workers`, so the send cannot fail.
+            let _ = hand_over.send(connection);
+            continue;
+        }
+        let worker = Arc::clone(&workers);
         std::thread::Builder::new()
-            .name(std::format!("conn {peer}"))
-            .spawn(move || handler(Connection { stream, peer, slot }))?;
+            .name("connection".into())
+            .spawn(move || worker.run(connection))?;
     }
 }
 

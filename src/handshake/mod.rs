@@ -372,7 +372,7 @@ pub(crate) fn check_server_hello(
     server_hello: &ServerHello,
 ) -> Result<Zeroizing<[u8; 32]>, HandshakeError> {
     let signed = server_signed(config, context, hello, &server_hello.share);
-    if !server.verify(signed.as_bytes(), &server_hello.signature) {
+    if !server.verify_strict(signed.as_bytes(), &server_hello.signature) {
         return Err(HandshakeError::ServerSignatureInvalid);
     }
     agree(ephemeral, &server_hello.share)

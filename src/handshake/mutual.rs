@@ -216,7 +216,7 @@ impl ExpectClientAuth {
         let key =
             PublicIdentity::from_bytes(&auth.identity).map_err(HandshakeError::ClientKeyInvalid)?;
         let signed = client_signed(self.config, &self.hello, &self.server_hello, &auth.identity);
-        if !key.verify(signed.as_bytes(), &auth.signature) {
+        if !key.verify_strict(signed.as_bytes(), &auth.signature) {
             return Err(HandshakeError::ClientSignatureInvalid);
         }
         let name = policy.check(&key)?;
