@@ -17,7 +17,8 @@ use std::time::Duration;
 use clap::Parser;
 use learn_mtls::handshake::{Binding, Config, HandshakeError};
 use learn_mtls::keyfile;
-use learn_mtls::net::{self, Error};
+use learn_mtls::net::{self, Error, Stage};
+use learn_mtls::record::{MAX_PLAINTEXT_LEN, RecordError};
 use learn_mtls::schedule::KeySchedule;
 
 #[derive(Parser)]
@@ -76,6 +77,13 @@ fn run(args: &Args) -> Result<(), String> {
             args.server_pub.display(),
             args.binding,
             args.schedule
+        ),
+        Error::Closed(Stage::FirstReply | Stage::Records) => {
+            "the server closed the connection (it stopped, or dropped us after a long silence)"
+                .to_owned()
+        }
+        Error::Record(RecordError::PlaintextTooLong { len }) => format!(
+            "an input line is {len} bytes; each line travels as one record of at most {MAX_PLAINTEXT_LEN} bytes"
         ),
         other => other.to_string(),
     };

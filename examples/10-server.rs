@@ -20,7 +20,7 @@ use std::time::Duration;
 use clap::Parser;
 use learn_mtls::handshake::{Binding, Config};
 use learn_mtls::keyfile;
-use learn_mtls::net::{self, Connection};
+use learn_mtls::net::{self, Connection, Limits};
 use learn_mtls::schedule::KeySchedule;
 
 #[derive(Parser)]
@@ -42,8 +42,14 @@ struct Args {
     #[arg(long, default_value_t = 10)]
     handshake_timeout: u64,
     /// Most handshakes in progress at once; more connections are refused.
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, default_value_t = Limits::DEFAULT.max_pending)]
     max_pending: usize,
+    /// Most connections open at once, handshaking or not.
+    #[arg(long, default_value_t = Limits::DEFAULT.max_connections)]
+    max_connections: usize,
+    /// Seconds a client may stay silent after the handshake before it is dropped.
+    #[arg(long, default_value_t = 300)]
+    idle_timeout: u64,
 }
 
 fn main() -> ExitCode {
@@ -71,28 +77,35 @@ fn main() -> ExitCode {
         schedule: args.schedule,
     };
     let timeout = Duration::from_secs(args.handshake_timeout);
-    let served = net::serve(&listener, args.max_pending, move |conn: Connection| {
-        let Some(slot) = conn.slot else {
-            println!("rejected {}: too many handshakes in progress", conn.peer);
-            return;
+    let idle = Duration::from_secs(args.idle_timeout);
+    let limits = Limits {
+        max_pending: args.max_pending,
+        max_connections: args.max_connections,
+    };
+    net::serve(&listener, limits, move |conn: Connection| {
+        let Connection {
+            stream, peer, slot, ..
+        } = conn;
+        let slot = match slot {
+            Ok(slot) => slot,
+            Err(busy) => return println!("rejected {peer}: {busy}"),
         };
-        let peer = conn.peer;
-        match net::accept_anonymous_tcp(conn.stream, &key, config, timeout) {
+        match net::accept_anonymous_tcp(stream, &key, config, timeout) {
             Ok(mut channel) => {
                 drop(slot);
                 // All the server can say about its client is where it came from.
                 println!("accepted anonymous client from {peer}");
-                if let Err(e) = net::echo_back(&mut channel) {
+                let echoed = channel
+                    .set_idle_timeout(Some(idle))
+                    .map_err(|e| net::Error::Io(net::Stage::Records, e))
+                    .and_then(|()| net::echo_back(&mut channel));
+                if let Err(e) = echoed {
                     eprintln!("closed {peer}: {e}");
                 }
             }
             Err(e) => println!("rejected {peer}: {e}"),
         }
-    });
-    match served {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => fail(&e),
-    }
+    })
 }
 
 fn fail(e: &dyn std::fmt::Display) -> ExitCode {

@@ -19,6 +19,7 @@ use clap::Parser;
 use learn_mtls::handshake::{Binding, Config, HandshakeError};
 use learn_mtls::keyfile;
 use learn_mtls::net::{self, Error, Stage};
+use learn_mtls::record::{MAX_PLAINTEXT_LEN, RecordError};
 use learn_mtls::schedule::KeySchedule;
 
 #[derive(Parser)]
@@ -95,13 +96,21 @@ fn explain(e: &Error, args: &Args) -> String {
             args.binding,
             args.schedule
         ),
-        Error::Closed(Stage::Records) => format!(
+        Error::Closed(Stage::FirstReply) => format!(
             "the connection closed right after the handshake: the server probably did not accept \
              this client (is the public key of {} on its list, and do both ends use --binding {} \
              --schedule {}?)",
             args.key.display(),
             args.binding,
             args.schedule
+        ),
+        Error::Closed(Stage::Records) => {
+            "the server closed the connection in the middle of the session \
+             (it stopped, dropped us after a long silence, or no longer trusts this key)"
+                .to_owned()
+        }
+        Error::Record(RecordError::PlaintextTooLong { len }) => format!(
+            "an input line is {len} bytes; each line travels as one record of at most {MAX_PLAINTEXT_LEN} bytes"
         ),
         Error::Closed(stage) => format!(
             "the connection closed during the handshake ({stage}): the server may have refused us or \

@@ -18,9 +18,10 @@
 //!       --authorized authorized_keys --revoked revoked_keys
 //! ```
 //!
-//! Both files are checked again as each connection arrives, so adding a
-//! client or revoking one needs no restart. Reload notices go to standard
-//! error; problems start with `WARNING`.
+//! Both files are checked again as each connection arrives and before each
+//! message is echoed, so adding a client needs no restart and revoking one
+//! also ends the sessions it has open. Reload notices go to standard error;
+//! problems start with `WARNING`.
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -31,9 +32,10 @@ use std::time::Duration;
 use clap::Parser;
 use learn_mtls::handshake::{Binding, Config};
 use learn_mtls::keyfile;
-use learn_mtls::net::{self, Connection};
+use learn_mtls::net::{self, Channel, Connection, Limits};
 use learn_mtls::schedule::KeySchedule;
 use learn_mtls::trust::files::{Clients, FilePolicy};
+use learn_mtls::trust::{ClientIdentity, TrustPolicy};
 use learn_mtls::trust::{ClientName, PinnedClient};
 
 #[derive(Parser)]
@@ -65,8 +67,14 @@ struct Args {
     #[arg(long, default_value_t = 10)]
     handshake_timeout: u64,
     /// Most handshakes in progress at once; more connections are refused.
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, default_value_t = Limits::DEFAULT.max_pending)]
     max_pending: usize,
+    /// Most connections open at once, handshaking or not.
+    #[arg(long, default_value_t = Limits::DEFAULT.max_connections)]
+    max_connections: usize,
+    /// Seconds an authenticated client may stay silent before it is dropped.
+    #[arg(long, default_value_t = 300)]
+    idle_timeout: u64,
 }
 
 fn main() -> ExitCode {
@@ -121,35 +129,65 @@ fn main() -> ExitCode {
         schedule: args.schedule,
     };
     let timeout = Duration::from_secs(args.handshake_timeout);
-    let served = net::serve(&listener, args.max_pending, move |conn: Connection| {
-        let Connection { stream, peer, slot } = conn;
-        let Some(slot) = slot else {
-            println!("rejected {peer}: too many handshakes in progress");
-            return;
+    let idle = Duration::from_secs(args.idle_timeout);
+    let limits = Limits {
+        max_pending: args.max_pending,
+        max_connections: args.max_connections,
+    };
+    net::serve(&listener, limits, move |conn: Connection| {
+        let Connection {
+            stream, peer, slot, ..
+        } = conn;
+        let slot = match slot {
+            Ok(slot) => slot,
+            Err(busy) => return println!("rejected {peer}: {busy}"),
         };
         // Pick up edits to the key lists before deciding about this client.
-        for notice in policy.refresh() {
-            if notice.is_problem() {
-                eprintln!("WARNING: {notice}");
-            } else {
-                eprintln!("{notice}");
-            }
-        }
+        refresh(&policy);
         match net::accept_tcp(stream, &key, &policy, config, timeout) {
             Ok((mut channel, client)) => {
                 drop(slot);
                 println!("accepted {client} from {peer}");
-                if let Err(e) = net::echo_back(&mut channel) {
-                    eprintln!("closed {peer} ({}): {e}", client.name);
+                if let Err(why) = echo_while_trusted(&mut channel, &client, &policy, idle) {
+                    eprintln!("closed {peer} ({}): {why}", client.name);
                 }
             }
             Err(e) => println!("rejected {peer}: {e}"),
         }
-    });
-    match served {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => fail(&e),
+    })
+}
+
+/// Re-reads the key lists if they changed, and says what happened.
+fn refresh(policy: &FilePolicy) {
+    for notice in policy.refresh() {
+        if notice.is_problem() {
+            eprintln!("WARNING: {notice}");
+        } else {
+            eprintln!("{notice}");
+        }
     }
+}
+
+/// Echoes each message back, asking the policy again before each one: a
+/// key revoked while its session is open loses the session at its next
+/// message, not only at its next connection.
+fn echo_while_trusted(
+    channel: &mut Channel<std::net::TcpStream>,
+    client: &ClientIdentity,
+    policy: &FilePolicy,
+    idle: Duration,
+) -> Result<(), String> {
+    channel
+        .set_idle_timeout(Some(idle))
+        .map_err(|e| e.to_string())?;
+    while let Some(message) = channel.recv().map_err(|e| e.to_string())? {
+        refresh(policy);
+        if let Err(refusal) = policy.check(&client.key) {
+            return Err(format!("no longer trusted: {refusal}"));
+        }
+        channel.send(&message).map_err(|e| e.to_string())?;
+    }
+    Ok(())
 }
 
 /// The client pinned with --client-pub, named after its file: client.pub -> "client".

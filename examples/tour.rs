@@ -303,7 +303,7 @@ fn start_server(
         }
     };
     std::thread::spawn(move || {
-        let _ = net::serve(&listener, 16, move |conn: Connection| {
+        net::serve(&listener, net::Limits::DEFAULT, move |conn: Connection| {
             // As the real server does: pick up edits to the lists first.
             policy.refresh();
             match net::accept_tcp(conn.stream, &key, &policy, BINDING, TIMEOUT) {
@@ -313,7 +313,7 @@ fn start_server(
                 }
                 Err(e) => report(format!("rejected {}: {e}", conn.peer)),
             }
-        });
+        })
     });
     Ok((addr, lines))
 }

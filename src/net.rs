@@ -7,7 +7,9 @@
 //!
 //! Over TCP, the `*_tcp` functions put a deadline on the whole handshake
 //! (not on each read), so a peer that trickles one byte at a time cannot
-//! hold a connection open forever.
+//! hold a connection open forever; after the handshake a server sets an
+//! idle timeout ([`Channel::set_idle_timeout`]), and [`serve`] caps both
+//! handshakes in progress and open connections ([`Limits`]).
 
 // The crate is no_std; modules that need std bring its prelude in by name.
 use std::prelude::rust_2024::*;
@@ -49,6 +51,8 @@ pub enum Stage {
     ClientAuth,
     /// Waiting for the client's first record (key confirmation).
     KeyConfirmation,
+    /// Waiting for the server's first reply after the handshake.
+    FirstReply,
     /// Exchanging records.
     Records,
 }
@@ -60,6 +64,7 @@ impl fmt::Display for Stage {
             Self::ServerHello => "waiting for message 2 (ServerHello)",
             Self::ClientAuth => "waiting for message 3 (ClientAuth)",
             Self::KeyConfirmation => "waiting for the client's first record (key confirmation)",
+            Self::FirstReply => "waiting for the server's first reply",
             Self::Records => "exchanging records",
         })
     }
@@ -221,6 +226,22 @@ impl<S: Read + Write> Channel<S> {
     }
 }
 
+impl Channel<TcpStream> {
+    /// Ends a session that stays silent too long: [`Channel::recv`] then
+    /// fails with [`Error::TimedOut`]. A server should always set one, or
+    /// every client that connects and goes quiet keeps a thread and a
+    /// socket forever. `None` waits forever.
+    ///
+    /// # Errors
+    /// The operating system's, if it refuses the timeout.
+    pub fn set_idle_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        // A zero timeout means "none" to the OS; the shortest real one is 1 ns.
+        let timeout = timeout.map(|t| t.max(Duration::from_nanos(1)));
+        self.stream.set_read_timeout(timeout)?;
+        self.stream.set_write_timeout(timeout)
+    }
+}
+
 impl<S> fmt::Debug for Channel<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Channel")
@@ -342,7 +363,8 @@ pub fn accept_anonymous<S: Read + Write>(
 #[derive(Debug)]
 pub struct Deadline<'a> {
     stream: &'a TcpStream,
-    deadline: Instant,
+    /// `None` for a timeout too long to represent: in effect, no deadline.
+    deadline: Option<Instant>,
 }
 
 impl<'a> Deadline<'a> {
@@ -350,13 +372,17 @@ impl<'a> Deadline<'a> {
     pub fn new(stream: &'a TcpStream, timeout: Duration) -> Self {
         Self {
             stream,
-            deadline: Instant::now() + timeout,
+            deadline: Instant::now().checked_add(timeout),
         }
     }
 
     /// The time left before the deadline, or `TimedOut` if none is.
     fn left(&self) -> io::Result<Duration> {
-        let left = self.deadline.saturating_duration_since(Instant::now());
+        let Some(deadline) = self.deadline else {
+            // The OS clamps a timeout this long to the longest it supports.
+            return Ok(Duration::MAX);
+        };
+        let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
             return Err(io::ErrorKind::TimedOut.into());
         }
@@ -483,8 +509,9 @@ pub fn accept_anonymous_tcp(
     .map(|(c, ())| c)
 }
 
-/// A cap on handshakes in progress, so a crowd of silent connections cannot
-/// exhaust the server's threads and memory. Clone it into each thread.
+/// A counting cap: on handshakes in progress, or on open connections (see
+/// [`Limits`]), so a crowd of silent connections cannot exhaust the
+/// server's threads and memory. Clone it into each thread.
 #[derive(Clone, Debug)]
 pub struct HandshakeSlots {
     in_use: Arc<AtomicUsize>,
@@ -537,10 +564,50 @@ pub struct Connection {
     pub stream: TcpStream,
     /// Who connected.
     pub peer: std::net::SocketAddr,
-    /// This connection's handshake slot; `None` if the cap on handshakes in
-    /// progress was reached, in which case the handler should refuse it at
-    /// once. Drop the slot as soon as the handshake is over.
-    pub slot: Option<Slot>,
+    /// This connection's handshake slot, or why there is none: a cap was
+    /// reached, and the handler should refuse the connection at once. Drop
+    /// the slot as soon as the handshake is over.
+    pub slot: Result<Slot, Busy>,
+    /// Counts toward [`Limits::max_connections`] until the handler returns
+    /// and drops it; never read, only held.
+    _open: Option<Slot>,
+}
+
+/// Why [`serve`] handed over a connection without a handshake slot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Busy {
+    /// [`Limits::max_pending`] handshakes are already in progress.
+    Handshakes,
+    /// [`Limits::max_connections`] connections are already open.
+    Connections,
+}
+
+impl fmt::Display for Busy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Handshakes => "too many handshakes in progress",
+            Self::Connections => "too many open connections",
+        })
+    }
+}
+
+/// How much one server takes on at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Handshakes in progress. Each has a deadline, so this bounds how long
+    /// silent or slow clients can crowd honest ones out.
+    pub max_pending: usize,
+    /// Connections open, handshaking or not: each costs a thread and a
+    /// socket, so this bounds what authenticated but idle clients can hold.
+    pub max_connections: usize,
+}
+
+impl Limits {
+    /// The lesson servers' defaults: 64 handshakes, 1024 connections.
+    pub const DEFAULT: Self = Self {
+        max_pending: 64,
+        max_connections: 1024,
+    };
 }
 
 /// How long a connection thread with nothing to do waits for the next
@@ -595,15 +662,15 @@ impl<H: Fn(Connection)> Workers<H> {
 /// Accepts connections on `listener` forever, each on its own thread, so a
 /// slow or broken client never blocks another. Threads are reused: one
 /// that has finished with a connection waits a few seconds for the next.
-/// At most `max_pending` handshakes run at once; a connection over the cap
-/// is handed to `handler` with no slot, on the accepting thread, to be
-/// refused quickly.
 ///
-/// # Errors
-/// Returns only if spawning a thread fails. Errors accepting one connection
-/// (a client that vanished, too many open files) are skipped after a short
-/// pause, so the server keeps serving everyone else.
-pub fn serve<H>(listener: &std::net::TcpListener, max_pending: usize, handler: H) -> io::Result<()>
+/// At most `limits.max_pending` handshakes run at once and at most
+/// `limits.max_connections` connections are open; a connection over either
+/// cap is handed to `handler` with `slot: Err(Busy)`, on the accepting
+/// thread, to be refused quickly. Errors accepting one connection (a client
+/// that vanished, too many open files) are skipped after a short pause, and
+/// a connection whose thread cannot be started is closed, so the server
+/// keeps serving everyone else and never returns.
+pub fn serve<H>(listener: &std::net::TcpListener, limits: Limits, handler: H) -> !
 where
     H: Fn(Connection) + Send + Sync + 'static,
 {
@@ -613,7 +680,8 @@ where
         queue: std::sync::Mutex::new(queue),
         idle: AtomicUsize::new(0),
     });
-    let slots = HandshakeSlots::new(max_pending);
+    let handshakes = HandshakeSlots::new(limits.max_pending);
+    let connections = HandshakeSlots::new(limits.max_connections);
     loop {
         let (stream, peer) = match listener.accept() {
             Ok(accepted) => accepted,
@@ -623,9 +691,19 @@ where
                 continue;
             }
         };
-        let slot = slots.try_acquire();
-        let connection = Connection { stream, peer, slot };
-        if connection.slot.is_none() {
+        let open = connections.try_acquire();
+        let slot = match (&open, handshakes.try_acquire()) {
+            (None, _) => Err(Busy::Connections),
+            (Some(_), None) => Err(Busy::Handshakes),
+            (Some(_), Some(slot)) => Ok(slot),
+        };
+        let connection = Connection {
+            stream,
+            peer,
+            slot,
+            _open: open,
+        };
+        if connection.slot.is_err() {
             (workers.handler)(connection);
             continue;
         }
@@ -636,9 +714,11 @@ where
             continue;
         }
         let worker = Arc::clone(&workers);
-        std::thread::Builder::new()
+        // If no thread can be started, the connection (and its slots) is
+        // dropped with the closure: closed, not served, and not fatal.
+        let _ = std::thread::Builder::new()
             .name("connection".into())
-            .spawn(move || worker.run(connection))?;
+            .spawn(move || worker.run(connection));
     }
 }
 
@@ -646,17 +726,31 @@ where
 /// `output`, one per line: the lesson clients' loop.
 ///
 /// # Errors
-/// [`Error::Closed`] with [`Stage::Records`] if the server closes before
-/// replying; any other channel or I/O error.
+/// [`Error::Closed`] with [`Stage::FirstReply`] if the server closes before
+/// its first reply (under the lesson11 binding, the only sign that it
+/// refused this client), with [`Stage::Records`] if it closes later; any
+/// other channel or I/O error.
 pub fn echo_lines<S: Read + Write>(
     channel: &mut Channel<S>,
     input: impl io::BufRead,
     mut output: impl Write,
 ) -> Result<(), Error> {
+    let mut replied = false;
     for line in input.lines() {
         let line = line.map_err(|e| Error::Io(Stage::Records, e))?;
-        channel.send(line.as_bytes())?;
-        let reply = channel.recv()?.ok_or(Error::Closed(Stage::Records))?;
+        let closed = |replied: bool| {
+            Error::Closed(if replied {
+                Stage::Records
+            } else {
+                Stage::FirstReply
+            })
+        };
+        let reply = match channel.send(line.as_bytes()).and_then(|()| channel.recv()) {
+            Ok(Some(reply)) => reply,
+            Ok(None) | Err(Error::Closed(_)) => return Err(closed(replied)),
+            Err(e) => return Err(e),
+        };
+        replied = true;
         output
             .write_all(&reply)
             .and_then(|()| output.write_all(b"\n"))

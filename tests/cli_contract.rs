@@ -2,10 +2,10 @@
 //! grading script) would drive them from a shell: real processes, real
 //! files, real sockets on loopback.
 //!
-//! `cargo test` builds the examples before running tests; these tests find
-//! them next to the test binary, in `target/<profile>/examples/`. Run on
-//! its own (`cargo test --test cli_contract`), cargo builds no examples, so
-//! the first test to need them builds them.
+//! The tests find the examples next to the test binary, in
+//! `target/<profile>/examples/`. `cargo test` builds them first, but
+//! `cargo test --test cli_contract` alone does not, so the first test to
+//! need them runs `cargo build --examples` (a no-op when they are fresh).
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -14,39 +14,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver};
 use std::time::Duration;
 
-fn example(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>");
-    let path = profile_dir.join("examples").join(name);
-    if !path.exists() {
-        build_examples(profile_dir.ends_with("release"));
-    }
-    assert!(
-        path.exists(),
-        "{} is missing even after building the examples",
-        path.display()
-    );
-    path
-}
-
-/// Builds every example, once per test run, with the cargo that runs us.
-fn build_examples(release: bool) {
-    static BUILD: std::sync::Once = std::sync::Once::new();
-    BUILD.call_once(|| {
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let status = Command::new(cargo)
-            .args(["build", "--examples"])
-            .args(release.then_some("--release"))
-            .arg("--manifest-path")
-            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
-            .status()
-            .expect("run cargo build --examples");
-        assert!(status.success(), "cargo build --examples failed");
-    });
-}
+mod common;
+use common::binaries::example;
 
 /// A fresh scratch directory for one test.
 fn scratch() -> PathBuf {
@@ -546,4 +515,132 @@ fn the_prf_walkthrough_opens_a_live_record_with_the_keys_it_derived() {
     let stdout = text(&out.stdout);
     assert!(stdout.contains("LESSON ONLY"));
     assert!(stdout.contains("so these are the live session's keys"));
+}
+
+/// A client whose standard input stays open, so a test can type into it.
+fn interactive_client(dir: &Path, server: &Server, key: &str) -> Child {
+    Command::new(example("11-mtls-client"))
+        .current_dir(dir)
+        .args([
+            "--connect",
+            &server.addr,
+            "--key",
+            key,
+            "--server-pub",
+            "server.pub",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start client")
+}
+
+fn type_line(client: &mut Child, line: &str) -> String {
+    let stdin = client.stdin.as_mut().expect("stdin");
+    writeln!(stdin, "{line}").expect("type a line");
+    let mut reply = String::new();
+    let stdout = client.stdout.as_mut().expect("stdout");
+    let mut byte = [0u8; 1];
+    while std::io::Read::read(stdout, &mut byte).expect("read reply") == 1 && byte[0] != b'\n' {
+        reply.push(char::from(byte[0]));
+    }
+    reply
+}
+
+#[test]
+fn revoking_a_key_also_ends_the_session_it_has_open() {
+    let dir = scratch();
+    genkeys(&dir, &["server", "client"]);
+    std::fs::write(dir.join("revoked_keys"), "").unwrap();
+    let server = Server::start(
+        "11-mtls-server",
+        &dir,
+        &[
+            "--key",
+            "server.key",
+            "--client-pub",
+            "client.pub",
+            "--revoked",
+            "revoked_keys",
+        ],
+    );
+    let mut client = interactive_client(&dir, &server, "client.key");
+    assert_eq!(type_line(&mut client, "one"), "one");
+    assert!(server.next_line().starts_with("accepted client"));
+
+    let key = std::fs::read_to_string(dir.join("client.pub")).unwrap();
+    std::fs::write(dir.join("revoked_keys.new"), key).unwrap();
+    std::fs::rename(dir.join("revoked_keys.new"), dir.join("revoked_keys")).unwrap();
+
+    // Notice: the next message, on the same connection, is not echoed.
+    assert_eq!(type_line(&mut client, "two"), "");
+    drop(client.stdin.take());
+    let out = client.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("in the middle of the session"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn a_client_that_stays_silent_past_the_idle_timeout_is_dropped() {
+    let dir = scratch();
+    genkeys(&dir, &[]);
+    let server = Server::start(
+        "11-mtls-server",
+        &dir,
+        &[
+            "--key",
+            "server.key",
+            "--client-pub",
+            "client.pub",
+            "--idle-timeout",
+            "1",
+        ],
+    );
+    let mut client = interactive_client(&dir, &server, "client.key");
+    assert_eq!(type_line(&mut client, "hello"), "hello");
+
+    std::thread::sleep(Duration::from_millis(2500));
+
+    assert_eq!(type_line(&mut client, "still there?"), "");
+    drop(client.stdin.take());
+    assert!(!client.wait().unwrap().success());
+}
+
+#[test]
+fn connections_over_the_cap_are_rejected_at_once_and_say_why() {
+    let dir = scratch();
+    genkeys(&dir, &[]);
+    let server = Server::start(
+        "11-mtls-server",
+        &dir,
+        &[
+            "--key",
+            "server.key",
+            "--client-pub",
+            "client.pub",
+            "--max-connections",
+            "1",
+        ],
+    );
+    let mut first = interactive_client(&dir, &server, "client.key");
+    assert_eq!(
+        type_line(&mut first, "holding the only place"),
+        "holding the only place"
+    );
+    assert!(server.next_line().starts_with("accepted"));
+
+    let second = client(&dir, &server, "client.key", "server.pub", "me too\n", &[]);
+
+    assert!(!second.status.success());
+    assert_eq!(
+        server.next_line().split(": ").last(),
+        Some("too many open connections")
+    );
+    drop(first.stdin.take());
+    assert!(first.wait().unwrap().success());
 }

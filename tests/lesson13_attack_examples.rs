@@ -6,23 +6,10 @@
 //! next to the test binary, in `target/<profile>/examples/`.
 
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-fn example(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>");
-    let path = profile_dir.join("examples").join(name);
-    assert!(
-        path.exists(),
-        "{} is missing: run `cargo test`, which builds the examples",
-        path.display()
-    );
-    path
-}
+mod common;
+use common::binaries::example;
 
 fn run(name: &str) -> Output {
     Command::new(example(name))

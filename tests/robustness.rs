@@ -33,6 +33,9 @@ use learn_mtls::keyfile::{self, Overwrite};
 use learn_mtls::keys::IdentityKey;
 use learn_mtls::net::{self, os_rng};
 use learn_mtls::rand_core::Rng;
+
+mod common;
+use common::binaries::example;
 use learn_mtls::wire::{
     CLIENT_AUTH_LEN, CLIENT_HELLO_LEN, MUTUAL_HANDSHAKE_LEN, SERVER_HELLO_LEN, ServerHello,
 };
@@ -58,31 +61,6 @@ const HONEST_DEADLINE: Duration = Duration::from_secs(5);
 const MEMORY_BOUND_KIB: u64 = 16 * 1024;
 
 // ---------------------------------------------------------------- fixtures
-
-fn example(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("test binary path");
-    let profile_dir = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/<profile>");
-    let path = profile_dir.join("examples").join(name);
-    if !path.exists() {
-        static BUILD: std::sync::Once = std::sync::Once::new();
-        BUILD.call_once(|| {
-            let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-            let status = Command::new(cargo)
-                .args(["build", "--example", name])
-                .args(profile_dir.ends_with("release").then_some("--release"))
-                .arg("--manifest-path")
-                .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
-                .status()
-                .expect("run cargo build --example");
-            assert!(status.success(), "cargo build --example {name} failed");
-        });
-    }
-    assert!(path.exists(), "{} is missing", path.display());
-    path
-}
 
 fn scratch() -> PathBuf {
     static COUNTER: AtomicUsize = AtomicUsize::new(0);

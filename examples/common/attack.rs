@@ -170,16 +170,8 @@ impl RealServer {
             }
         };
         thread::spawn(move || {
-            let _ = net::serve(
-                &listener,
-                16,
-                move |conn: Connection| match net::accept_tcp(
-                    conn.stream,
-                    &key,
-                    &policy,
-                    binding,
-                    TIMEOUT,
-                ) {
+            net::serve(&listener, net::Limits::DEFAULT, move |conn: Connection| {
+                match net::accept_tcp(conn.stream, &key, &policy, binding, TIMEOUT) {
                     Ok((mut channel, client)) => {
                         drop(conn.slot);
                         report(Event::Accepted(client));
@@ -191,8 +183,8 @@ impl RealServer {
                         });
                     }
                     Err(e) => report(Event::Rejected(e)),
-                },
-            );
+                }
+            })
         });
         Ok(Self { addr, events })
     }

@@ -5,6 +5,8 @@
 //! Each test file uses a different part of this module.
 #![allow(dead_code, reason = "each test file uses only some of these helpers")]
 
+pub mod binaries;
+
 use chacha20::ChaCha20Rng;
 use learn_mtls::handshake::mutual::{self, ClientVerified};
 use learn_mtls::handshake::{Binding, HandshakeError, server_only};
