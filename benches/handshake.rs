@@ -21,13 +21,16 @@ use std::time::{Duration, Instant};
 use chacha20poly1305::aead::{AeadInOut, KeyInit};
 use chacha20poly1305::{ChaCha20Poly1305, Nonce};
 use criterion::{Criterion, Throughput};
-use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
 use learn_mtls::handshake::{Binding, mutual};
 use learn_mtls::keys::IdentityKey;
 use learn_mtls::net::os_rng;
 use learn_mtls::record::{HEADER_LEN, MAX_PLAINTEXT_LEN, MAX_RECORD_LEN, Session, TAG_LEN};
 use learn_mtls::trust::{ClientName, PinnedClient};
-use x25519_dalek::{EphemeralSecret, PublicKey};
+
+// One definition of "the handshake's primitives", shared with examples/load.rs.
+#[path = "../examples/common/primitives.rs"]
+mod primitives;
+use primitives::Primitives;
 
 struct Fixture {
     server: IdentityKey,
@@ -73,49 +76,6 @@ fn handshake(f: &Fixture) -> (Session, Session) {
     (client_session, accepted.session)
 }
 
-/// The handshake's public-key operations, done directly with the crates.
-struct Primitives {
-    signer: SigningKey,
-    verifier: VerifyingKey,
-    verifier_bytes: [u8; 32],
-    message: [u8; 130],
-    signature: ed25519_dalek::Signature,
-    peer: PublicKey,
-}
-
-fn primitives() -> Primitives {
-    let signer = SigningKey::generate(&mut os_rng());
-    let message = [7u8; 130];
-    let signature = signer.sign(&message);
-    let verifier = signer.verifying_key();
-    let peer = PublicKey::from(&EphemeralSecret::random_from_rng(&mut os_rng()));
-    Primitives {
-        verifier_bytes: verifier.to_bytes(),
-        signer,
-        verifier,
-        message,
-        signature,
-        peer,
-    }
-}
-
-/// Everything both sides' public-key work adds up to, once.
-fn primitives_of_one_handshake(p: &Primitives) {
-    for _ in 0..2 {
-        let secret = EphemeralSecret::random_from_rng(&mut os_rng());
-        black_box(PublicKey::from(&secret));
-        black_box(secret.diffie_hellman(&p.peer));
-        black_box(p.signer.sign(black_box(&p.message)));
-        black_box(
-            p.verifier
-                .verify_strict(black_box(&p.message), &p.signature),
-        )
-        .expect("valid");
-    }
-    black_box(VerifyingKey::from_bytes(black_box(&p.verifier_bytes)).map(|k| k.is_weak()))
-        .expect("valid");
-}
-
 fn seal_and_open(sender: &mut Session, receiver: &mut Session, record: &mut [u8]) {
     let len = sender
         .seal_in_place(record, MAX_PLAINTEXT_LEN)
@@ -138,7 +98,7 @@ fn criterion_benches(c: &mut Criterion, f: &Fixture, p: &Primitives) {
         b.iter(|| handshake(f))
     });
     c.bench_function("primitives of one handshake", |b| {
-        b.iter(|| primitives_of_one_handshake(p))
+        b.iter(|| p.one_handshake())
     });
 
     let mut group = c.benchmark_group("16 KiB record");
@@ -197,7 +157,7 @@ fn report(name: &str, (ratio, protocol, primitives): (f64, Duration, Duration), 
 
 fn main() {
     let f = fixture();
-    let p = primitives();
+    let p = Primitives::new();
     let mut c = Criterion::default()
         .configure_from_args()
         .warm_up_time(Duration::from_secs(1));
@@ -209,7 +169,7 @@ fn main() {
         31,
         50,
         || drop(black_box(handshake(&f))),
-        || primitives_of_one_handshake(&p),
+        || p.one_handshake(),
     );
     report("handshake / sum of its primitives", handshakes, 1.10);
 

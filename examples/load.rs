@@ -36,7 +36,6 @@
 //!
 //! Build in release: the numbers of a debug build mean nothing.
 
-use std::hint::black_box;
 use std::io::{BufRead, BufReader};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -46,12 +45,15 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use clap::Parser;
-use ed25519_dalek::{Signer, SigningKey, VerifyingKey};
 use learn_mtls::handshake::{Binding, Config};
 use learn_mtls::keyfile::{self, Overwrite};
 use learn_mtls::keys::{IdentityKey, PublicIdentity};
 use learn_mtls::net::{self, os_rng};
-use x25519_dalek::{EphemeralSecret, PublicKey};
+
+// One definition of "the handshake's primitives", shared with the bench.
+#[path = "common/primitives.rs"]
+mod primitives;
+use primitives::Primitives;
 
 /// The share of the CPU floor the server should reach.
 const TARGET: f64 = 0.70;
@@ -396,24 +398,8 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 /// Times the handshake's public-key operations for both sides, in this
 /// process, in batches; returns the median batch's time per handshake.
 fn primitives_cost() -> Duration {
-    let signer = SigningKey::generate(&mut os_rng());
-    let verifier = signer.verifying_key();
-    let verifier_bytes = verifier.to_bytes();
-    let message = [7u8; 130];
-    let signature = signer.sign(&message);
-    let peer = PublicKey::from(&EphemeralSecret::random_from_rng(&mut os_rng()));
-    let once = || {
-        for _ in 0..2 {
-            let secret = EphemeralSecret::random_from_rng(&mut os_rng());
-            black_box(PublicKey::from(&secret));
-            black_box(secret.diffie_hellman(&peer));
-            black_box(signer.sign(black_box(&message)));
-            black_box(verifier.verify_strict(black_box(&message), &signature))
-                .expect("a valid signature");
-        }
-        black_box(VerifyingKey::from_bytes(black_box(&verifier_bytes)).map(|k| k.is_weak()))
-            .expect("a valid key");
-    };
+    let primitives = Primitives::new();
+    let once = || primitives.one_handshake();
     const BATCHES: usize = 11;
     const PER_BATCH: u32 = 100;
     once(); // warm up

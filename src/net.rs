@@ -313,8 +313,13 @@ pub fn accept<S: Read + Write>(
                 .ok_or(Error::Closed(Stage::KeyConfirmation))?;
             let (accepted, first) = pending.confirm(&mut buf[..len])?;
             let early = (!first.is_empty()).then(|| first.to_vec());
-            let mut channel = Channel::new(stream, accepted.session);
-            channel.early = early;
+            // The channel keeps the buffer the confirmation arrived in.
+            let channel = Channel {
+                stream,
+                session: accepted.session,
+                buf,
+                early,
+            };
             Ok((channel, accepted.client))
         }
     }
