@@ -59,6 +59,12 @@ pub mod lessons {
     pub struct Lesson10;
     #[doc = include_str!("../lessons/11-mutual-authentication.md")]
     pub struct Lesson11;
+    #[doc = include_str!("../lessons/11-specification.md")]
+    pub struct Lesson11Specification;
+    #[doc = include_str!("../lessons/11-specification-check.md")]
+    pub struct Lesson11SpecificationCheck;
+    #[doc = include_str!("../lessons/11-deployment.md")]
+    pub struct Lesson11Deployment;
     #[doc = include_str!("../lessons/12-tls12-prf.md")]
     pub struct Lesson12;
 
