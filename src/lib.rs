@@ -70,4 +70,8 @@ pub mod lessons {
 
     #[doc = include_str!("../lessons/13-breaking-lesson-11.md")]
     pub struct Lesson13;
+    #[doc = include_str!("../lessons/13-attacks-both-bindings-stop.md")]
+    pub struct Lesson13Part2;
+    #[doc = include_str!("../lessons/glossary.md")]
+    pub struct Glossary;
 }
