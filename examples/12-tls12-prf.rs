@@ -218,7 +218,7 @@ fn walk_through_key_derivation_printing_secrets() -> io::Result<()> {
     )?;
     writeln!(
         out,
-        "                    client_random + server_random)[0..47]"
+        "                    client_random + server_random)[0..48]"
     )?;
     writeln!(out, "master secret {}", hex(master.as_bytes()))?;
     writeln!(out)?;

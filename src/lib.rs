@@ -59,9 +59,19 @@ pub mod lessons {
     pub struct Lesson10;
     #[doc = include_str!("../lessons/11-mutual-authentication.md")]
     pub struct Lesson11;
+    #[doc = include_str!("../lessons/11-specification.md")]
+    pub struct Lesson11Specification;
+    #[doc = include_str!("../lessons/11-specification-check.md")]
+    pub struct Lesson11SpecificationCheck;
+    #[doc = include_str!("../lessons/11-deployment.md")]
+    pub struct Lesson11Deployment;
     #[doc = include_str!("../lessons/12-tls12-prf.md")]
     pub struct Lesson12;
 
     #[doc = include_str!("../lessons/13-breaking-lesson-11.md")]
     pub struct Lesson13;
+    #[doc = include_str!("../lessons/13-attacks-both-bindings-stop.md")]
+    pub struct Lesson13Part2;
+    #[doc = include_str!("../lessons/glossary.md")]
+    pub struct Glossary;
 }

@@ -242,7 +242,8 @@ pub fn master_secret<H: EagerHash>(
 ) -> MasterSecret {
     let mut ms = MasterSecret([0; MASTER_SECRET_LEN]);
     // master_secret = PRF(pre_master_secret, "master secret",
-    //                     ClientHello.random + ServerHello.random)[0..47]
+    //                     ClientHello.random + ServerHello.random)[0..48]
+    // (RFC 5246 writes [0..47], inclusive; this crate writes half-open ranges)
     prf::<H>(
         pre_master_secret,
         MASTER_SECRET_LABEL,
@@ -277,7 +278,7 @@ pub fn extended_master_secret<H: EagerHash>(
 ) -> MasterSecret {
     let mut ms = MasterSecret([0; MASTER_SECRET_LEN]);
     // master_secret = PRF(pre_master_secret, "extended master secret",
-    //                     session_hash)[0..47]
+    //                     session_hash)[0..48]
     prf::<H>(
         pre_master_secret,
         EXTENDED_MASTER_SECRET_LABEL,
