@@ -1,0 +1,165 @@
+//! `cargo course verify`: proof that the checks mean something.
+//!
+//! In a scratch copy of the repository (`target/course-verify/`), with
+//! every stub as shipped each check must fail (not started, or failing; a
+//! compile error does not count), and with every reference solution
+//! swapped in each check must pass. The scratch copy shares the target
+//! directory and is updated file by file, so a second run rebuilds only
+//! what changed.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use crate::{Course, Status};
+
+/// Top-level folders the scratch copy leaves out.
+const SKIP: [&str; 4] = [".git", "target", "work", "fuzz"];
+
+/// The lesson binaries the finales run.
+const EXAMPLES: [&str; 3] = ["10-server", "11-mtls-server", "11-mtls-client"];
+
+pub fn verify(course: &Course) -> Result<bool, String> {
+    let started = Instant::now();
+    let mut ok = true;
+
+    // 1. The files exist, and each learner file is its stub as shipped.
+    for exercise in &course.exercises {
+        for path in [&exercise.file, &exercise.stub(), &exercise.solution()] {
+            if !course.root.join(path).is_file() {
+                println!("✗ {}: {path} is missing", exercise.id);
+                ok = false;
+            }
+        }
+        let shipped = fs::read(course.root.join(&exercise.file)).ok();
+        if shipped.is_some() && shipped != fs::read(course.root.join(exercise.stub())).ok() {
+            println!(
+                "✗ {}: {} differs from {} (the stub must be shipped as is; \
+                 in a learner's tree, run verify on a clean checkout)",
+                exercise.id,
+                exercise.file,
+                exercise.stub()
+            );
+            ok = false;
+        }
+    }
+    if !ok {
+        return Ok(false);
+    }
+
+    // 2. The lesson binaries, built once from this repository.
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut build = Command::new(&cargo);
+    build
+        .args(["build", "--quiet", "--package", "learn-mtls"])
+        .arg("--manifest-path")
+        .arg(course.root.join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", &course.target);
+    for name in EXAMPLES {
+        build.args(["--example", name]);
+    }
+    let status = build
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !status.success() {
+        return Err("building the lesson binaries failed".into());
+    }
+    let examples = course.target.join("debug").join("examples");
+
+    // 3. The scratch copy.
+    let scratch = course.target.join("course-verify");
+    sync(&course.root, &scratch, true).map_err(|e| format!("copying the repository: {e}"))?;
+    let ids: Vec<&str> = course.exercises.iter().map(|e| e.id.as_str()).collect();
+
+    // 4. Stubs: every check fails.
+    for exercise in &course.exercises {
+        copy_if_changed(
+            &course.root.join(exercise.stub()),
+            &scratch.join(&exercise.file),
+        )
+        .map_err(|e| e.to_string())?;
+    }
+    println!("with the stubs as shipped, every check must fail:");
+    let results = course
+        .run_checks(&scratch, &ids, Some(&examples))
+        .map_err(|compiler| format!("the stubs do not compile:\n{compiler}"))?;
+    for (id, status) in &results {
+        let fine = *status != Status::Done;
+        ok &= fine;
+        println!(
+            "  {} {id}: {}",
+            if fine { "✓" } else { "✗" },
+            match status {
+                Status::Done => "PASSES on its stub: the check proves nothing",
+                Status::NotStarted(_) => "not started",
+                Status::Failed(_) => "failing",
+            }
+        );
+    }
+
+    // 5. Solutions: every check passes.
+    for exercise in &course.exercises {
+        copy_if_changed(
+            &course.root.join(exercise.solution()),
+            &scratch.join(&exercise.file),
+        )
+        .map_err(|e| e.to_string())?;
+    }
+    println!("with every solution swapped in, every check must pass:");
+    let results = course
+        .run_checks(&scratch, &ids, Some(&examples))
+        .map_err(|compiler| format!("the solutions do not compile:\n{compiler}"))?;
+    for (id, status) in &results {
+        let fine = *status == Status::Done;
+        ok &= fine;
+        match status {
+            Status::Done => println!("  ✓ {id}: done"),
+            Status::NotStarted(at) => println!("  ✗ {id}: its solution reaches todo!() at {at}"),
+            Status::Failed(why) => {
+                println!("  ✗ {id}: its solution fails:");
+                for line in why.lines() {
+                    println!("      {line}");
+                }
+            }
+        }
+    }
+    println!(
+        "\n{} in {:.0} s",
+        if ok { "verified" } else { "VERIFY FAILED" },
+        started.elapsed().as_secs_f64()
+    );
+    Ok(ok)
+}
+
+/// Copies `from` into `to`, writing only files whose contents differ, so
+/// that cargo sees unchanged files as unchanged.
+fn sync(from: &Path, to: &Path, top: bool) -> std::io::Result<()> {
+    fs::create_dir_all(to)?;
+    for entry in fs::read_dir(from)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        if top && SKIP.iter().any(|skip| name == *skip) {
+            continue;
+        }
+        let source: PathBuf = entry.path();
+        let file_type = entry.file_type()?;
+        if file_type.is_dir() {
+            sync(&source, &to.join(&name), false)?;
+        } else if file_type.is_file() {
+            copy_if_changed(&source, &to.join(&name))?;
+        }
+    }
+    Ok(())
+}
+
+fn copy_if_changed(from: &Path, to: &Path) -> std::io::Result<()> {
+    let contents = fs::read(from)?;
+    if fs::read(to).ok().as_deref() != Some(&contents[..]) {
+        if let Some(parent) = to.parent() {
+            fs::create_dir_all(parent)?;
+        }
+        fs::write(to, contents)?;
+    }
+    Ok(())
+}
