@@ -12,8 +12,11 @@ use std::process::ExitCode;
 
 use harness::Outcome;
 
+/// A check: `Ok` when the learner's piece agrees with the library.
+type Check = fn() -> harness::Result;
+
 /// Every check, in course order: the exercise ID and the check.
-const CHECKS: &[(&str, fn() -> harness::Result)] = &[
+const CHECKS: &[(&str, Check)] = &[
     ("10.1", lesson10::shared_secret),
     ("10.2", lesson10::key_schedule),
     ("10.3", lesson10::nonce),
