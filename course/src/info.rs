@@ -13,6 +13,12 @@
 //! hint = "Each further `hint` line is another paragraph."
 //! ```
 //!
+//! An exercise with several files (a finale) has one `file` line per file,
+//! the first being the one to start with.
+//!
+//! ```toml
+//! ```
+//!
 //! Strings are in double quotes with `\"`, `\\` and `\n` escapes; `#`
 //! starts a comment line.
 
@@ -23,8 +29,11 @@ pub struct Exercise {
     pub id: String,
     /// What it builds, in a few words.
     pub name: String,
-    /// The file the learner edits, relative to the repository root.
+    /// The file the learner edits, relative to the repository root: the
+    /// first of [`Exercise::files`].
     pub file: String,
+    /// Every file of the exercise (a finale may have two): one `file` line each.
+    pub files: Vec<String>,
     /// The lesson file, relative to the repository root.
     pub lesson: String,
     /// The lesson section it belongs to.
@@ -37,18 +46,30 @@ pub struct Exercise {
 const SOURCE_DIR: &str = "exercises/src/";
 
 impl Exercise {
-    fn relative(&self) -> &str {
-        self.file.strip_prefix(SOURCE_DIR).unwrap_or(&self.file)
+    /// The pristine stub of `file`, relative to the repository root.
+    pub fn stub_of(file: &str) -> String {
+        format!(
+            "exercises/stubs/{}",
+            file.strip_prefix(SOURCE_DIR).unwrap_or(file)
+        )
     }
 
-    /// The pristine stub, relative to the repository root.
-    pub fn stub(&self) -> String {
-        format!("exercises/stubs/{}", self.relative())
+    /// The reference solution of `file`, relative to the repository root.
+    pub fn solution_of(file: &str) -> String {
+        format!(
+            "exercises/solutions/{}",
+            file.strip_prefix(SOURCE_DIR).unwrap_or(file)
+        )
     }
 
-    /// The reference solution, relative to the repository root.
-    pub fn solution(&self) -> String {
-        format!("exercises/solutions/{}", self.relative())
+    /// The stubs of every file.
+    pub fn stubs(&self) -> Vec<String> {
+        self.files.iter().map(|f| Self::stub_of(f)).collect()
+    }
+
+    /// The reference solutions of every file.
+    pub fn solutions(&self) -> Vec<String> {
+        self.files.iter().map(|f| Self::solution_of(f)).collect()
     }
 
     /// `lesson file, section "..."`.
@@ -112,21 +133,27 @@ fn exercise(file: &str, at: usize, fields: &[(String, String, usize)]) -> Result
     }) {
         return Err(format!("{file}:{line}: unknown key {key:?}"));
     }
-    let hint: Vec<&str> = fields
-        .iter()
-        .filter(|(k, _, _)| k == "hint")
-        .map(|(_, v, _)| v.as_str())
-        .collect();
+    let all = |key: &str| -> Vec<String> {
+        fields
+            .iter()
+            .filter(|(k, _, _)| k == key)
+            .map(|(_, v, _)| v.clone())
+            .collect()
+    };
+    let files = all("file");
     let exercise = Exercise {
         id: get("id")?,
         name: get("name")?,
         file: get("file")?,
         lesson: get("lesson")?,
         section: get("section")?,
-        hint: hint.join("\n\n"),
+        files,
+        hint: all("hint").join("\n\n"),
     };
-    if !exercise.file.starts_with(SOURCE_DIR) {
-        return Err(format!("{file}:{at}: the file must be under {SOURCE_DIR}"));
+    if exercise.files.iter().any(|f| !f.starts_with(SOURCE_DIR)) {
+        return Err(format!(
+            "{file}:{at}: every file must be under {SOURCE_DIR}"
+        ));
     }
     Ok(exercise)
 }

@@ -156,8 +156,18 @@ impl Course {
         }
     }
 
+    /// Every file of the exercise, one after the other (for hashing).
     fn file_contents(&self, exercise: &Exercise) -> Option<Vec<u8>> {
-        fs::read(self.root.join(&exercise.file)).ok()
+        self.concat(&exercise.files)
+    }
+
+    fn concat(&self, files: &[String]) -> Option<Vec<u8>> {
+        let mut all = Vec::new();
+        for file in files {
+            all.extend(fs::read(self.root.join(file)).ok()?);
+            all.push(0);
+        }
+        Some(all)
     }
 
     fn state_path(&self) -> PathBuf {
@@ -210,9 +220,7 @@ impl Course {
                     Some("done") => "done",
                     Some("failing") => "failing",
                     Some(_) => "not started",
-                    None if fs::read(self.root.join(exercise.stub())).ok() == Some(contents) => {
-                        "not started"
-                    }
+                    None if self.concat(&exercise.stubs()) == Some(contents) => "not started",
                     None => "edited",
                 }
             })
@@ -247,22 +255,27 @@ impl Course {
     fn hint(&self, exercise: &Exercise) -> bool {
         println!("{} {}\n", exercise.id, exercise.name);
         println!("{}\n", exercise.hint.trim_end());
-        println!("File:   {}", exercise.file);
+        println!("File:   {}", exercise.files.join(" and "));
         println!("Lesson: {}", exercise.place());
         true
     }
 
     fn reset(&self, exercise: &Exercise) -> Result<bool, String> {
-        let stub = self.root.join(exercise.stub());
-        let file = self.root.join(&exercise.file);
-        fs::copy(&stub, &file)
-            .map_err(|e| format!("cannot copy {} to {}: {e}", stub.display(), file.display()))?;
-        println!("{}: the stub is back in {}", exercise.id, exercise.file);
+        for file in &exercise.files {
+            let stub = self.root.join(Exercise::stub_of(file));
+            let path = self.root.join(file);
+            fs::copy(&stub, &path).map_err(|e| {
+                format!("cannot copy {} to {}: {e}", stub.display(), path.display())
+            })?;
+            println!("{}: the stub is back in {file}", exercise.id);
+        }
         Ok(true)
     }
 
     fn solution(&self, exercise: &Exercise) -> bool {
-        println!("{}", exercise.solution());
+        for solution in exercise.solutions() {
+            println!("{solution}");
+        }
         true
     }
 
@@ -271,13 +284,14 @@ impl Course {
     pub fn run_checks(
         &self,
         root: &Path,
+        bin: &str,
         ids: &[&str],
         examples: Option<&Path>,
     ) -> Result<Vec<(String, Status)>, String> {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let build = Command::new(&cargo)
             .args(["build", "--quiet", "--package", "learn-mtls-exercises"])
-            .args(["--bin", "exercise-check", "--color", "always"])
+            .args(["--bin", bin, "--color", "always"])
             .arg("--manifest-path")
             .arg(root.join("Cargo.toml"))
             .env("CARGO_TARGET_DIR", &self.target)
@@ -286,7 +300,7 @@ impl Course {
         if !build.status.success() {
             return Err(String::from_utf8_lossy(&build.stderr).into_owned());
         }
-        let binary = self.target.join("debug").join("exercise-check");
+        let binary = self.target.join("debug").join(bin);
         let mut run = Command::new(&binary);
         run.args(ids).env("CARGO", &cargo);
         if let Some(dir) = examples {
@@ -327,7 +341,7 @@ impl Course {
     fn check(&self, ids: &[&str]) -> bool {
         let all: Vec<&str> = self.exercises.iter().map(|e| e.id.as_str()).collect();
         let ids = if ids.is_empty() { &all[..] } else { ids };
-        match self.run_checks(&self.root, ids, None) {
+        match self.run_checks(&self.root, "exercise-check", ids, None) {
             Err(compiler) => {
                 println!("✗ the exercises do not compile; the compiler says:\n");
                 print!("{compiler}");
@@ -335,7 +349,7 @@ impl Course {
                 let broken: Vec<(String, Status)> = self
                     .exercises
                     .iter()
-                    .filter(|e| compiler.contains(&e.file))
+                    .filter(|e| e.files.iter().any(|f| compiler.contains(f.as_str())))
                     .map(|e| (e.id.clone(), Status::Failed("does not compile".into())))
                     .collect();
                 self.record(&broken);
@@ -366,7 +380,7 @@ impl Course {
                 }
                 println!(
                     "  file: {}   hint: cargo course hint {id}   lesson: {}",
-                    exercise.file,
+                    exercise.files.join(" and "),
                     exercise.place()
                 );
             }
@@ -394,7 +408,7 @@ impl Course {
                     "\nNext: {} {}\n  file:   {}\n  lesson: {}",
                     next.id,
                     next.name,
-                    next.file,
+                    next.files.join(" and "),
                     next.place()
                 );
             }
@@ -402,13 +416,18 @@ impl Course {
         }
     }
 
-    fn mtimes(&self) -> Vec<Option<SystemTime>> {
+    fn mtimes(&self) -> Vec<Vec<Option<SystemTime>>> {
         self.exercises
             .iter()
             .map(|e| {
-                fs::metadata(self.root.join(&e.file))
-                    .and_then(|m| m.modified())
-                    .ok()
+                e.files
+                    .iter()
+                    .map(|file| {
+                        fs::metadata(self.root.join(file))
+                            .and_then(|m| m.modified())
+                            .ok()
+                    })
+                    .collect()
             })
             .collect()
     }

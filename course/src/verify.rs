@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
+use crate::info::Exercise;
 use crate::{Course, Status};
 
 /// Top-level folders the scratch copy leaves out.
@@ -26,22 +27,23 @@ pub fn verify(course: &Course) -> Result<bool, String> {
 
     // 1. The files exist, and each learner file is its stub as shipped.
     for exercise in &course.exercises {
-        for path in [&exercise.file, &exercise.stub(), &exercise.solution()] {
-            if !course.root.join(path).is_file() {
-                println!("✗ {}: {path} is missing", exercise.id);
+        for file in &exercise.files {
+            let (stub, solution) = (Exercise::stub_of(file), Exercise::solution_of(file));
+            for path in [file, &stub, &solution] {
+                if !course.root.join(path).is_file() {
+                    println!("✗ {}: {path} is missing", exercise.id);
+                    ok = false;
+                }
+            }
+            let shipped = fs::read(course.root.join(file)).ok();
+            if shipped.is_some() && shipped != fs::read(course.root.join(&stub)).ok() {
+                println!(
+                    "✗ {}: {file} differs from {stub} (the stub must be shipped as is; \
+                     in a learner's tree, run verify on a clean checkout)",
+                    exercise.id
+                );
                 ok = false;
             }
-        }
-        let shipped = fs::read(course.root.join(&exercise.file)).ok();
-        if shipped.is_some() && shipped != fs::read(course.root.join(exercise.stub())).ok() {
-            println!(
-                "✗ {}: {} differs from {} (the stub must be shipped as is; \
-                 in a learner's tree, run verify on a clean checkout)",
-                exercise.id,
-                exercise.file,
-                exercise.stub()
-            );
-            ok = false;
         }
     }
     if !ok {
@@ -70,19 +72,20 @@ pub fn verify(course: &Course) -> Result<bool, String> {
     // 3. The scratch copy.
     let scratch = course.target.join("course-verify");
     sync(&course.root, &scratch, true).map_err(|e| format!("copying the repository: {e}"))?;
+    set_apart(&scratch).map_err(|e| format!("preparing the scratch copy: {e}"))?;
     let ids: Vec<&str> = course.exercises.iter().map(|e| e.id.as_str()).collect();
 
     // 4. Stubs: every check fails.
-    for exercise in &course.exercises {
+    for file in course.exercises.iter().flat_map(|e| &e.files) {
         copy_if_changed(
-            &course.root.join(exercise.stub()),
-            &scratch.join(&exercise.file),
+            &course.root.join(Exercise::stub_of(file)),
+            &scratch.join(file),
         )
         .map_err(|e| e.to_string())?;
     }
     println!("with the stubs as shipped, every check must fail:");
     let results = course
-        .run_checks(&scratch, &ids, Some(&examples))
+        .run_checks(&scratch, VERIFY_BIN, &ids, Some(&examples))
         .map_err(|compiler| format!("the stubs do not compile:\n{compiler}"))?;
     for (id, status) in &results {
         let fine = *status != Status::Done;
@@ -99,16 +102,16 @@ pub fn verify(course: &Course) -> Result<bool, String> {
     }
 
     // 5. Solutions: every check passes.
-    for exercise in &course.exercises {
+    for file in course.exercises.iter().flat_map(|e| &e.files) {
         copy_if_changed(
-            &course.root.join(exercise.solution()),
-            &scratch.join(&exercise.file),
+            &course.root.join(Exercise::solution_of(file)),
+            &scratch.join(file),
         )
         .map_err(|e| e.to_string())?;
     }
     println!("with every solution swapped in, every check must pass:");
     let results = course
-        .run_checks(&scratch, &ids, Some(&examples))
+        .run_checks(&scratch, VERIFY_BIN, &ids, Some(&examples))
         .map_err(|compiler| format!("the solutions do not compile:\n{compiler}"))?;
     for (id, status) in &results {
         let fine = *status == Status::Done;
@@ -130,6 +133,33 @@ pub fn verify(course: &Course) -> Result<bool, String> {
         started.elapsed().as_secs_f64()
     );
     Ok(ok)
+}
+
+/// The check binary's name in the scratch copy.
+const VERIFY_BIN: &str = "exercise-check-verify";
+
+/// Gives the scratch copy's own packages another version, and the check
+/// binary another name. Cargo names build artifacts by package name and
+/// version (not by folder), and the scratch copy shares the target
+/// directory: without this, its builds would overwrite the repository's
+/// and leave cargo believing the repository's are up to date.
+fn set_apart(scratch: &Path) -> std::io::Result<()> {
+    for manifest in ["Cargo.toml", "exercises/Cargo.toml", "course/Cargo.toml"] {
+        let path = scratch.join(manifest);
+        let text = fs::read_to_string(&path)?;
+        let text = text
+            .replacen(
+                "version = \"0.1.0\"",
+                "version = \"0.1.0-course-verify\"",
+                1,
+            )
+            .replace(
+                "name = \"exercise-check\"",
+                &format!("name = \"{VERIFY_BIN}\""),
+            );
+        write_if_changed(&path, text.as_bytes())?;
+    }
+    Ok(())
 }
 
 /// Copies `from` into `to`, writing only files whose contents differ, so
@@ -154,8 +184,11 @@ fn sync(from: &Path, to: &Path, top: bool) -> std::io::Result<()> {
 }
 
 fn copy_if_changed(from: &Path, to: &Path) -> std::io::Result<()> {
-    let contents = fs::read(from)?;
-    if fs::read(to).ok().as_deref() != Some(&contents[..]) {
+    write_if_changed(to, &fs::read(from)?)
+}
+
+fn write_if_changed(to: &Path, contents: &[u8]) -> std::io::Result<()> {
+    if fs::read(to).ok().as_deref() != Some(contents) {
         if let Some(parent) = to.parent() {
             fs::create_dir_all(parent)?;
         }

@@ -6,6 +6,7 @@
 
 mod harness;
 mod lesson10;
+mod lesson11;
 mod processes;
 
 use std::process::ExitCode;
@@ -23,6 +24,11 @@ const CHECKS: &[(&str, Check)] = &[
     ("10.4", lesson10::records),
     ("10.5", lesson10::server_signature),
     ("10.6", lesson10::client),
+    ("11.1", lesson11::client_auth),
+    ("11.2", lesson11::check_client_auth),
+    ("11.3", lesson11::authorized_keys),
+    ("11.4", lesson11::revocation),
+    ("11.5", lesson11::finale),
 ];
 
 fn main() -> ExitCode {

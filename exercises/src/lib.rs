@@ -21,7 +21,6 @@ pub mod lesson10 {
     pub mod shared_secret;
 }
 
-/*TMP
 /// Lesson 11: mutual authentication.
 pub mod lesson11 {
     pub mod authorized_keys;
@@ -32,6 +31,7 @@ pub mod lesson11 {
     pub mod server;
 }
 
+/*TMP
 /// Lesson 12: the TLS 1.2 PRF.
 pub mod lesson12 {
     pub mod extended_master_secret;
