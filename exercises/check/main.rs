@@ -7,6 +7,7 @@
 mod harness;
 mod lesson10;
 mod lesson11;
+mod lesson12;
 mod processes;
 
 use std::process::ExitCode;
@@ -29,6 +30,12 @@ const CHECKS: &[(&str, Check)] = &[
     ("11.3", lesson11::authorized_keys),
     ("11.4", lesson11::revocation),
     ("11.5", lesson11::finale),
+    ("12.1", lesson12::p_hash),
+    ("12.2", lesson12::prf),
+    ("12.3", lesson12::master_secret),
+    ("12.4", lesson12::extended_master_secret),
+    ("12.5", lesson12::key_block),
+    ("12.6", lesson12::verify_data),
 ];
 
 fn main() -> ExitCode {

@@ -31,7 +31,6 @@ pub mod lesson11 {
     pub mod server;
 }
 
-/*TMP
 /// Lesson 12: the TLS 1.2 PRF.
 pub mod lesson12 {
     pub mod extended_master_secret;
@@ -41,4 +40,3 @@ pub mod lesson12 {
     pub mod prf;
     pub mod verify_data;
 }
-TMP*/
