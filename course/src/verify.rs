@@ -127,6 +127,37 @@ pub fn verify(course: &Course) -> Result<bool, String> {
             }
         }
     }
+    // 6. The solutions are exemplary code: formatted, and clippy-clean.
+    let solutions: Vec<PathBuf> = course
+        .exercises
+        .iter()
+        .flat_map(|e| e.solutions())
+        .map(|s| course.root.join(s))
+        .collect();
+    let formatted = Command::new("rustfmt")
+        .args(["--edition", "2024", "--check"])
+        .args(&solutions)
+        .status()
+        .map_err(|e| format!("cannot run rustfmt: {e}"))?;
+    println!(
+        "  {} the solutions are formatted (rustfmt --check)",
+        if formatted.success() { "✓" } else { "✗" }
+    );
+    ok &= formatted.success();
+    let clippy = Command::new(&cargo)
+        .args(["clippy", "--quiet", "--package", "learn-mtls-exercises", "--all-targets"])
+        .arg("--manifest-path")
+        .arg(scratch.join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", &course.target)
+        .args(["--", "-D", "warnings"])
+        .status()
+        .map_err(|e| format!("cannot run cargo clippy: {e}"))?;
+    println!(
+        "  {} the solutions pass clippy -D warnings",
+        if clippy.success() { "✓" } else { "✗" }
+    );
+    ok &= clippy.success();
+
     println!(
         "\n{} in {:.0} s",
         if ok { "verified" } else { "VERIFY FAILED" },
