@@ -21,7 +21,7 @@ mod verify;
 
 use std::collections::HashMap;
 use std::fs;
-use std::io::Write as _;
+use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::{Duration, SystemTime};
@@ -291,7 +291,12 @@ impl Course {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let build = Command::new(&cargo)
             .args(["build", "--quiet", "--package", "learn-mtls-exercises"])
-            .args(["--bin", bin, "--color", "always"])
+            .args(["--bin", bin, "--color"])
+            .arg(if std::io::stdout().is_terminal() {
+                "always"
+            } else {
+                "never"
+            })
             .arg("--manifest-path")
             .arg(root.join("Cargo.toml"))
             .env("CARGO_TARGET_DIR", &self.target)

@@ -145,7 +145,13 @@ pub fn verify(course: &Course) -> Result<bool, String> {
     );
     ok &= formatted.success();
     let clippy = Command::new(&cargo)
-        .args(["clippy", "--quiet", "--package", "learn-mtls-exercises", "--all-targets"])
+        .args([
+            "clippy",
+            "--quiet",
+            "--package",
+            "learn-mtls-exercises",
+            "--all-targets",
+        ])
         .arg("--manifest-path")
         .arg(scratch.join("Cargo.toml"))
         .env("CARGO_TARGET_DIR", &course.target)
