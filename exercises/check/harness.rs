@@ -3,7 +3,8 @@
 
 use std::fmt::{self, Display, Write as _};
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::Mutex;
+use std::sync::{Mutex, mpsc};
+use std::time::Duration;
 
 /// Why a check did not pass: a paragraph for the learner.
 #[derive(Debug)]
@@ -158,12 +159,35 @@ pub fn install_panic_hook() {
     }));
 }
 
-/// Runs `check`, turning a panic into "not started" (a `todo!()`) or a failure.
+/// How long one check may run: far more than any check needs, so a
+/// learner's endless loop is reported instead of hanging the course.
+/// `COURSE_CHECK_TIMEOUT` (seconds) overrides it.
+fn time_limit() -> Duration {
+    let seconds = std::env::var("COURSE_CHECK_TIMEOUT")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(120);
+    Duration::from_secs(seconds)
+}
+
+/// Runs `check`, turning a panic into "not started" (a `todo!()`) or a
+/// failure, and an endless loop into a failure after [`time_limit`].
 pub fn run(check: fn() -> Result) -> Outcome {
     if let Ok(mut last) = LAST_PANIC.lock() {
         *last = None;
     }
-    let result = panic::catch_unwind(AssertUnwindSafe(check));
+    let (send, receive) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = send.send(panic::catch_unwind(AssertUnwindSafe(check)));
+    });
+    let limit = time_limit();
+    let Ok(result) = receive.recv_timeout(limit) else {
+        return Outcome::Failed(format!(
+            "the check did not finish within {} s: does your code loop forever, \
+             or wait for bytes that never come?",
+            limit.as_secs()
+        ));
+    };
     let panicked = LAST_PANIC.lock().ok().and_then(|mut last| last.take());
     match (result, panicked) {
         (Ok(Ok(())), _) => Outcome::Done,
