@@ -14,7 +14,7 @@
 use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
-use crate::handshake::HandshakeError;
+use crate::handshake::{HandshakeError, SignedContent};
 use crate::record::{KEY_LEN, NONCE_LEN, Session, Side};
 use crate::schedule::{self, Inputs, KeySchedule, SessionSecrets, TrafficSecrets};
 use crate::wire::SHARE_LEN;
@@ -130,4 +130,46 @@ fn secrets(keys: &TrafficKeys) -> SessionSecrets {
         client_write: direction(&keys.client_write_key, &keys.client_write_iv),
         server_write: direction(&keys.server_write_key, &keys.server_write_iv),
     }
+}
+
+/// Bytes a party signs, as the handshakes build them.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SignedBytes {
+    bytes: [u8; MAX_SIGNED_LEN],
+    len: usize,
+}
+
+/// The longest signed content: 64 bytes of padding, a context of at most
+/// 64 bytes, the 0x00 separator and a 32-byte hash.
+pub const MAX_SIGNED_LEN: usize = 64 + 64 + 1 + 32;
+
+impl SignedBytes {
+    /// The bytes to sign.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+}
+
+impl core::fmt::Debug for SignedBytes {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "SignedBytes({})", crate::hex::Hex(self.as_bytes()))
+    }
+}
+
+/// What a party signs under the transcript binding,
+/// `0x20 x 64 || context || 0x00 || transcript_hash`, built by the code the
+/// handshakes use. `None` for a context longer than 64 bytes (no
+/// handshake context is).
+pub fn transcript_signed_content(
+    context: &[u8],
+    transcript_hash: &[u8; 32],
+) -> Option<SignedBytes> {
+    if context.len() > 64 {
+        return None;
+    }
+    let signed = SignedContent::transcript(context, transcript_hash);
+    let mut bytes = [0u8; MAX_SIGNED_LEN];
+    let len = signed.as_bytes().len();
+    bytes[..len].copy_from_slice(signed.as_bytes());
+    Some(SignedBytes { bytes, len })
 }

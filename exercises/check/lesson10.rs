@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use chacha20poly1305::aead::{AeadInOut, KeyInit};
 use chacha20poly1305::{ChaCha20Poly1305, Tag};
-use learn_mtls::handshake::{Binding, HandshakeError, server_only};
+use learn_mtls::handshake::{Binding, HandshakeError, SERVER_ONLY_SERVER_CONTEXT, server_only};
 use learn_mtls::keys::IdentityKey;
 use learn_mtls::net::os_rng;
 use learn_mtls::raw::{self, TrafficKeys};
@@ -486,6 +486,21 @@ pub fn server_signature() -> Result {
             let (_, mut server_hello) = server_only::Server::new(signer, signer_binding)
                 .read_client_hello(&mut os_rng(), &hello)
                 .context("the real server")?;
+            if what == "a genuine message 2" && binding == Binding::Transcript {
+                // The library's own builder of signed content agrees with
+                // its handshake (the Lesson 13 exercises compare with it).
+                let hash = sha256(&[&hello.share, &server_hello.share]);
+                let signed = raw::transcript_signed_content(SERVER_ONLY_SERVER_CONTEXT, &hash)
+                    .ok_or_else(|| fail("internal: a context too long"))?;
+                if !server
+                    .public()
+                    .verify_strict(signed.as_bytes(), &server_hello.signature)
+                {
+                    return Err(fail(
+                        "internal: raw::transcript_signed_content disagrees with the handshake",
+                    ));
+                }
+            }
             tamper(&mut server_hello);
             let expected = client.read_server_hello(&server_hello).map(|_| ());
             let got = lesson10::server_signature::check_server_signature(
