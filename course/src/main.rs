@@ -38,8 +38,9 @@ usage: cargo course [COMMAND]
   hint ID             a hint for exercise ID
   reset ID            put back the stub of exercise ID (your version is lost)
   solution ID         print the path of the reference solution of ID
-  verify              for maintainers: in a scratch copy, every stub fails its
-                      check and every solution passes
+  verify [--each]     for maintainers: in a scratch copy, every stub fails its
+                      check and every solution passes (--each: also each stub
+                      alone among all the solutions; one build per exercise)
 
 States: done (its check passed on the file as it is now), failing (its
 check failed on the file as it is now), not started (the stub as shipped,
@@ -62,7 +63,11 @@ fn main() -> ExitCode {
         Some("hint") => course.one(&args[1..]).map(|e| course.hint(e)),
         Some("reset") => course.one(&args[1..]).and_then(|e| course.reset(e)),
         Some("solution") => course.one(&args[1..]).map(|e| course.solution(e)),
-        Some("verify") => verify::verify(&course),
+        Some("verify") => match &args[1..] {
+            [] => verify::verify(&course, false),
+            [each] if each == "--each" => verify::verify(&course, true),
+            _ => Err("usage: cargo course verify [--each]".into()),
+        },
         Some("help" | "-h" | "--help") => {
             println!("{USAGE}");
             Ok(true)

@@ -21,7 +21,9 @@ const SKIP: [&str; 4] = [".git", "target", "work", "fuzz"];
 /// The lesson binaries the finales run.
 const EXAMPLES: [&str; 3] = ["10-server", "11-mtls-server", "11-mtls-client"];
 
-pub fn verify(course: &Course) -> Result<bool, String> {
+/// Runs the proof; with `each`, also checks every exercise with its own
+/// stub among all the other solutions.
+pub fn verify(course: &Course, each: bool) -> Result<bool, String> {
     let started = Instant::now();
     let mut ok = true;
 
@@ -127,6 +129,44 @@ pub fn verify(course: &Course) -> Result<bool, String> {
             }
         }
     }
+    // 5b. Each stub alone among the solutions still fails its own check.
+    if each {
+        println!("with each stub alone among the solutions, its check must fail:");
+        for exercise in &course.exercises {
+            for file in &exercise.files {
+                copy_if_changed(
+                    &course.root.join(Exercise::stub_of(file)),
+                    &scratch.join(file),
+                )
+                .map_err(|e| e.to_string())?;
+            }
+            let results = course
+                .run_checks(&scratch, VERIFY_BIN, &[&exercise.id], Some(&examples))
+                .map_err(|compiler| {
+                    format!("{}'s stub does not compile:\n{compiler}", exercise.id)
+                })?;
+            let fine = results.iter().all(|(_, status)| *status != Status::Done);
+            ok &= fine;
+            println!(
+                "  {} {}: {}",
+                if fine { "✓" } else { "✗" },
+                exercise.id,
+                if fine {
+                    "fails on its stub"
+                } else {
+                    "PASSES on its stub"
+                }
+            );
+            for file in &exercise.files {
+                copy_if_changed(
+                    &course.root.join(Exercise::solution_of(file)),
+                    &scratch.join(file),
+                )
+                .map_err(|e| e.to_string())?;
+            }
+        }
+    }
+
     // 6. The solutions are exemplary code: formatted, and clippy-clean.
     let solutions: Vec<PathBuf> = course
         .exercises
