@@ -310,7 +310,10 @@ impl Course {
         if !build.status.success() {
             return Err(String::from_utf8_lossy(&build.stderr).into_owned());
         }
-        let binary = self.target.join("debug").join(bin);
+        let binary = self
+            .target
+            .join("debug")
+            .join(format!("{bin}{}", std::env::consts::EXE_SUFFIX));
         let mut run = Command::new(&binary);
         run.args(ids).env("CARGO", &cargo);
         if let Some(dir) = examples {

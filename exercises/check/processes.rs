@@ -20,7 +20,7 @@ const EXAMPLES: [&str; 3] = ["10-server", "11-mtls-server", "11-mtls-client"];
 pub fn example(name: &str) -> Result<PathBuf> {
     static BUILT: OnceLock<std::result::Result<PathBuf, String>> = OnceLock::new();
     let dir = BUILT.get_or_init(build_examples).clone().map_err(fail)?;
-    Ok(dir.join(name))
+    Ok(dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX)))
 }
 
 fn build_examples() -> std::result::Result<PathBuf, String> {
