@@ -44,6 +44,8 @@ pub mod wire;
 pub mod keyfile;
 #[cfg(feature = "std")]
 pub mod net;
+#[cfg(feature = "risky-raw-secrets")]
+pub mod raw;
 
 /// The `rand_core` this crate is built against, so callers name the same
 /// `CryptoRng` trait.

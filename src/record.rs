@@ -155,15 +155,17 @@ impl Direction {
         if self.counter == u64::MAX {
             return Err(RecordError::CounterExhausted);
         }
-        let mut nonce = *self.iv;
-        for (n, c) in nonce[NONCE_LEN - 8..]
-            .iter_mut()
-            .zip(self.counter.to_be_bytes())
-        {
-            *n ^= c;
-        }
-        Ok(nonce.into())
+        Ok(nonce(&self.iv, self.counter).into())
     }
+}
+
+/// `iv XOR (0^4 || counter as 8 bytes big-endian)` (RFC 8446 section 5.3).
+pub(crate) fn nonce(iv: &[u8; NONCE_LEN], counter: u64) -> [u8; NONCE_LEN] {
+    let mut nonce = *iv;
+    for (n, c) in nonce[NONCE_LEN - 8..].iter_mut().zip(counter.to_be_bytes()) {
+        *n ^= c;
+    }
+    nonce
 }
 
 /// The sending half of a session.

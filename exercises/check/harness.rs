@@ -1,0 +1,207 @@
+//! Running one check: catching the learner's panics (a `todo!()` reads as
+//! "not started"), and saying what disagreed in plain words.
+
+use std::fmt::{self, Display, Write as _};
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::{Mutex, mpsc};
+use std::time::Duration;
+
+/// Why a check did not pass: a paragraph for the learner.
+#[derive(Debug)]
+pub struct Failure(pub String);
+
+impl Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A check's result type.
+pub type Result<T = ()> = std::result::Result<T, Failure>;
+
+/// A failure with a plain message.
+pub fn fail(message: impl Display) -> Failure {
+    Failure(message.to_string())
+}
+
+/// Turns any error into a failure that says what was being done.
+pub trait Context<T> {
+    /// `what failed: error`.
+    fn context(self, what: &str) -> Result<T>;
+}
+
+impl<T, E: Display> Context<T> for std::result::Result<T, E> {
+    fn context(self, what: &str) -> Result<T> {
+        self.map_err(|e| fail(format!("{what}: {e}")))
+    }
+}
+
+/// Lowercase hex.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+/// Hex, shortened in the middle beyond 64 bytes.
+fn hex_short(bytes: &[u8]) -> String {
+    if bytes.len() <= 64 {
+        hex(bytes)
+    } else {
+        format!(
+            "{}..{} ({} bytes)",
+            hex(&bytes[..24]),
+            hex(&bytes[bytes.len() - 8..]),
+            bytes.len()
+        )
+    }
+}
+
+/// Fails unless `got == expected`, showing both in hex and where they differ.
+pub fn same_bytes(what: &str, input: &dyn Display, expected: &[u8], got: &[u8]) -> Result {
+    if expected == got {
+        return Ok(());
+    }
+    let mut message = format!(
+        "{what} is wrong\n  input:    {input}\n  expected: {}\n  got:      {}\n",
+        hex_short(expected),
+        hex_short(got)
+    );
+    if expected.len() != got.len() {
+        let _ = writeln!(
+            message,
+            "  lengths differ: expected {} bytes, got {}",
+            expected.len(),
+            got.len()
+        );
+    }
+    let differ: Vec<usize> = (0..expected.len().min(got.len()))
+        .filter(|&i| expected[i] != got[i])
+        .collect();
+    if !differ.is_empty() {
+        let shown: Vec<String> = differ.iter().take(12).map(usize::to_string).collect();
+        let more = if differ.len() > 12 {
+            format!(" and {} more", differ.len() - 12)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            message,
+            "  bytes differ at offsets {}{more} ({} of {} bytes)",
+            shown.join(", "),
+            differ.len(),
+            expected.len().min(got.len())
+        );
+    }
+    Err(Failure(message.trim_end().to_owned()))
+}
+
+/// Fails unless `got == expected`, showing both with `{:?}`.
+pub fn same<T: PartialEq + fmt::Debug>(
+    what: &str,
+    input: &dyn Display,
+    expected: &T,
+    got: &T,
+) -> Result {
+    if expected == got {
+        return Ok(());
+    }
+    Err(fail(format!(
+        "{what} is wrong\n  input:    {input}\n  expected: {expected:?}\n  got:      {got:?}"
+    )))
+}
+
+/// `n` random bytes from the operating system.
+pub fn random<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).expect("the operating system's random number generator");
+    bytes
+}
+
+/// A random number below `bound`.
+pub fn below(bound: usize) -> usize {
+    (u64::from_le_bytes(random()) % bound as u64) as usize
+}
+
+/// How one check ended.
+pub enum Outcome {
+    /// It passed.
+    Done,
+    /// The learner's code reached a `todo!()`, at this place.
+    NotStarted(String),
+    /// It failed: why, in words.
+    Failed(String),
+}
+
+/// The last panic's message and location, recorded by the hook.
+static LAST_PANIC: Mutex<Option<(String, String)>> = Mutex::new(None);
+
+/// Replaces the default panic output (a learner's `todo!()` is not a crash)
+/// with a record of the panic that [`run`] reports.
+pub fn install_panic_hook() {
+    panic::set_hook(Box::new(|info| {
+        let message = if let Some(s) = info.payload().downcast_ref::<&str>() {
+            (*s).to_owned()
+        } else if let Some(s) = info.payload().downcast_ref::<String>() {
+            s.clone()
+        } else {
+            "a panic".to_owned()
+        };
+        let location = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        if let Ok(mut last) = LAST_PANIC.lock() {
+            // Keep the first panic: a todo!() in a helper thread is the cause.
+            last.get_or_insert((message, location));
+        }
+    }));
+}
+
+/// How long one check may run: far more than any check needs, so a
+/// learner's endless loop is reported instead of hanging the course.
+/// `COURSE_CHECK_TIMEOUT` (seconds) overrides it.
+fn time_limit() -> Duration {
+    let seconds = std::env::var("COURSE_CHECK_TIMEOUT")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(120);
+    Duration::from_secs(seconds)
+}
+
+/// Runs `check`, turning a panic into "not started" (a `todo!()`) or a
+/// failure, and an endless loop into a failure after [`time_limit`].
+pub fn run(check: fn() -> Result) -> Outcome {
+    if let Ok(mut last) = LAST_PANIC.lock() {
+        *last = None;
+    }
+    let (send, receive) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = send.send(panic::catch_unwind(AssertUnwindSafe(check)));
+    });
+    let limit = time_limit();
+    let Ok(result) = receive.recv_timeout(limit) else {
+        return Outcome::Failed(format!(
+            "the check did not finish within {} s: does your code loop forever, \
+             or wait for bytes that never come?",
+            limit.as_secs()
+        ));
+    };
+    let panicked = LAST_PANIC.lock().ok().and_then(|mut last| last.take());
+    match (result, panicked) {
+        (Ok(Ok(())), _) => Outcome::Done,
+        (_, Some((message, location))) if message.starts_with("not yet implemented") => {
+            Outcome::NotStarted(location)
+        }
+        (Ok(Err(failure)), None) => Outcome::Failed(failure.0),
+        (Ok(Err(failure)), Some((message, location))) => Outcome::Failed(format!(
+            "{}\n  (your code also panicked at {location}: {message})",
+            failure.0
+        )),
+        (Err(_), Some((message, location))) => {
+            Outcome::Failed(format!("your code panicked at {location}:\n  {message}"))
+        }
+        (Err(_), None) => Outcome::Failed("your code panicked".to_owned()),
+    }
+}

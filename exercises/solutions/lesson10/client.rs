@@ -1,0 +1,69 @@
+//! Exercise 10.6, the finale: your Lesson 10 client, from your own pieces.
+//!
+//! Lesson: `lessons/10-server-authentication.md`, sections "The protocol" and "Run it".
+//!
+//! ```text
+//! Client                                            Server
+//!   -- message 1: client_share (32) ------------------->
+//!   <-- message 2: server_share (32) || signature (64) --
+//! ```
+//!
+//! Write `connect`: make an ephemeral secret and its share
+//! (`crate::support::random_secret`, `public_share`), send message 1, read
+//! exactly 96 bytes, check the signature (10.5) *before* using anything in
+//! them, compute the shared secret (10.1), derive the keys (10.2; under the
+//! transcript binding the salt is `SHA-256(message 1 || message 2)`), and
+//! return two record layers (10.4): one that seals with the client's write
+//! key and IV, one that opens with the server's.
+//!
+//! The check starts the real `10-server` (both bindings), connects your
+//! client over TCP, sends messages through your record layer and opens the
+//! echoes; and it makes sure your client refuses a server whose key is not
+//! the pinned one.
+//! Check it: `cargo course check 10.6`; stuck: `cargo course hint 10.6`.
+
+use std::error::Error;
+use std::io::{Read, Write};
+
+use learn_mtls::handshake::Binding;
+use learn_mtls::keys::PublicIdentity;
+use learn_mtls::wire::{ClientHello, SERVER_HELLO_LEN, ServerHello};
+
+use super::key_schedule::key_schedule;
+use super::records::RecordLayer;
+use super::server_signature::check_server_signature;
+use super::shared_secret::shared_secret;
+use crate::support::{public_share, random_secret, sha256};
+
+/// Runs the Lesson 10 handshake over `stream` with the server pinned as
+/// `server`; returns `(sealer, opener)`: what you send, what you receive.
+///
+/// # Errors
+/// Any I/O error, or a [`learn_mtls::handshake::HandshakeError`].
+pub fn connect(
+    stream: &mut (impl Read + Write),
+    server: &PublicIdentity,
+    binding: Binding,
+) -> Result<(RecordLayer, RecordLayer), Box<dyn Error>> {
+    let secret = random_secret();
+    let hello = ClientHello {
+        share: public_share(&secret),
+    };
+    stream.write_all(&hello.to_bytes())?;
+    stream.flush()?;
+    let mut message2 = [0u8; SERVER_HELLO_LEN];
+    stream.read_exact(&mut message2)?;
+    let server_hello = ServerHello::from_bytes(&message2);
+
+    check_server_signature(server, binding, &hello, &server_hello)?;
+    let shared = shared_secret(&secret, &server_hello.share)?;
+    let salt = match binding {
+        Binding::InsecureLesson11 => None,
+        Binding::Transcript => Some(sha256(&[&hello.to_bytes(), &message2])),
+    };
+    let keys = key_schedule(&shared, salt.as_ref());
+    Ok((
+        RecordLayer::new(&keys.client_write_key, &keys.client_write_iv),
+        RecordLayer::new(&keys.server_write_key, &keys.server_write_iv),
+    ))
+}

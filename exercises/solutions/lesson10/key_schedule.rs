@@ -1,0 +1,51 @@
+//! Exercise 10.2: the key schedule, from the shared secret to four traffic secrets.
+//!
+//! Lessons: `lessons/10-server-authentication.md`, section "What is signed"; the byte-exact schedule is
+//! in `lessons/11-mutual-authentication.md`, section "The key schedule".
+//!
+//! ```text
+//! PRK = HKDF-Extract(salt, shared_secret)          RFC 5869 section 2.2
+//!     salt = none (32 zero bytes)        under the lesson11 binding
+//!     salt = SHA-256(every handshake byte) under the transcript binding
+//! client_write_key = HKDF-Expand(PRK, "learn-mtls v1 client write key", 32)
+//! client_write_iv  = HKDF-Expand(PRK, "learn-mtls v1 client write iv", 12)
+//! server_write_key = HKDF-Expand(PRK, "learn-mtls v1 server write key", 32)
+//! server_write_iv  = HKDF-Expand(PRK, "learn-mtls v1 server write iv", 12)
+//! ```
+//!
+//! `transcript_hash` is the salt: `None` under the lesson11 binding. The
+//! four labels are also constants in `learn_mtls::schedule`.
+//!
+//! Useful: `hkdf::Hkdf::<sha2::Sha256>::new(salt, ikm)` (extract) and its
+//! `expand(info, &mut out)`.
+//! Check it: `cargo course check 10.2`; stuck: `cargo course hint 10.2`.
+
+use hkdf::Hkdf;
+use learn_mtls::raw::TrafficKeys;
+use learn_mtls::schedule::{
+    CLIENT_WRITE_IV_LABEL, CLIENT_WRITE_KEY_LABEL, SERVER_WRITE_IV_LABEL, SERVER_WRITE_KEY_LABEL,
+};
+use sha2::Sha256;
+
+/// HKDF-Extract with `transcript_hash` as the salt, then the four labelled expansions.
+pub fn key_schedule(shared_secret: &[u8; 32], transcript_hash: Option<&[u8; 32]>) -> TrafficKeys {
+    let prk = Hkdf::<Sha256>::new(transcript_hash.map(|hash| &hash[..]), shared_secret);
+    let mut keys = TrafficKeys {
+        client_write_key: [0; 32],
+        client_write_iv: [0; 12],
+        server_write_key: [0; 32],
+        server_write_iv: [0; 12],
+    };
+    // 32 and 12 bytes are far below HKDF-SHA256's limit of 255 * 32.
+    let lengths_ok = [
+        prk.expand(CLIENT_WRITE_KEY_LABEL, &mut keys.client_write_key),
+        prk.expand(CLIENT_WRITE_IV_LABEL, &mut keys.client_write_iv),
+        prk.expand(SERVER_WRITE_KEY_LABEL, &mut keys.server_write_key),
+        prk.expand(SERVER_WRITE_IV_LABEL, &mut keys.server_write_iv),
+    ];
+    assert!(
+        lengths_ok.iter().all(Result::is_ok),
+        "HKDF output lengths are constants"
+    );
+    keys
+}

@@ -1,0 +1,23 @@
+//! Exercise 10.3: the nonce of each record.
+//!
+//! Lesson: `lessons/11-mutual-authentication.md`, section "Records" (Lesson 10 uses the same records).
+//!
+//! ```text
+//! nonce = write_iv XOR (0^4 || counter as 8 bytes big-endian)   RFC 8446 section 5.3
+//! ```
+//!
+//! The counter starts at 0 and counts the records sent in one direction;
+//! it is never sent. Its 8 big-endian bytes line up with the last 8 bytes
+//! of the 12-byte IV; the first 4 bytes of the IV pass through unchanged.
+//!
+//! Useful: `u64::to_be_bytes`.
+//! Check it: `cargo course check 10.3`; stuck: `cargo course hint 10.3`.
+
+/// The nonce of record number `counter` sealed under `iv`.
+pub fn record_nonce(iv: &[u8; 12], counter: u64) -> [u8; 12] {
+    let mut nonce = *iv;
+    for (byte, count) in nonce[4..].iter_mut().zip(counter.to_be_bytes()) {
+        *byte ^= count;
+    }
+    nonce
+}

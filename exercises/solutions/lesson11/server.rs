@@ -1,0 +1,60 @@
+//! Exercise 11.5 (second half), the finale: your Lesson 11 server.
+//!
+//! Lesson: `lessons/11-mutual-authentication.md`, sections "The protocol" and "The checks, in order".
+//!
+//! Read message 1 (32 bytes). Make your own ephemeral secret and share,
+//! compute the shared secret at once (your 10.1: a low-order client share
+//! is refused before you sign anything), sign **your own share** with the
+//! server's identity key (lesson11 binding) and send message 2 =
+//! `server_share || signature`. Read message 3 (96 bytes), check it with
+//! your 11.2, derive the keys (10.2, no salt) and return who the client is
+//! with `(sealer, opener)`: you seal with the server's keys and open with
+//! the client's.
+//! Check it: `cargo course check 11.5`; stuck: `cargo course hint 11.5`.
+
+use std::error::Error;
+use std::io::{Read, Write};
+
+use learn_mtls::keys::IdentityKey;
+use learn_mtls::trust::{ClientIdentity, TrustPolicy};
+use learn_mtls::wire::{CLIENT_AUTH_LEN, CLIENT_HELLO_LEN, ClientAuth, ClientHello, ServerHello};
+
+use super::check_client_auth::check_client_auth;
+use crate::lesson10::key_schedule::key_schedule;
+use crate::lesson10::records::RecordLayer;
+use crate::lesson10::shared_secret::shared_secret;
+use crate::support::{public_share, random_secret, sign};
+
+/// Runs the Lesson 11 server handshake (lesson11 binding) as `identity`,
+/// admitting the clients `policy` accepts; returns the client, then
+/// `(sealer, opener)`.
+///
+/// # Errors
+/// Any I/O error, or a [`learn_mtls::handshake::HandshakeError`].
+pub fn accept(
+    stream: &mut (impl Read + Write),
+    identity: &IdentityKey,
+    policy: &impl TrustPolicy,
+) -> Result<(ClientIdentity, RecordLayer, RecordLayer), Box<dyn Error>> {
+    let mut message1 = [0u8; CLIENT_HELLO_LEN];
+    stream.read_exact(&mut message1)?;
+    let hello = ClientHello::from_bytes(&message1);
+    let secret = random_secret();
+    let share = public_share(&secret);
+    let shared = shared_secret(&secret, &hello.share)?;
+    let server_hello = ServerHello {
+        share,
+        signature: sign(identity, &share),
+    };
+    stream.write_all(&server_hello.to_bytes())?;
+    stream.flush()?;
+    let mut message3 = [0u8; CLIENT_AUTH_LEN];
+    stream.read_exact(&mut message3)?;
+    let client = check_client_auth(&hello, &ClientAuth::from_bytes(&message3), policy)?;
+    let keys = key_schedule(&shared, None);
+    Ok((
+        client,
+        RecordLayer::new(&keys.server_write_key, &keys.server_write_iv),
+        RecordLayer::new(&keys.client_write_key, &keys.client_write_iv),
+    ))
+}

@@ -1,0 +1,73 @@
+//! Exercise 12.5: the key block, cut into its six pieces.
+//!
+//! Lesson: `lessons/12-tls12-prf.md`, sections "The key block and its six pieces" and
+//! "Why the randoms swap places".
+//!
+//! ```text
+//! key_block = PRF(master_secret, "key expansion",
+//!                 server_random + client_random)                  RFC 5246 section 6.3
+//!           = client_write_MAC_key || server_write_MAC_key
+//!          || client_write_key     || server_write_key
+//!          || client_write_IV      || server_write_IV
+//! ```
+//!
+//! The **server's** random comes first this time. The lengths come from
+//! the cipher suite (`layout.mac_key_len()`, `enc_key_len()`,
+//! `fixed_iv_len()`; `key_block_len()` is the total); for
+//! ChaCha20-Poly1305 the MAC keys are empty.
+//! Useful: your `prf` (12.2), `learn_mtls::tls12::KEY_EXPANSION_LABEL`.
+//! Check it: `cargo course check 12.5`; stuck: `cargo course hint 12.5`.
+
+use learn_mtls::tls12::{KEY_EXPANSION_LABEL, KeyBlockLayout};
+use zeroize::Zeroizing;
+
+use super::prf::prf;
+
+/// The six pieces of a key block. Wiped on drop.
+pub struct KeyBlockPieces {
+    /// MAC key for what the client sends (empty for an AEAD suite).
+    pub client_write_mac_key: Zeroizing<Vec<u8>>,
+    /// MAC key for what the server sends (empty for an AEAD suite).
+    pub server_write_mac_key: Zeroizing<Vec<u8>>,
+    /// Encryption key for what the client sends.
+    pub client_write_key: Zeroizing<Vec<u8>>,
+    /// Encryption key for what the server sends.
+    pub server_write_key: Zeroizing<Vec<u8>>,
+    /// Fixed IV for what the client sends.
+    pub client_write_iv: Zeroizing<Vec<u8>>,
+    /// Fixed IV for what the server sends.
+    pub server_write_iv: Zeroizing<Vec<u8>>,
+}
+
+/// Expands `master_secret` into the key block for `layout` and cuts it.
+pub fn key_block(
+    master_secret: &[u8; 48],
+    client_random: &[u8; 32],
+    server_random: &[u8; 32],
+    layout: KeyBlockLayout,
+) -> KeyBlockPieces {
+    let mut seed = [0u8; 64];
+    seed[..32].copy_from_slice(server_random);
+    seed[32..].copy_from_slice(client_random);
+    let mut block = Zeroizing::new(vec![0u8; layout.key_block_len()]);
+    prf(master_secret, KEY_EXPANSION_LABEL, &seed, &mut block);
+    let mut rest: &[u8] = &block;
+    let mut take = |len: usize| {
+        let (piece, tail) = rest.split_at(len);
+        rest = tail;
+        Zeroizing::new(piece.to_vec())
+    };
+    let (mac, enc, iv) = (
+        layout.mac_key_len(),
+        layout.enc_key_len(),
+        layout.fixed_iv_len(),
+    );
+    KeyBlockPieces {
+        client_write_mac_key: take(mac),
+        server_write_mac_key: take(mac),
+        client_write_key: take(enc),
+        server_write_key: take(enc),
+        client_write_iv: take(iv),
+        server_write_iv: take(iv),
+    }
+}

@@ -1,0 +1,38 @@
+//! Exercise 12.3: the master secret.
+//!
+//! Lesson: `lessons/12-tls12-prf.md`, section "3. The four uses".
+//!
+//! ```text
+//! master_secret = PRF(pre_master_secret, "master secret",
+//!                     client_random + server_random), 48 bytes    RFC 5246 section 8.1
+//! ```
+//!
+//! The client's random comes first here (the key block, 12.5, puts it
+//! second). In this course's handshake the pre-master secret is the X25519
+//! shared secret and the randoms are the two ephemeral shares.
+//! Useful: your `prf` (12.2), `learn_mtls::tls12::MASTER_SECRET_LABEL`.
+//! Check it: `cargo course check 12.3`; stuck: `cargo course hint 12.3`.
+
+use learn_mtls::tls12::MASTER_SECRET_LABEL;
+use zeroize::Zeroizing;
+
+use super::prf::prf;
+
+/// The 48-byte master secret from the pre-master secret and both randoms.
+pub fn master_secret(
+    pre_master_secret: &[u8],
+    client_random: &[u8; 32],
+    server_random: &[u8; 32],
+) -> Zeroizing<[u8; 48]> {
+    let mut seed = [0u8; 64];
+    seed[..32].copy_from_slice(client_random);
+    seed[32..].copy_from_slice(server_random);
+    let mut master = Zeroizing::new([0u8; 48]);
+    prf(
+        pre_master_secret,
+        MASTER_SECRET_LABEL,
+        &seed,
+        &mut master[..],
+    );
+    master
+}

@@ -1,0 +1,48 @@
+//! Exercise 10.5: the Lesson 10 client checks the server's signature (message 2).
+//!
+//! Lesson: `lessons/10-server-authentication.md`, section "What is signed".
+//!
+//! Message 2 is `server_share (32) || server_signature (64)`. What the
+//! server signed depends on the binding:
+//!
+//! ```text
+//! lesson11:   signed = server_share
+//! transcript: signed = 0x20 x 64
+//!                   || "learn-mtls v1 server-only, server signature"
+//!                   || 0x00
+//!                   || SHA-256(client_share || server_share)
+//! ```
+//!
+//! Verify it under the **pinned** key with `PublicIdentity::verify_strict`
+//! (strict: it refuses the malleable and small-order signatures a lenient
+//! check lets through). Return `HandshakeError::ServerSignatureInvalid`
+//! if it does not verify.
+//!
+//! Useful: `learn_mtls::handshake::SERVER_ONLY_SERVER_CONTEXT`,
+//! `crate::support::sha256`.
+//! Check it: `cargo course check 10.5`; stuck: `cargo course hint 10.5`.
+#![allow(
+    unused_imports,
+    unused_variables,
+    dead_code,
+    reason = "a stub: the body is todo!() until you write it"
+)]
+
+use learn_mtls::handshake::{Binding, HandshakeError, SERVER_ONLY_SERVER_CONTEXT};
+use learn_mtls::keys::PublicIdentity;
+use learn_mtls::wire::{ClientHello, ServerHello};
+
+use crate::support::sha256;
+
+/// Whether `server_hello` carries a valid signature by `pinned` under `binding`.
+///
+/// # Errors
+/// [`HandshakeError::ServerSignatureInvalid`].
+pub fn check_server_signature(
+    pinned: &PublicIdentity,
+    binding: Binding,
+    hello: &ClientHello,
+    server_hello: &ServerHello,
+) -> Result<(), HandshakeError> {
+    todo!("10.5: build what the server signed, then verify_strict under the pinned key")
+}

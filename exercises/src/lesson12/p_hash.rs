@@ -1,0 +1,33 @@
+//! Exercise 12.1: `P_hash`, a stream of bytes from HMAC.
+//!
+//! Lesson: `lessons/12-tls12-prf.md`, section "1. P_hash: a stream of bytes from HMAC".
+//!
+//! ```text
+//! A(0) = seed
+//! A(i) = HMAC_hash(secret, A(i-1))
+//! P_hash(secret, seed) = HMAC_hash(secret, A(1) + seed) +
+//!                        HMAC_hash(secret, A(2) + seed) + ...      RFC 5246 section 5
+//! ```
+//!
+//! Fill `out` completely: each HMAC-SHA256 gives 32 bytes, and the last
+//! block is cut to fit. Here the hash is SHA-256.
+//!
+//! Useful: `hmac::Hmac::<sha2::Sha256>::new_from_slice(secret)` (trait
+//! `hmac::KeyInit`), then `update` and `finalize().into_bytes()` (trait
+//! `hmac::Mac`); `out.chunks_mut(32)`.
+//! Check it: `cargo course check 12.1`; stuck: `cargo course hint 12.1`.
+#![allow(
+    unused_imports,
+    unused_variables,
+    dead_code,
+    reason = "a stub: the body is todo!() until you write it"
+)]
+
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+use zeroize::Zeroizing;
+
+/// `P_SHA256(secret, seed)`, as many bytes as `out` holds.
+pub fn p_hash(secret: &[u8], seed: &[u8], out: &mut [u8]) {
+    todo!("12.1: A(i) chained with HMAC, each block HMAC(secret, A(i) + seed)")
+}

@@ -1,0 +1,52 @@
+//! Exercise 11.5 (first half), the finale: your Lesson 11 client.
+//!
+//! Lesson: `lessons/11-mutual-authentication.md`, sections "The protocol" and "Exercise 1: run the mutual handshake".
+//!
+//! ```text
+//! Client                                             Server
+//!   -- message 1: client_share (32) -------------------->
+//!   <-- message 2: server_share (32) || server_sig (64) --
+//!   -- message 3: client_sig (64) || client_key (32) --->
+//! ```
+//!
+//! Under the `lesson11` binding (the binaries' default) the server's
+//! signature covers its share, exactly as in Lesson 10 (your 10.5 checks
+//! it), and message 3 is your 11.1. The keys come from the shared secret
+//! alone (your 10.2 with no salt). Return `(sealer, opener)`.
+//!
+//! The check runs your client against the real `11-mtls-server`, and your
+//! server (`super::server`) against the real `11-mtls-client`.
+//! Check it: `cargo course check 11.5`; stuck: `cargo course hint 11.5`.
+#![allow(
+    unused_imports,
+    unused_variables,
+    dead_code,
+    reason = "a stub: the body is todo!() until you write it"
+)]
+
+use std::error::Error;
+use std::io::{Read, Write};
+
+use learn_mtls::handshake::Binding;
+use learn_mtls::keys::{IdentityKey, PublicIdentity};
+use learn_mtls::wire::{ClientHello, SERVER_HELLO_LEN, ServerHello};
+
+use super::client_auth::client_auth;
+use crate::lesson10::key_schedule::key_schedule;
+use crate::lesson10::records::RecordLayer;
+use crate::lesson10::server_signature::check_server_signature;
+use crate::lesson10::shared_secret::shared_secret;
+use crate::support::{public_share, random_secret};
+
+/// Runs the Lesson 11 client handshake (lesson11 binding) as `identity`
+/// with the server pinned as `server`; returns `(sealer, opener)`.
+///
+/// # Errors
+/// Any I/O error, or a [`learn_mtls::handshake::HandshakeError`].
+pub fn connect(
+    stream: &mut (impl Read + Write),
+    identity: &IdentityKey,
+    server: &PublicIdentity,
+) -> Result<(RecordLayer, RecordLayer), Box<dyn Error>> {
+    todo!("11.5: messages 1, 2 (checked), 3, then the keys")
+}

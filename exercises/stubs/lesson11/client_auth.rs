@@ -1,0 +1,33 @@
+//! Exercise 11.1: message 3, the client's proof, under the `lesson11` binding.
+//!
+//! Lesson: `lessons/11-mutual-authentication.md`, sections "The messages" and "What is signed: the two bindings".
+//!
+//! ```text
+//! message 3 = client_signature (64) || client_identity (32)
+//! lesson11:   client_signature = Ed25519-Sign(client identity key, client_share)
+//! ```
+//!
+//! The client signs its own ephemeral share (message 1) with its long-term
+//! identity key, and attaches its public identity key so the server knows
+//! whose signature to check. (Lesson 13 shows what this binding lets an
+//! attacker do; the transcript binding is the fix.)
+//!
+//! Useful: `crate::support::sign(identity, message)`,
+//! `identity.public().as_bytes()`.
+//! Check it: `cargo course check 11.1`; stuck: `cargo course hint 11.1`.
+#![allow(
+    unused_imports,
+    unused_variables,
+    dead_code,
+    reason = "a stub: the body is todo!() until you write it"
+)]
+
+use learn_mtls::keys::IdentityKey;
+use learn_mtls::wire::{ClientAuth, ClientHello};
+
+use crate::support::sign;
+
+/// Message 3 for the client `identity` that sent `hello`, under the lesson11 binding.
+pub fn client_auth(identity: &IdentityKey, hello: &ClientHello) -> ClientAuth {
+    todo!("11.1: sign your own share, attach your public key")
+}
