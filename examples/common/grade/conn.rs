@@ -172,7 +172,16 @@ impl Conn {
         loop {
             match self.read_some(&mut buf) {
                 Ok(0) => break,
-                Ok(n) => seen.extend_from_slice(&buf[..n]),
+                Ok(n) => {
+                    // Once the peer has spoken, what matters is what it
+                    // said: wait only briefly for the rest.
+                    if seen.is_empty() {
+                        self.deadline = self
+                            .deadline
+                            .min(Instant::now() + Duration::from_millis(300));
+                    }
+                    seen.extend_from_slice(&buf[..n]);
+                }
                 Err(io::ErrorKind::TimedOut) if seen.is_empty() => {
                     return Reaction::Silent { secs: self.secs() };
                 }

@@ -293,12 +293,16 @@ fn established(t: &Target) -> Result<Est, Failure> {
 /// Why the server might close where an echo was due.
 fn trust_hint(t: &Target) -> &'static str {
     match (t.p.lesson, t.key_given) {
-        (Lesson::Ten, _) => "",
+        (Lesson::Ten, _) => {
+            " (it could not open our record? Check the key schedule, the key order and the nonce)"
+        }
         (Lesson::Eleven, true) => {
-            " (does the server trust the --key client, and run with the same --binding and --schedule?)"
+            " (it refused us or could not open our record: does it trust the --key client, run \
+             with the same --binding and --schedule, and derive the keys as specified?)"
         }
         (Lesson::Eleven, false) => {
-            " (does the server trust the client key printed above? Give --key FILE with a key it trusts)"
+            " (does the server trust the client key printed above? Give --key FILE with a key it \
+             trusts; or it could not open our record: check the key schedule)"
         }
     }
 }
