@@ -42,6 +42,7 @@ pub fn checks(p: Proto) -> Vec<Check> {
         ("echo", echo as fn(&Target) -> Outcome),
         ("echo-empty", echo_empty),
         ("echo-16k", echo_16k),
+        ("segments-split", segments_split),
         ("bad-server-signature", bad_server_signature),
         ("wrong-server-key", wrong_server_key),
         ("strict-signature-check", strict_signature_check),
@@ -220,6 +221,8 @@ fn launch(t: &Target, input: &str) -> Result<(Run, Conn), Failure> {
 #[derive(Clone, Copy)]
 enum Hello2 {
     Honest,
+    /// Honest, but written 5 bytes at a time.
+    HonestSplit,
     FlippedSignatureBit,
     WrongKey,
     SmallOrderR,
@@ -251,7 +254,9 @@ fn send_m2(t: &Target, conn: &mut Conn, m1: [u8; 32], how: Hello2) -> Result<Ser
     }
     let signed = spec::server_signed(t.p, &m1, &share);
     let signature = match how {
-        Hello2::Honest | Hello2::LowOrderShare(_) => spec::sign(&t.server_seed, &signed),
+        Hello2::Honest | Hello2::HonestSplit | Hello2::LowOrderShare(_) => {
+            spec::sign(&t.server_seed, &signed)
+        }
         Hello2::FlippedSignatureBit => {
             let mut signature = spec::sign(&t.server_seed, &signed);
             signature[40] ^= 0x04;
@@ -264,7 +269,11 @@ fn send_m2(t: &Target, conn: &mut Conn, m1: [u8; 32], how: Hello2) -> Result<Ser
     let mut m2 = [0u8; 96];
     m2[..32].copy_from_slice(&share);
     m2[32..].copy_from_slice(&signature);
-    conn.send(&m2).map_err(|s| {
+    let sent = match how {
+        Hello2::HonestSplit => conn.send_split(&m2, 5),
+        _ => conn.send(&m2),
+    };
+    sent.map_err(|s| {
         fail(
             "to send message 2",
             s.describe(),
@@ -330,14 +339,25 @@ fn read_m3(t: &Target, conn: &mut Conn, served: &Served) -> Result<[u8; 96], Fai
 /// A finished honest handshake, from the grader's (server) side.
 struct Est {
     conn: Conn,
+    /// Write everything 5 bytes at a time.
+    split: bool,
     session: Session,
     served: Served,
     m3: Option<[u8; 96]>,
 }
 
-fn handshake(t: &Target, mut conn: Conn) -> Result<Est, Failure> {
+fn handshake(t: &Target, conn: Conn) -> Result<Est, Failure> {
+    handshake_as(t, conn, false)
+}
+
+fn handshake_as(t: &Target, mut conn: Conn, split: bool) -> Result<Est, Failure> {
     let m1 = read_m1(t, &mut conn)?;
-    let served = send_m2(t, &mut conn, m1, Hello2::Honest)?;
+    let how = if split {
+        Hello2::HonestSplit
+    } else {
+        Hello2::Honest
+    };
+    let served = send_m2(t, &mut conn, m1, how)?;
     if served.shared == [0; 32] {
         return Err(fail(
             "a client share of large order",
@@ -360,6 +380,7 @@ fn handshake(t: &Target, mut conn: Conn) -> Result<Est, Failure> {
     );
     Ok(Est {
         conn,
+        split,
         session: Session::new(&keys, Side::Server),
         served,
         m3,
@@ -497,7 +518,12 @@ fn serve_lines(
             },
             _ => est.session.send.seal(&message),
         };
-        est.conn.send(&record).map_err(|s| {
+        let written = if est.split {
+            est.conn.send_split(&record, 5)
+        } else {
+            est.conn.send(&record)
+        };
+        written.map_err(|s| {
             fail(
                 format!("to echo {what}"),
                 s.describe(),
@@ -518,8 +544,12 @@ fn lines_of(input: &str) -> Vec<&[u8]> {
 
 /// A whole honest session over `input`: echoes, the close, the output, the status.
 fn honest_session(t: &Target, input: &str) -> Outcome {
+    honest_session_as(t, input, false)
+}
+
+fn honest_session_as(t: &Target, input: &str, split: bool) -> Outcome {
     let (run, conn) = launch(t, input)?;
-    let mut est = handshake(t, conn)?;
+    let mut est = handshake_as(t, conn, split)?;
     serve_lines(t, &mut est, &lines_of(input), None)?;
     est.conn.restart_clock();
     let closed = match est.conn.reaction() {
@@ -599,6 +629,10 @@ fn echo(t: &Target) -> Outcome {
 
 fn echo_empty(t: &Target) -> Outcome {
     honest_session(t, "\nafter an empty line\n")
+}
+
+fn segments_split(t: &Target) -> Outcome {
+    honest_session_as(t, "split\ninto\npieces\n", true)
 }
 
 fn echo_16k(t: &Target) -> Outcome {
