@@ -141,6 +141,16 @@ fn cases() -> Vec<Case> {
             proto(Eleven, T, P),
             Some("echo-sequence"),
         ),
+        (
+            Fault::AcceptsAnyKey,
+            proto(Eleven, L11, P),
+            Some("unknown-client-key"),
+        ),
+        (
+            Fault::NoLengthCheck,
+            proto(Eleven, T, H),
+            Some("record-length-16401"),
+        ),
         (Fault::None, proto(Ten, T, H), None),
         (
             Fault::NoAllZeroCheck,
@@ -191,6 +201,11 @@ fn cases() -> Vec<Case> {
             Fault::SignsBeforeChecking,
             proto(Eleven, L11, H),
             Some("bad-server-signature"),
+        ),
+        (
+            Fault::NoLengthCheck,
+            proto(Eleven, L11, H),
+            Some("record-length-16401"),
         ),
         (Fault::None, proto(Ten, L11, H), None),
         (

@@ -40,10 +40,14 @@ pub enum Fault {
     CountersNotAdvanced,
     /// The client sends message 3 before it checks the server's signature.
     SignsBeforeChecking,
+    /// The server accepts any client key that signs correctly.
+    AcceptsAnyKey,
+    /// Trusts the length field: waits for a body of up to 65535 bytes.
+    NoLengthCheck,
 }
 
 impl Fault {
-    pub const ALL: [Fault; 7] = [
+    pub const ALL: [Fault; 9] = [
         Fault::None,
         Fault::NoAllZeroCheck,
         Fault::LenientSignature,
@@ -51,6 +55,8 @@ impl Fault {
         Fault::NoKeyConfirmation,
         Fault::CountersNotAdvanced,
         Fault::SignsBeforeChecking,
+        Fault::AcceptsAnyKey,
+        Fault::NoLengthCheck,
     ];
 
     pub fn name(self) -> String {
@@ -140,10 +146,14 @@ fn read_array<const N: usize>(stream: &mut TcpStream) -> Option<[u8; N]> {
     Some(bytes)
 }
 
-fn read_record(stream: &mut TcpStream) -> Option<Vec<u8>> {
+fn read_record(fault: Fault, stream: &mut TcpStream) -> Option<Vec<u8>> {
     let header: [u8; 2] = read_array(stream)?;
     let len = usize::from(u16::from_be_bytes(header));
-    if !(spec::TAG_LEN..=spec::MAX_LENGTH_FIELD).contains(&len) {
+    let max = match fault {
+        Fault::NoLengthCheck => usize::from(u16::MAX),
+        _ => spec::MAX_LENGTH_FIELD,
+    };
+    if !(spec::TAG_LEN..=max).contains(&len) {
         return None;
     }
     let mut body = vec![0u8; len];
@@ -190,7 +200,8 @@ fn serve_one(
             let m3: [u8; 96] = read_array(&mut stream)?;
             let key: [u8; 32] = m3[64..].try_into().ok()?;
             let signed = spec::client_signed(p, &m1, &m2, &key);
-            if !verifies(fault, &key, &signed, &m3[..64]) || key != *trusted {
+            let trusted = fault == Fault::AcceptsAnyKey || key == *trusted;
+            if !verifies(fault, &key, &signed, &m3[..64]) || !trusted {
                 return None;
             }
             Some(m3)
@@ -207,7 +218,7 @@ fn serve_one(
         && p.binding == Binding::Transcript
         && fault != Fault::NoKeyConfirmation;
     if confirm {
-        let first = open(fault, &mut session.recv, &read_record(&mut stream)?)?;
+        let first = open(fault, &mut session.recv, &read_record(fault, &mut stream)?)?;
         if !first.is_empty() {
             stream
                 .write_all(&seal(fault, &mut session.send, &first))
@@ -215,7 +226,7 @@ fn serve_one(
         }
     }
     loop {
-        let message = open(fault, &mut session.recv, &read_record(&mut stream)?)?;
+        let message = open(fault, &mut session.recv, &read_record(fault, &mut stream)?)?;
         stream
             .write_all(&seal(fault, &mut session.send, &message))
             .ok()?;
@@ -308,7 +319,7 @@ fn client(fault: Fault, p: Proto, addr: &str, key: &str, server_pub: &str) -> Re
         let line = line.map_err(|e| e.to_string())?;
         let record = seal(fault, &mut session.send, line.as_bytes());
         stream.write_all(&record).map_err(|e| e.to_string())?;
-        let reply = read_record(&mut stream).ok_or("no reply")?;
+        let reply = read_record(fault, &mut stream).ok_or("no reply")?;
         let reply = open(fault, &mut session.recv, &reply).ok_or("a reply that does not open")?;
         out.write_all(&reply).map_err(|e| e.to_string())?;
         out.write_all(b"\n").map_err(|e| e.to_string())?;

@@ -26,6 +26,11 @@ pub struct Target {
     pub client_seed: [u8; 32],
     pub p: Proto,
     pub timeout: Duration,
+    /// How long the command may take to connect the first time (it may
+    /// be `cargo run` building the client); later runs get `timeout`.
+    pub start_timeout: Duration,
+    /// Whether the client has connected at least once.
+    pub started: std::cell::Cell<bool>,
 }
 
 type Check = (&'static str, fn(&Target) -> Outcome);
@@ -165,11 +170,17 @@ fn wait_for(patience: Duration, mut run: Run) -> Exit {
 
 /// The client's connection, within the timeout.
 fn accept(t: &Target, run: &mut Run) -> Result<Conn, Failure> {
-    let deadline = Instant::now() + t.timeout;
+    let patience = if t.started.get() {
+        t.timeout
+    } else {
+        t.start_timeout.max(t.timeout)
+    };
+    let deadline = Instant::now() + patience;
     let _ = t.listener.set_nonblocking(true);
     loop {
         match t.listener.accept() {
             Ok((stream, _)) => {
+                t.started.set(true);
                 let _ = stream.set_nonblocking(false);
                 return Ok(Conn::new(stream, t.timeout));
             }
@@ -200,7 +211,7 @@ fn accept(t: &Target, run: &mut Run) -> Result<Conn, Failure> {
         if Instant::now() >= deadline {
             return Err(fail(
                 "a connection from the client",
-                format!("none within {}s", t.timeout.as_secs()),
+                format!("none within {}s", patience.as_secs()),
                 "--client-cmd",
             ));
         }

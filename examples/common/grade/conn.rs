@@ -49,13 +49,16 @@ pub struct Conn {
 }
 
 impl Conn {
+    /// Connects to the first address of `addr` that answers.
     pub fn connect(addr: &str, timeout: Duration) -> io::Result<Self> {
-        let addrs: Vec<_> = std::net::ToSocketAddrs::to_socket_addrs(addr)?.collect();
-        let first = addrs
-            .first()
-            .ok_or_else(|| io::Error::other("the address resolves to nothing"))?;
-        let stream = TcpStream::connect_timeout(first, timeout)?;
-        Ok(Self::new(stream, timeout))
+        let mut last = io::Error::other("the address resolves to nothing");
+        for candidate in std::net::ToSocketAddrs::to_socket_addrs(addr)? {
+            match TcpStream::connect_timeout(&candidate, timeout) {
+                Ok(stream) => return Ok(Self::new(stream, timeout)),
+                Err(e) => last = e,
+            }
+        }
+        Err(last)
     }
 
     pub fn new(stream: TcpStream, timeout: Duration) -> Self {

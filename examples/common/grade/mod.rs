@@ -59,6 +59,10 @@ pub struct Common {
     /// Seconds to wait for any one answer before a check fails.
     #[arg(long, default_value_t = 5, value_name = "SECS")]
     pub timeout: u64,
+    /// Seconds the client command may take to make its first connection
+    /// (time for `cargo run` to build it); later runs get --timeout.
+    #[arg(long, default_value_t = 60, value_name = "SECS")]
+    pub start_timeout: u64,
     /// One JSON object per line instead of text.
     #[arg(long)]
     pub json: bool,
@@ -103,7 +107,10 @@ pub fn run(lesson: Lesson, args: Common, key: Option<PathBuf>) -> ExitCode {
     let mut report = Report::new(args.json);
     let result = match (&args.server, &args.client_cmd) {
         (Some(addr), _) => grade_server(p, &args, addr, key, timeout, &mut report),
-        (None, Some(command)) => grade_client(p, command, timeout, &mut report),
+        (None, Some(command)) => {
+            let start = Duration::from_secs(args.start_timeout);
+            grade_client(p, command, (timeout, start), &mut report)
+        }
         (None, None) => {
             Err("give --server ADDR --server-pub FILE, or --client-cmd \"CMD ARGS...\"".into())
         }
@@ -171,7 +178,7 @@ fn grade_server(
 fn grade_client(
     p: Proto,
     command: &str,
-    timeout: Duration,
+    (timeout, start_timeout): (Duration, Duration),
     report: &mut Report,
 ) -> Result<(), String> {
     let scratch = Scratch::new()?;
@@ -207,6 +214,8 @@ fn grade_client(
         client_seed,
         p,
         timeout,
+        start_timeout,
+        started: std::cell::Cell::new(false),
     };
     for (name, check) in client::checks(p) {
         report.record(name, &guarded(|| check(&target)));
