@@ -104,6 +104,13 @@ pub fn run(lesson: Lesson, args: Common, key: Option<PathBuf>) -> ExitCode {
         schedule: args.schedule,
     };
     let timeout = Duration::from_secs(args.timeout.max(1));
+    if key.is_some() && args.server.is_none() {
+        eprintln!(
+            "error: --key is for grading a server (a client key it trusts); with --client-cmd \
+             the grader writes the client's key itself, as {{key}}"
+        );
+        return ExitCode::FAILURE;
+    }
     let mut report = Report::new(args.json);
     let result = match (&args.server, &args.client_cmd) {
         (Some(addr), _) => grade_server(p, &args, addr, key, timeout, &mut report),
@@ -192,6 +199,7 @@ fn grade_client(
         .local_addr()
         .map_err(|e| format!("cannot read the listening address: {e}"))?;
     let words = split_command(command)?;
+    find_program(&words[0])?;
     let command: Vec<String> = words
         .iter()
         .map(|word| {
@@ -261,6 +269,23 @@ fn write_pair(dir: &Path, name: &str, seed: &[u8; 32]) -> Result<(PathBuf, PathB
         Overwrite::Replace,
     )
     .map_err(|e| e.to_string())
+}
+
+/// Fails early, and once, if the client command cannot be found.
+fn find_program(program: &str) -> Result<(), String> {
+    let found = if program.contains(std::path::MAIN_SEPARATOR) {
+        Path::new(program).is_file()
+    } else {
+        std::env::var_os("PATH")
+            .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(program).is_file()))
+    };
+    if found {
+        Ok(())
+    } else {
+        Err(format!(
+            "--client-cmd: cannot find the program {program:?} (give a path, or a program on PATH)"
+        ))
+    }
 }
 
 /// Splits a command line into words as a shell would for simple cases:
