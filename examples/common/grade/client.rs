@@ -12,7 +12,7 @@ use learn_mtls::handshake::Binding;
 use super::conn::{Conn, Reaction, Short};
 use super::report::{Failure, Outcome, diff, fail, show};
 use super::server::long_message;
-use super::spec::{self, Direction, Lesson, Proto, Session, Side, Transcript};
+use super::spec::{self, Lesson, Proto, Session, Side, Transcript};
 use super::{Topic, section};
 
 /// The client under test, and everything the grader serves it with.
@@ -439,37 +439,17 @@ fn next_message(t: &Target, est: &mut Est, what: &str) -> Result<Vec<u8>, Failur
 
 /// The likeliest reason a client record does not open.
 fn explain_unopenable(t: &Target, est: &Est, record: &[u8]) -> String {
-    let expected = est.session.recv.counter;
-    let prefix = format!("a {}-byte record that does not open", record.len());
-    for counter in 0..expected + 3 {
-        if counter != expected && est.session.recv.open_at(counter, record).is_some() {
-            return format!(
-                "{prefix} under counter {expected} but opens under counter {counter}: the \
-                 client's sending counter is wrong (not advanced per record, or not starting at 0)"
-            );
-        }
-    }
     let transcript = Transcript {
         m1: &est.served.m1,
         m2: &est.served.m2,
         m3: est.m3.as_ref(),
     };
-    for q in t.p.variants() {
-        let keys = spec::derive(q, &est.served.shared, &transcript);
-        let client = Direction::new(keys.client_key, keys.client_iv);
-        let server = Direction::new(keys.server_key, keys.server_iv);
-        if q != t.p && client.open_at(expected, record).is_some() {
-            return format!("{prefix}; it opens under the keys of {}", q.flags());
-        }
-        if server.open_at(expected, record).is_some() {
-            return format!(
-                "{prefix} under the client-write key and IV but opens under the server-write \
-                 ones: the directions are swapped"
-            );
-        }
-    }
-    format!(
-        "{prefix} under the keys the lesson derives (check the labels, salt, key order and nonce)"
+    super::explain_unopenable(
+        t.p,
+        Side::Client,
+        &est.session.recv,
+        (&est.served.shared, &transcript),
+        record,
     )
 }
 

@@ -63,6 +63,9 @@ pub struct Common {
     /// (time for `cargo run` to build it); later runs get --timeout.
     #[arg(long, default_value_t = 60, value_name = "SECS")]
     pub start_timeout: u64,
+    /// Run only this check (repeat the option for several); all by default.
+    #[arg(long = "check", value_name = "NAME")]
+    pub only: Vec<String>,
     /// One JSON object per line instead of text.
     #[arg(long)]
     pub json: bool,
@@ -96,6 +99,58 @@ pub fn section(p: Proto, topic: Topic) -> String {
     format!("Lesson {lesson}, \"{title}\"")
 }
 
+/// The likeliest reason a record sealed by `sender` does not open under
+/// `expected` (the direction as the lesson derives it): a wrong counter,
+/// swapped directions, or another binding or schedule.
+pub fn explain_unopenable(
+    p: Proto,
+    sender: spec::Side,
+    expected: &spec::Direction,
+    (shared, transcript): (&[u8; 32], &spec::Transcript<'_>),
+    record: &[u8],
+) -> String {
+    let who = match sender {
+        spec::Side::Client => "client",
+        spec::Side::Server => "server",
+    };
+    let counter = expected.counter;
+    let prefix = format!("a {}-byte record that does not open", record.len());
+    if let Some(other) =
+        (0..counter + 3).find(|c| *c != counter && expected.open_at(*c, record).is_some())
+    {
+        return format!(
+            "{prefix} under counter {counter} but opens under counter {other}: the {who}'s \
+             sending counter is wrong (not advanced per record, or not starting at 0)"
+        );
+    }
+    for q in p.variants() {
+        let keys = spec::derive(q, shared, transcript);
+        let client = spec::Direction::new(keys.client_key, keys.client_iv);
+        let server = spec::Direction::new(keys.server_key, keys.server_iv);
+        let (right, swapped) = match sender {
+            spec::Side::Client => (client, server),
+            spec::Side::Server => (server, client),
+        };
+        if q != p && right.open_at(counter, record).is_some() {
+            return format!("{prefix}; it opens under the keys of {}", q.flags());
+        }
+        if swapped.open_at(counter, record).is_some() {
+            return format!(
+                "{prefix} under the {who}-write key and IV but opens under the other \
+                 direction's{}: the directions are swapped",
+                if q == p {
+                    String::new()
+                } else {
+                    format!(" of {}", q.flags())
+                }
+            );
+        }
+    }
+    format!(
+        "{prefix} under the keys the lesson derives (check the labels, salt, key order and nonce)"
+    )
+}
+
 /// Runs every check that applies and reports; `key` is `--key` (Lesson 11).
 pub fn run(lesson: Lesson, args: Common, key: Option<PathBuf>) -> ExitCode {
     let p = Proto {
@@ -116,7 +171,7 @@ pub fn run(lesson: Lesson, args: Common, key: Option<PathBuf>) -> ExitCode {
         (Some(addr), _) => grade_server(p, &args, addr, key, timeout, &mut report),
         (None, Some(command)) => {
             let start = Duration::from_secs(args.start_timeout);
-            grade_client(p, command, (timeout, start), &mut report)
+            grade_client(p, (command, &args.only), (timeout, start), &mut report)
         }
         (None, None) => {
             Err("give --server ADDR --server-pub FILE, or --client-cmd \"CMD ARGS...\"".into())
@@ -176,7 +231,7 @@ fn grade_server(
         p,
         timeout,
     };
-    for (name, check) in server::checks(p) {
+    for (name, check) in chosen(server::checks(p), &args.only)? {
         report.record(name, &guarded(|| check(&target)));
     }
     Ok(())
@@ -184,7 +239,7 @@ fn grade_server(
 
 fn grade_client(
     p: Proto,
-    command: &str,
+    (command, only): (&str, &[String]),
     (timeout, start_timeout): (Duration, Duration),
     report: &mut Report,
 ) -> Result<(), String> {
@@ -225,10 +280,34 @@ fn grade_client(
         start_timeout,
         started: std::cell::Cell::new(false),
     };
-    for (name, check) in client::checks(p) {
+    for (name, check) in chosen(client::checks(p), only)? {
         report.record(name, &guarded(|| check(&target)));
     }
     Ok(())
+}
+
+/// The checks named with --check (all if none), or which names are unknown.
+fn chosen<C>(
+    checks: Vec<(&'static str, C)>,
+    only: &[String],
+) -> Result<Vec<(&'static str, C)>, String> {
+    let unknown: Vec<&str> = only
+        .iter()
+        .filter(|name| !checks.iter().any(|(n, _)| n == name))
+        .map(String::as_str)
+        .collect();
+    if !unknown.is_empty() {
+        let names: Vec<&str> = checks.iter().map(|(n, _)| *n).collect();
+        return Err(format!(
+            "no check named {} here; the checks are: {}",
+            unknown.join(", "),
+            names.join(" ")
+        ));
+    }
+    Ok(checks
+        .into_iter()
+        .filter(|(name, _)| only.is_empty() || only.iter().any(|o| o == name))
+        .collect())
 }
 
 /// A check that panics is a bug in the grader: reported as a failure, not a crash.

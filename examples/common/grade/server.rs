@@ -370,44 +370,17 @@ fn expect_echo(t: &Target, est: &mut Est, message: &[u8]) -> Outcome {
 
 /// The likeliest reason a server record does not open.
 fn explain_unopenable(t: &Target, est: &Est, record: &[u8]) -> String {
-    let expected = est.session.recv.counter;
-    let prefix = format!("a {}-byte record that does not open", record.len());
-    for counter in 0..expected + 3 {
-        if counter != expected && est.session.recv.open_at(counter, record).is_some() {
-            return format!(
-                "{prefix} under counter {expected} but opens under counter {counter}: the server's \
-                 sending counter is wrong (not advanced per record, or not starting at 0)"
-            );
-        }
-    }
     let transcript = Transcript {
         m1: &est.m1,
         m2: &est.m2,
         m3: est.m3.as_ref(),
     };
-    for q in t.p.variants() {
-        let keys = spec::derive(q, &est.shared, &transcript);
-        let (server, client) = (
-            Direction::new(keys.server_key, keys.server_iv),
-            Direction::new(keys.client_key, keys.client_iv),
-        );
-        if q != t.p && server.open_at(expected, record).is_some() {
-            return format!("{prefix}; it opens under the keys of {}", q.flags());
-        }
-        if client.open_at(expected, record).is_some() {
-            return format!(
-                "{prefix} under the server-write key and IV but opens under the client-write \
-                 ones{}: the directions are swapped",
-                if q == t.p {
-                    String::new()
-                } else {
-                    format!(" of {}", q.flags())
-                }
-            );
-        }
-    }
-    format!(
-        "{prefix} under the keys the lesson derives (check the labels, salt, key order and nonce)"
+    super::explain_unopenable(
+        t.p,
+        Side::Server,
+        &est.session.recv,
+        (&est.shared, &transcript),
+        record,
     )
 }
 
