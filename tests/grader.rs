@@ -119,12 +119,12 @@ fn cases() -> Vec<Case> {
         (
             Fault::NoAllZeroCheck,
             proto(Eleven, L11, H),
-            Some("low-order-share"),
+            Some("low-order-share-0"),
         ),
         (
             Fault::LenientSignature,
             proto(Eleven, T, H),
-            Some("strict-signature-check"),
+            Some("strict-signature-small-order-r"),
         ),
         (
             Fault::WrongHkdfLabel,
@@ -155,7 +155,7 @@ fn cases() -> Vec<Case> {
         (
             Fault::NoAllZeroCheck,
             proto(Ten, L11, P),
-            Some("low-order-share"),
+            Some("low-order-share-0"),
         ),
         (
             Fault::WrongHkdfLabel,
@@ -179,12 +179,12 @@ fn cases() -> Vec<Case> {
         (
             Fault::NoAllZeroCheck,
             proto(Eleven, L11, H),
-            Some("low-order-server-share"),
+            Some("low-order-server-share-0"),
         ),
         (
             Fault::LenientSignature,
             proto(Eleven, T, H),
-            Some("strict-signature-check"),
+            Some("strict-signature-small-order-r"),
         ),
         (Fault::WrongHkdfLabel, proto(Eleven, T, H), Some("echo")),
         (
@@ -211,12 +211,12 @@ fn cases() -> Vec<Case> {
         (
             Fault::NoAllZeroCheck,
             proto(Ten, T, H),
-            Some("low-order-server-share"),
+            Some("low-order-server-share-0"),
         ),
         (
             Fault::LenientSignature,
             proto(Ten, L11, P),
-            Some("strict-signature-check"),
+            Some("strict-signature-small-order-r"),
         ),
         (Fault::CountersNotAdvanced, proto(Ten, T, H), Some("echo")),
     ];
@@ -387,9 +387,9 @@ fn caught(graded: &Graded, check: &str) -> Result<(), String> {
 /// How many checks apply: the server's and the client's lists.
 fn check_counts(p: Proto) -> (usize, usize) {
     match (p.lesson, p.binding) {
-        (Lesson::Ten, _) => (12, 12),
-        (Lesson::Eleven, Binding::InsecureLesson11) => (16, 13),
-        (Lesson::Eleven, Binding::Transcript) => (18, 14),
+        (Lesson::Ten, _) => (14, 15),
+        (Lesson::Eleven, Binding::InsecureLesson11) => (19, 16),
+        (Lesson::Eleven, Binding::Transcript) => (21, 17),
     }
 }
 
@@ -596,7 +596,7 @@ fn diagnoses() -> Vec<Case> {
             let graded = grade_faulty_server(Fault::LenientSignature, eleven(T, P), &[]);
             says(
                 &graded,
-                "strict-signature-check",
+                "strict-signature-small-order-r",
                 "accepted what it should have refused",
             )
         }),
@@ -617,13 +617,13 @@ fn diagnoses() -> Vec<Case> {
                     "--check".into(),
                     "server-signature".into(),
                     "--check".into(),
-                    "low-order-share".into(),
+                    "low-order-share-0".into(),
                 ];
                 let started = Instant::now();
                 let graded = grade(p, &args, None);
                 drop(silent);
                 says(&graded, "server-signature", "no answer within 1s")?;
-                says(&graded, "low-order-share", "no answer within 1s")?;
+                says(&graded, "low-order-share-0", "no answer within 1s")?;
                 // Two checks, each giving up after 1s: well under 10s.
                 if started.elapsed() > Duration::from_secs(10) {
                     return Err(format!("took {:?} for two 1s waits", started.elapsed()));

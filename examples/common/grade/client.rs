@@ -50,8 +50,16 @@ pub fn checks(p: Proto) -> Vec<Check> {
         ("segments-split", segments_split),
         ("bad-server-signature", bad_server_signature),
         ("wrong-server-key", wrong_server_key),
-        ("strict-signature-check", strict_signature_check),
-        ("low-order-server-share", low_order_server_share),
+        (
+            "strict-signature-small-order-r",
+            strict_signature_small_order_r,
+        ),
+        ("strict-signature-unreduced-s", strict_signature_unreduced_s),
+        ("low-order-server-share-0", |t| low_order_server_share(t, 0)),
+        ("low-order-server-share-1", |t| low_order_server_share(t, 1)),
+        ("low-order-server-share-order-8", |t| {
+            low_order_server_share(t, 2)
+        }),
         ("record-flipped-bit", record_flipped_bit),
         ("record-replayed", record_replayed),
         ("record-length-16401", record_length_16401),
@@ -686,12 +694,15 @@ fn wrong_server_key(t: &Target) -> Outcome {
     )
 }
 
-fn strict_signature_check(t: &Target) -> Outcome {
+fn strict_signature_small_order_r(t: &Target) -> Outcome {
     aborts(
         t,
         Hello2::SmallOrderR,
         "a server signature whose R has small order, which only lenient verification accepts",
-    )?;
+    )
+}
+
+fn strict_signature_unreduced_s(t: &Target) -> Outcome {
     aborts(
         t,
         Hello2::UnreducedS,
@@ -699,15 +710,15 @@ fn strict_signature_check(t: &Target) -> Outcome {
     )
 }
 
-fn low_order_server_share(t: &Target) -> Outcome {
-    for (name, share) in spec::LOW_ORDER_SHARES {
-        aborts(
-            t,
-            Hello2::LowOrderShare(share),
-            &format!("a validly signed server share of low order, {name}"),
-        )?;
-    }
-    Ok(())
+/// The `index`-th low-order share in message 2, validly signed: the
+/// client must stop at the all-zero shared secret.
+fn low_order_server_share(t: &Target, index: usize) -> Outcome {
+    let (name, share) = spec::LOW_ORDER_SHARES[index];
+    aborts(
+        t,
+        Hello2::LowOrderShare(share),
+        &format!("a validly signed server share of low order, {name}"),
+    )
 }
 
 /// Answers the `at`-th line as `how` says; the client must refuse it:

@@ -33,7 +33,9 @@ pub fn checks(p: Proto) -> Vec<Check> {
         ("echo-16k", echo_16k),
         ("segments-split", segments_split),
         ("segments-merged", segments_merged),
-        ("low-order-share", low_order_share),
+        ("low-order-share-0", |t| low_order_share(t, 0)),
+        ("low-order-share-1", |t| low_order_share(t, 1)),
+        ("low-order-share-order-8", |t| low_order_share(t, 2)),
     ];
     if p.lesson == Lesson::Eleven {
         list.extend([
@@ -41,7 +43,11 @@ pub fn checks(p: Proto) -> Vec<Check> {
                 "bad-client-signature",
                 bad_client_signature as fn(&Target) -> Outcome,
             ),
-            ("strict-signature-check", strict_signature_check),
+            (
+                "strict-signature-small-order-r",
+                strict_signature_small_order_r,
+            ),
+            ("strict-signature-unreduced-s", strict_signature_unreduced_s),
             ("unknown-client-key", unknown_client_key),
             ("weak-client-key", weak_client_key),
         ]);
@@ -484,35 +490,25 @@ fn segments_merged(t: &Target) -> Outcome {
     expect_echo(t, &mut est, b"second")
 }
 
-fn low_order_share(t: &Target) -> Outcome {
-    for (name, share) in spec::LOW_ORDER_SHARES {
-        let mut conn = connect(t)?;
-        conn.send(&share)
-            .map_err(|s| closed_early(t, "message 1", &s))?;
-        let expected = format!("the connection closed before message 2 (client share: {name})");
-        match conn.reaction() {
-            Reaction::Closed => {}
-            Reaction::Sent(bytes) => {
-                return Err(fail(
-                    expected,
-                    format!(
-                        "{} bytes of message 2: the server signed a handshake whose shared \
-                         secret is all zeros",
-                        bytes.len()
-                    ),
-                    &section(t.p, Topic::Checks),
-                ));
-            }
-            Reaction::Silent { secs } => {
-                return Err(fail(
-                    expected,
-                    format!("no answer within {secs}s, and the connection stayed open"),
-                    &section(t.p, Topic::Checks),
-                ));
-            }
+/// The `index`-th low-order share as message 1: the server must close
+/// before it signs anything.
+fn low_order_share(t: &Target, index: usize) -> Outcome {
+    let (name, share) = spec::LOW_ORDER_SHARES[index];
+    let mut conn = connect(t)?;
+    conn.send(&share)
+        .map_err(|s| closed_early(t, "message 1", &s))?;
+    let expected = format!("the connection closed before message 2 (client share: {name})");
+    let got = match conn.reaction() {
+        Reaction::Closed => return Ok(()),
+        Reaction::Sent(bytes) => format!(
+            "{} bytes of message 2: the server signed a handshake whose shared secret is all zeros",
+            bytes.len()
+        ),
+        Reaction::Silent { secs } => {
+            format!("no answer within {secs}s, and the connection stayed open")
         }
-    }
-    Ok(())
+    };
+    Err(fail(expected, got, &section(t.p, Topic::Checks)))
 }
 
 /// Sends message 3 as `auth` says, with the records an accepted client
@@ -538,12 +534,15 @@ fn bad_client_signature(t: &Target) -> Outcome {
     )
 }
 
-fn strict_signature_check(t: &Target) -> Outcome {
+fn strict_signature_small_order_r(t: &Target) -> Outcome {
     refused(
         t,
         Auth::SmallOrderR,
         "a client signature whose R has small order, which only lenient verification accepts",
-    )?;
+    )
+}
+
+fn strict_signature_unreduced_s(t: &Target) -> Outcome {
     refused(
         t,
         Auth::UnreducedS,
