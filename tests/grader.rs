@@ -243,8 +243,24 @@ fn label(p: Proto) -> String {
 
 // ---- Running the graders --------------------------------------------------------
 
-/// A fresh scratch directory with `server` and `client` key pairs.
-fn scratch() -> PathBuf {
+/// A fresh scratch directory with `server` and `client` key pairs,
+/// removed when dropped.
+struct Scratch(PathBuf);
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn scratch() -> Scratch {
     use std::sync::atomic::{AtomicUsize, Ordering};
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
     let dir = std::env::temp_dir().join(format!(
@@ -258,7 +274,7 @@ fn scratch() -> PathBuf {
         let key = IdentityKey::generate(&mut learn_mtls::net::os_rng());
         keyfile::write_pair(&dir, name, &key, Overwrite::Never).expect("write keys");
     }
-    dir
+    Scratch(dir)
 }
 
 fn seed(dir: &Path, name: &str) -> [u8; 32] {
