@@ -683,7 +683,7 @@ fn json_output() -> Result<(), String> {
         "\"result\":\"fail\"",
         "\"expected\":\"",
         "\"got\":\"",
-        "\"section\":\"Lesson 11, \\\"",
+        "\"section\":\"lessons/11-specification.md, \\\"",
     ] {
         if !fail.contains(field) {
             return Err(format!("{field} missing from {fail}"));

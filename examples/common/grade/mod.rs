@@ -83,20 +83,23 @@ pub enum Topic {
     Echo,
 }
 
-/// `Lesson 11, "Records"`: the section a failure points to.
+/// `lessons/11-specification.md, "Records"`: the page and section a
+/// failure points to.
 pub fn section(p: Proto, topic: Topic) -> String {
-    let (lesson, title) = match (p.lesson, topic) {
-        (Lesson::Ten, Topic::Messages) => (10, "The protocol"),
-        (Lesson::Ten, Topic::Signed) => (10, "What is signed"),
-        (_, Topic::Messages) => (11, "The messages"),
-        (_, Topic::Signed) => (11, "What is signed: the two bindings"),
-        (_, Topic::Checks) => (11, "The checks, in order"),
-        (_, Topic::Schedule) => (11, "The key schedule"),
-        (_, Topic::Records) => (11, "Records"),
-        (_, Topic::KeyConfirmation) => (11, "Key confirmation (transcript binding)"),
-        (_, Topic::Echo) => (11, "What the lesson binaries say over the channel"),
+    const LESSON_10: &str = "lessons/10-server-authentication.md";
+    const SPEC: &str = "lessons/11-specification.md";
+    let (page, title) = match (p.lesson, topic) {
+        (Lesson::Ten, Topic::Messages) => (LESSON_10, "The protocol"),
+        (Lesson::Ten, Topic::Signed) => (LESSON_10, "What is signed"),
+        (_, Topic::Messages) => (SPEC, "The messages"),
+        (_, Topic::Signed) => (SPEC, "What is signed: the two bindings"),
+        (_, Topic::Checks) => (SPEC, "The checks, in order"),
+        (_, Topic::Schedule) => (SPEC, "The key schedule"),
+        (_, Topic::Records) => (SPEC, "Records"),
+        (_, Topic::KeyConfirmation) => (SPEC, "Key confirmation (transcript binding)"),
+        (_, Topic::Echo) => (SPEC, "What the lesson binaries say over the channel"),
     };
-    format!("Lesson {lesson}, \"{title}\"")
+    format!("{page}, \"{title}\"")
 }
 
 /// The likeliest reason a record sealed by `sender` does not open under
