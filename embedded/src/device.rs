@@ -25,6 +25,22 @@ const AGAIN: &[u8] = b"again";
 /// A record carrying five bytes: `hello` or `again`.
 const RECORD_LEN: usize = HEADER_LEN + 5 + TAG_LEN;
 
+/// Watches each step of a run: [`Unwatched`] for the plain run, or one
+/// that measures the stack and instructions each step takes.
+pub trait Probe {
+    /// Runs one step, named for the report.
+    fn step<T>(&mut self, name: &'static str, f: impl FnOnce() -> T) -> T;
+}
+
+/// Runs each step and nothing more.
+pub struct Unwatched;
+
+impl Probe for Unwatched {
+    fn step<T>(&mut self, _name: &'static str, f: impl FnOnce() -> T) -> T {
+        f()
+    }
+}
+
 /// What a run proved.
 #[derive(Clone, Copy, Debug)]
 pub struct Outcome {
@@ -40,12 +56,22 @@ pub struct Outcome {
 /// # Errors
 /// The first step that failed or produced bytes other than the golden ones.
 #[inline(never)] // its own frame, so the stack figures are attributable
-pub fn run(binding: Binding) -> Result<Outcome, Failure> {
+pub fn run(binding: Binding, probe: &mut impl Probe) -> Result<Outcome, Failure> {
     let vectors = Vectors::mutual(binding);
     let fail = Fail { binding, vectors };
 
-    let server_key = IdentityKey::from_secret_bytes(&vectors.array("server_secret")?);
-    let client_key = IdentityKey::from_secret_bytes(&vectors.array("client_secret")?);
+    let (server_secret, client_secret) = (
+        vectors.array("server_secret")?,
+        vectors.array("client_secret")?,
+    );
+    // Expanding a 32-byte seed into a signing key hashes it and multiplies
+    // the base point: a device does this once at boot, not per handshake.
+    let (server_key, client_key) = probe.step("both: load identity keys (once per boot)", || {
+        (
+            IdentityKey::from_secret_bytes(&server_secret),
+            IdentityKey::from_secret_bytes(&client_secret),
+        )
+    });
     // DEMONSTRATION ONLY. A seeded generator makes every "random" byte
     // predictable: anyone with the seed has the ephemeral secrets and so the
     // session keys. It is here only because QEMU's boards have no hardware
@@ -60,30 +86,58 @@ pub fn run(binding: Binding) -> Result<Outcome, Failure> {
     );
 
     // -> message 1: client_share
-    let (client, hello) =
-        mutual::Client::start(&mut client_rng, &client_key, server_key.public(), binding);
+    let server_public = server_key.public();
+    let (client, hello) = probe.step("client: start, message 1", || {
+        mutual::Client::start(&mut client_rng, &client_key, server_public, binding)
+    });
     fail.compare("message1", &hello.to_bytes())?;
 
     // <- message 2: server_share || server_signature
-    let (server, server_hello) = mutual::Server::new(&server_key, binding)
-        .read_client_hello(&mut server_rng, &hello)
+    let (server, server_hello) = probe
+        .step("server: message 1 -> message 2", || {
+            mutual::Server::new(&server_key, binding).read_client_hello(&mut server_rng, &hello)
+        })
         .map_err(|e| fail.handshake("the server reading message 1", e))?;
     fail.compare("message2", &server_hello.to_bytes())?;
 
     // -> message 3: client_signature || client_key
-    let (mut client, auth) = client
-        .read_server_hello(&server_hello)
+    let (client, auth) = probe
+        .step("client: message 2 -> message 3", || {
+            client.read_server_hello(&server_hello)
+        })
         .map_err(|e| fail.handshake("the client reading message 2", e))?;
     fail.compare("message3", &auth.to_bytes())?;
 
-    let verified = server
-        .read_client_auth(&auth, &policy)
+    let verified = probe
+        .step("server: message 3, policy", || {
+            server.read_client_auth(&auth, &policy)
+        })
         .map_err(|e| fail.handshake("the server reading message 3", e))?;
 
     // -> the client's first record; under the transcript binding it is the
     // key confirmation, and only once it opens is the client authenticated.
+    probe.step("both: key confirmation, 3 records", || {
+        records(&fail, binding, client, verified)
+    })?;
+
+    Ok(Outcome {
+        handshake_bytes: hello.to_bytes().len()
+            + server_hello.to_bytes().len()
+            + auth.to_bytes().len(),
+        records: 3,
+    })
+}
+
+/// The client's first record (under the transcript binding, the key
+/// confirmation), a second one, and one from the server, all checked.
+fn records(
+    fail: &Fail,
+    binding: Binding,
+    mut client: Session,
+    verified: ClientVerified,
+) -> Result<(), Failure> {
     let mut record = [0u8; RECORD_LEN];
-    seal(&fail, &mut client, HELLO, &mut record, "client_record_1")?;
+    seal(fail, &mut client, HELLO, &mut record, "client_record_1")?;
     let mut server = match (binding, verified) {
         (Binding::Transcript, ClientVerified::ExpectKeyConfirmation(pending)) => {
             let (accepted, first) = pending
@@ -96,7 +150,7 @@ pub fn run(binding: Binding) -> Result<Outcome, Failure> {
         }
         (Binding::InsecureLesson11, ClientVerified::Accepted(accepted)) => {
             let mut session = accepted.session;
-            open(&fail, &mut session, &mut record, HELLO, "client_record_1")?;
+            open(fail, &mut session, &mut record, HELLO, "client_record_1")?;
             session
         }
         (Binding::Transcript, _) => {
@@ -106,26 +160,21 @@ pub fn run(binding: Binding) -> Result<Outcome, Failure> {
     };
 
     // -> a second client record: its nonce uses counter 1.
-    seal(&fail, &mut client, AGAIN, &mut record, "client_record_2")?;
-    open(&fail, &mut server, &mut record, AGAIN, "client_record_2")?;
+    seal(fail, &mut client, AGAIN, &mut record, "client_record_2")?;
+    open(fail, &mut server, &mut record, AGAIN, "client_record_2")?;
 
     // <- one record from the server; a forged copy must fail first, and
     // leave the client able to open the genuine one.
-    seal(&fail, &mut server, HELLO, &mut record, "server_record_1")?;
+    seal(fail, &mut server, HELLO, &mut record, "server_record_1")?;
     let mut forged = record;
     forged[HEADER_LEN] ^= 1;
     match client.open_in_place(&mut forged) {
         Err(RecordError::Forged) => {}
         _ => return Err(fail.unexpected("a forged server record was not refused")),
     }
-    open(&fail, &mut client, &mut record, HELLO, "server_record_1")?;
+    open(fail, &mut client, &mut record, HELLO, "server_record_1")?;
 
-    Ok(Outcome {
-        handshake_bytes: hello.to_bytes().len()
-            + server_hello.to_bytes().len()
-            + auth.to_bytes().len(),
-        records: 3,
-    })
+    Ok(())
 }
 
 /// Seals `plaintext` and checks the record against the file.

@@ -11,6 +11,7 @@
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod clock;
 pub mod device;
 pub mod golden;
 pub mod measure;

@@ -4,13 +4,15 @@
 //!
 //! Runs the whole mutual handshake and three records under the transcript
 //! binding (with key confirmation), then under `lesson11`, checks every
-//! byte against the golden transcripts, measures flash, static RAM and the
-//! peak stack, and exits through semihosting: status 0 only if all of it
-//! held. `cargo run --release` in this folder builds it and runs it.
+//! byte against the golden transcripts, measures flash, static RAM, the
+//! peak stack and the instructions executed, and exits through
+//! semihosting: status 0 only if all of it held. `cargo run --release` in
+//! this folder builds it and runs it.
 #![no_std]
 #![no_main]
 #![deny(unsafe_code)]
 
+use core::fmt;
 use core::mem::size_of;
 
 use cortex_m_rt::entry;
@@ -20,7 +22,9 @@ use learn_mtls::keys::{IdentityKey, PublicIdentity};
 use learn_mtls::record::Session;
 use learn_mtls::trust::PinnedClient;
 use learn_mtls::wire::{ClientAuth, ClientHello, ServerHello};
-use learn_mtls_embedded::{device, exit, measure};
+use learn_mtls_embedded::clock::InstructionCounter;
+use learn_mtls_embedded::device::{self, Probe, Unwatched};
+use learn_mtls_embedded::{exit, measure};
 
 #[entry]
 fn main() -> ! {
@@ -28,26 +32,57 @@ fn main() -> ! {
     hprintln!(
         "randomness: ChaCha20Rng seeded from tests/vectors/ (DEMONSTRATION ONLY; a real device uses its TRNG)"
     );
+    let Some(peripherals) = cortex_m::Peripherals::take() else {
+        failed(format_args!("the core peripherals were already taken"));
+    };
+    let mut counter = InstructionCounter::start(peripherals.SYST);
+    if counter.is_none() {
+        hprintln!("instructions: not counted (needs QEMU's -icount shift=0)");
+    }
 
     let mut peak_stack = 0;
     for binding in [Binding::Transcript, Binding::InsecureLesson11] {
         let painted = measure::paint_stack();
-        let result = device::run(binding);
+        let (result, instructions) = match counter.as_mut() {
+            Some(counter) => counter.measure(|| device::run(binding, &mut Unwatched)),
+            None => (device::run(binding, &mut Unwatched), None),
+        };
         let Some(depth) = measure::peak_stack(&painted) else {
-            failed(format_args!("binding {binding}: the stack ran into the statics"));
+            failed(format_args!(
+                "binding {binding}: the stack ran into the statics"
+            ));
         };
         match result {
             Ok(outcome) => hprintln!(
-                "binding {}: {} handshake bytes and {} records match the golden transcript; peak stack {} B ({} B of it before the handshake)",
+                "binding {}: {} handshake bytes and {} records match the golden transcript; peak stack {} B; {} instructions",
                 binding,
                 outcome.handshake_bytes,
                 outcome.records,
                 depth,
-                painted.depth_at_paint,
+                Count(instructions),
             ),
             Err(failure) => failed(format_args!("{failure}")),
         }
         peak_stack = peak_stack.max(depth);
+    }
+
+    // Again, step by step, to see where the stack and the time go.
+    let mut steps = Steps {
+        counter: counter.as_mut(),
+        rows: [Row::EMPTY; Steps::CAPACITY],
+        len: 0,
+    };
+    if let Err(failure) = device::run(Binding::Transcript, &mut steps) {
+        failed(format_args!("step by step: {failure}"));
+    }
+    hprintln!("step by step (transcript)                 stack below the caller   instructions");
+    for row in &steps.rows[..steps.len] {
+        hprintln!(
+            "  {:<40} {:>8} B {:>20}",
+            row.name,
+            row.stack,
+            Count(row.instructions)
+        );
     }
 
     print_sizes();
@@ -62,7 +97,9 @@ fn main() -> ! {
         memory.stack_room,
     );
     if memory.static_ram + peak_stack > memory.ram_size {
-        failed(format_args!("static RAM and peak stack exceed the part's RAM"));
+        failed(format_args!(
+            "static RAM and peak stack exceed the part's RAM"
+        ));
     }
     hprintln!(
         "on-device: handshake ok, flash {} KiB, static RAM {} B, peak stack {} B",
@@ -71,6 +108,67 @@ fn main() -> ! {
         peak_stack,
     );
     exit::success()
+}
+
+/// A probe that measures each step: stack below the step's caller
+/// (painted before, scanned after) and instructions.
+struct Steps<'c> {
+    counter: Option<&'c mut InstructionCounter>,
+    rows: [Row; Steps::CAPACITY],
+    len: usize,
+}
+
+#[derive(Clone, Copy)]
+struct Row {
+    name: &'static str,
+    stack: usize,
+    instructions: Option<u64>,
+}
+
+impl Row {
+    const EMPTY: Self = Self {
+        name: "",
+        stack: 0,
+        instructions: None,
+    };
+}
+
+impl Steps<'_> {
+    const CAPACITY: usize = 8;
+}
+
+impl Probe for Steps<'_> {
+    fn step<T>(&mut self, name: &'static str, f: impl FnOnce() -> T) -> T {
+        let painted = measure::paint_stack();
+        let (result, instructions) = match self.counter.as_mut() {
+            Some(counter) => counter.measure(f),
+            None => (f(), None),
+        };
+        let stack = measure::peak_stack(&painted).map_or(usize::MAX, |peak| {
+            peak.saturating_sub(painted.depth_at_paint)
+        });
+        if let Some(row) = self.rows.get_mut(self.len) {
+            *row = Row {
+                name,
+                stack,
+                instructions,
+            };
+            self.len += 1;
+        }
+        result
+    }
+}
+
+/// An instruction count, or a dash when there is none.
+struct Count(Option<u64>);
+
+impl fmt::Display for Count {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(count) => fmt::Display::fmt(&count, f),
+            None => f.pad("-"),
+        }
+    }
 }
 
 /// The size of every value a handshake keeps between steps: what a device
@@ -102,7 +200,7 @@ fn print_sizes() {
 }
 
 /// Says what failed and exits with a non-zero status.
-fn failed(why: core::fmt::Arguments<'_>) -> ! {
+fn failed(why: fmt::Arguments<'_>) -> ! {
     hprintln!("on-device: FAILED: {}", why);
     exit::failure()
 }
