@@ -291,6 +291,8 @@ pub enum Failure {
         /// The value that differs.
         name: &'static str,
     },
+    /// A primitive measured on its own gave a wrong result.
+    Primitive(&'static str),
     /// Anything else that should not happen.
     Unexpected {
         /// The binding in use.
@@ -329,6 +331,7 @@ impl fmt::Display for Failure {
                 f,
                 "binding {binding}: `{name}` differs from {file}: this device computed other bytes than the host"
             ),
+            Self::Primitive(what) => write!(f, "primitives: {what}"),
             Self::Unexpected { binding, what } => write!(f, "binding {binding}: {what}"),
         }
     }

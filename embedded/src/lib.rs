@@ -15,6 +15,7 @@ pub mod clock;
 pub mod device;
 pub mod golden;
 pub mod measure;
+pub mod primitives;
 
 use core::panic::PanicInfo;
 

@@ -76,14 +76,19 @@ fn main() -> ! {
         failed(format_args!("step by step: {failure}"));
     }
     hprintln!("step by step (transcript)                 stack below the caller   instructions");
-    for row in &steps.rows[..steps.len] {
-        hprintln!(
-            "  {:<40} {:>8} B {:>20}",
-            row.name,
-            row.stack,
-            Count(row.instructions)
-        );
+    steps.print();
+
+    // And the primitives on their own.
+    let mut primitives = Steps {
+        counter: steps.counter.take(),
+        rows: [Row::EMPTY; Steps::CAPACITY],
+        len: 0,
+    };
+    if let Err(failure) = learn_mtls_embedded::primitives::run(&mut primitives) {
+        failed(format_args!("{failure}"));
     }
+    hprintln!("primitives, one at a time");
+    primitives.print();
 
     print_sizes();
 
@@ -135,6 +140,17 @@ impl Row {
 
 impl Steps<'_> {
     const CAPACITY: usize = 8;
+
+    fn print(&self) {
+        for row in &self.rows[..self.len] {
+            hprintln!(
+                "  {:<40} {:>8} B {:>20}",
+                row.name,
+                row.stack,
+                Count(row.instructions)
+            );
+        }
+    }
 }
 
 impl Probe for Steps<'_> {
