@@ -59,7 +59,9 @@ pub fn run(probe: &mut impl Probe) -> Result<(), Failure> {
     }
     message[0] ^= 1;
     if public.verify_strict(&message, &signature) {
-        return Err(Failure::Primitive("a signature verified over an altered message"));
+        return Err(Failure::Primitive(
+            "a signature verified over an altered message",
+        ));
     }
     Ok(())
 }
