@@ -126,14 +126,15 @@ struct Steps<'c> {
 #[derive(Clone, Copy)]
 struct Row {
     name: &'static str,
-    stack: usize,
+    /// `None` if the stack reached the statics.
+    stack: Option<usize>,
     instructions: Option<u64>,
 }
 
 impl Row {
     const EMPTY: Self = Self {
         name: "",
-        stack: 0,
+        stack: None,
         instructions: None,
     };
 }
@@ -141,12 +142,16 @@ impl Row {
 impl Steps<'_> {
     const CAPACITY: usize = 8;
 
+    /// Prints the table; fails the run if a step overflowed the stack.
     fn print(&self) {
         for row in &self.rows[..self.len] {
+            let Some(stack) = row.stack else {
+                failed(format_args!("{}: the stack ran into the statics", row.name));
+            };
             hprintln!(
                 "  {:<40} {:>8} B {:>20}",
                 row.name,
-                row.stack,
+                stack,
                 Count(row.instructions)
             );
         }
@@ -160,9 +165,8 @@ impl Probe for Steps<'_> {
             Some(counter) => counter.measure(f),
             None => (f(), None),
         };
-        let stack = measure::peak_stack(&painted).map_or(usize::MAX, |peak| {
-            peak.saturating_sub(painted.depth_at_paint)
-        });
+        let stack =
+            measure::peak_stack(&painted).map(|peak| peak.saturating_sub(painted.depth_at_paint));
         if let Some(row) = self.rows.get_mut(self.len) {
             *row = Row {
                 name,
