@@ -15,6 +15,7 @@ use learn_mtls::keys::IdentityKey;
 use learn_mtls::rand_core::SeedableRng;
 use learn_mtls::record::{HEADER_LEN, RecordError, Session, TAG_LEN};
 use learn_mtls::trust::{ClientName, PinnedClient};
+use learn_mtls::wire::{ClientAuth, ClientHello, ServerHello};
 
 use crate::golden::{VectorError, Vectors};
 
@@ -138,26 +139,7 @@ fn records(
 ) -> Result<(), Failure> {
     let mut record = [0u8; RECORD_LEN];
     seal(fail, &mut client, HELLO, &mut record, "client_record_1")?;
-    let mut server = match (binding, verified) {
-        (Binding::Transcript, ClientVerified::ExpectKeyConfirmation(pending)) => {
-            let (accepted, first) = pending
-                .confirm(&mut record)
-                .map_err(|e| fail.handshake("the server confirming keys", e))?;
-            if first != HELLO {
-                return Err(fail.unexpected("key confirmation returned the wrong plaintext"));
-            }
-            accepted.session
-        }
-        (Binding::InsecureLesson11, ClientVerified::Accepted(accepted)) => {
-            let mut session = accepted.session;
-            open(fail, &mut session, &mut record, HELLO, "client_record_1")?;
-            session
-        }
-        (Binding::Transcript, _) => {
-            return Err(fail.unexpected("the server accepted without key confirmation"));
-        }
-        (_, _) => return Err(fail.unexpected("lesson11 asked for key confirmation")),
-    };
+    let mut server = server_accepts(fail, binding, verified, &mut record)?;
 
     // -> a second client record: its nonce uses counter 1.
     seal(fail, &mut client, AGAIN, &mut record, "client_record_2")?;
@@ -175,6 +157,106 @@ fn records(
     open(fail, &mut client, &mut record, HELLO, "server_record_1")?;
 
     Ok(())
+}
+
+/// The server's last step: under the transcript binding the client's first
+/// record must open before the client counts as authenticated (key
+/// confirmation); under lesson11 the client is in already and the record
+/// is simply opened. Either way the record must carry `hello`.
+fn server_accepts(
+    fail: &Fail,
+    binding: Binding,
+    verified: ClientVerified,
+    first_record: &mut [u8; RECORD_LEN],
+) -> Result<Session, Failure> {
+    match (binding, verified) {
+        (Binding::Transcript, ClientVerified::ExpectKeyConfirmation(pending)) => {
+            let (accepted, first) = pending
+                .confirm(first_record)
+                .map_err(|e| fail.handshake("the server confirming keys", e))?;
+            if first != HELLO {
+                return Err(fail.unexpected("key confirmation returned the wrong plaintext"));
+            }
+            Ok(accepted.session)
+        }
+        (Binding::InsecureLesson11, ClientVerified::Accepted(accepted)) => {
+            let mut session = accepted.session;
+            open(fail, &mut session, first_record, HELLO, "client_record_1")?;
+            Ok(session)
+        }
+        (Binding::Transcript, _) => {
+            Err(fail.unexpected("the server accepted without key confirmation"))
+        }
+        (_, _) => Err(fail.unexpected("lesson11 asked for key confirmation")),
+    }
+}
+
+/// The client alone, as a sensor runs it: its own messages and records are
+/// computed and checked, the server's are the recorded ones from the file,
+/// as if they had arrived over the network.
+///
+/// # Errors
+/// As [`run`].
+#[inline(never)]
+pub fn client_alone(binding: Binding) -> Result<(), Failure> {
+    let vectors = Vectors::mutual(binding);
+    let fail = Fail { binding, vectors };
+    let client_key = IdentityKey::from_secret_bytes(&vectors.array("client_secret")?);
+    // The pinned server key: a device keeps it in flash. The file has the
+    // server's secret only, so its public half is computed here.
+    let server_public = IdentityKey::from_secret_bytes(&vectors.array("server_secret")?).public();
+    // DEMONSTRATION ONLY: the golden transcript's seed, as in `run`.
+    let mut rng = ChaCha20Rng::from_seed(vectors.array("client_rng_seed")?);
+
+    let (client, hello) = mutual::Client::start(&mut rng, &client_key, server_public, binding);
+    fail.compare("message1", &hello.to_bytes())?;
+    let server_hello = ServerHello::from_bytes(&vectors.array("message2")?);
+    let (mut session, auth) = client
+        .read_server_hello(&server_hello)
+        .map_err(|e| fail.handshake("the client reading message 2", e))?;
+    fail.compare("message3", &auth.to_bytes())?;
+
+    let mut record = [0u8; RECORD_LEN];
+    seal(&fail, &mut session, HELLO, &mut record, "client_record_1")?;
+    seal(&fail, &mut session, AGAIN, &mut record, "client_record_2")?;
+    let mut record = vectors.array("server_record_1")?;
+    open(&fail, &mut session, &mut record, HELLO, "server_record_1")
+}
+
+/// The server alone: the client's messages and records are the recorded
+/// ones from the file.
+///
+/// # Errors
+/// As [`run`].
+#[inline(never)]
+pub fn server_alone(binding: Binding) -> Result<(), Failure> {
+    let vectors = Vectors::mutual(binding);
+    let fail = Fail { binding, vectors };
+    let server_key = IdentityKey::from_secret_bytes(&vectors.array("server_secret")?);
+    let client_public = IdentityKey::from_secret_bytes(&vectors.array("client_secret")?).public();
+    let policy = PinnedClient::new(
+        client_public,
+        ClientName::new("device").map_err(|_| fail.unexpected("the client name is refused"))?,
+    );
+    // DEMONSTRATION ONLY: the golden transcript's seed, as in `run`.
+    let mut rng = ChaCha20Rng::from_seed(vectors.array("server_rng_seed")?);
+
+    let hello = ClientHello::from_bytes(&vectors.array("message1")?);
+    let (server, server_hello) = mutual::Server::new(&server_key, binding)
+        .read_client_hello(&mut rng, &hello)
+        .map_err(|e| fail.handshake("the server reading message 1", e))?;
+    fail.compare("message2", &server_hello.to_bytes())?;
+    let auth = ClientAuth::from_bytes(&vectors.array("message3")?);
+    let verified = server
+        .read_client_auth(&auth, &policy)
+        .map_err(|e| fail.handshake("the server reading message 3", e))?;
+
+    let mut record = vectors.array("client_record_1")?;
+    let mut session = server_accepts(&fail, binding, verified, &mut record)?;
+    let mut record = vectors.array("client_record_2")?;
+    open(&fail, &mut session, &mut record, AGAIN, "client_record_2")?;
+    let mut record = [0u8; RECORD_LEN];
+    seal(&fail, &mut session, HELLO, &mut record, "server_record_1")
 }
 
 /// Seals `plaintext` and checks the record against the file.

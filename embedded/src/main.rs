@@ -66,6 +66,20 @@ fn main() -> ! {
         peak_stack = peak_stack.max(depth);
     }
 
+    // Each side alone, the other's messages read from the file: what one
+    // device (a sensor, a gateway) needs.
+    for binding in [Binding::Transcript, Binding::InsecureLesson11] {
+        let client = alone(binding, device::client_alone);
+        let server = alone(binding, device::server_alone);
+        hprintln!(
+            "binding {}, each side alone against the recorded other: client peak stack {} B, server {} B",
+            binding,
+            client,
+            server,
+        );
+        peak_stack = peak_stack.max(client).max(server);
+    }
+
     // Again, step by step, to see where the stack and the time go.
     let mut steps = Steps {
         counter: counter.as_mut(),
@@ -113,6 +127,21 @@ fn main() -> ! {
         peak_stack,
     );
     exit::success()
+}
+
+/// Runs one side alone and returns its peak stack, or ends the run.
+fn alone(binding: Binding, side: fn(Binding) -> Result<(), device::Failure>) -> usize {
+    let painted = measure::paint_stack();
+    let result = side(binding);
+    let Some(depth) = measure::peak_stack(&painted) else {
+        failed(format_args!(
+            "binding {binding}: the stack ran into the statics"
+        ));
+    };
+    if let Err(failure) = result {
+        failed(format_args!("one side alone: {failure}"));
+    }
+    depth
 }
 
 /// A probe that measures each step: stack below the step's caller
