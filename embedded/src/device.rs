@@ -1,10 +1,12 @@
 //! The Lesson 11 handshake between two variables, checked byte for byte
 //! against the golden transcripts.
 //!
-//! Client and server run in the same memory, each step's output handed to
-//! the other side as the network would. Every message and record is
-//! compared with the vector file, so a 32-bit device must produce exactly
-//! the bytes the host produced.
+//! In [`run`], client and server run in the same memory, each step's
+//! output handed to the other side as the network would. In
+//! [`client_alone`] and [`server_alone`], one side runs against the other
+//! side's bytes as recorded in the file, as one device would. Every message
+//! and record is compared with the vector file, so a 32-bit device must
+//! produce exactly the bytes the host produced.
 
 use core::fmt;
 
@@ -77,8 +79,8 @@ pub fn run(binding: Binding, probe: &mut impl Probe) -> Result<Outcome, Failure>
     // predictable: anyone with the seed has the ephemeral secrets and so the
     // session keys. It is here only because QEMU's boards have no hardware
     // generator and because it makes the run comparable with the host's
-    // golden transcript. A real device draws from its TRNG (see Lesson 11's
-    // page on devices).
+    // golden transcript. A real device draws from its TRNG (see
+    // lessons/11-on-a-device.md).
     let mut client_rng = ChaCha20Rng::from_seed(vectors.array("client_rng_seed")?);
     let mut server_rng = ChaCha20Rng::from_seed(vectors.array("server_rng_seed")?);
     let policy = PinnedClient::new(

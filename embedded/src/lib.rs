@@ -3,10 +3,15 @@
 //!
 //! - [`golden`]: the golden transcripts of `tests/vectors/`, embedded at
 //!   build time and read on the device.
-//! - [`device`]: the Lesson 11 handshake in memory, checked byte for byte.
+//! - [`device`]: the Lesson 11 handshake in memory, checked byte for byte;
+//!   both sides together, or each alone against the other's recorded bytes.
+//! - [`primitives`]: X25519 and Ed25519 one operation at a time.
 //! - [`measure`]: flash and RAM from the linker's symbols, and the peak
 //!   stack by painting. The only module allowed `unsafe`.
+//! - [`clock`]: instructions counted under QEMU's `-icount`.
 //! - [`exit`]: output and exit status through semihosting.
+//!
+//! What the figures mean for a device: `lessons/11-on-a-device.md`.
 #![no_std]
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
