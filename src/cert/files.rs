@@ -535,3 +535,48 @@ fn pair_digest(key: &Path, cert: &Path) -> Result<[u8; 64], CertFileError> {
     out[32..].copy_from_slice(&digest_of(cert)?);
     Ok(out)
 }
+
+/// The clock the lesson binaries check validity against: the system's, or
+/// one that read `start` when it was made (`--now`) and has advanced in
+/// real time since, so a server started "in the future" keeps moving.
+#[derive(Clone, Copy, Debug)]
+pub struct Clock {
+    start: u64,
+    started: std::time::Instant,
+}
+
+impl Clock {
+    /// The system clock.
+    pub fn system() -> Self {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        Self::starting_at(now)
+    }
+
+    /// A clock that reads `start` now.
+    pub fn starting_at(start: u64) -> Self {
+        Self {
+            start,
+            started: std::time::Instant::now(),
+        }
+    }
+
+    /// `--now` if given (RFC 3339), else the system clock.
+    ///
+    /// # Errors
+    /// The [`super::time::TimeError`] of a malformed `--now`, as text.
+    pub fn from_option(now: Option<&str>) -> Result<Self, String> {
+        match now {
+            None => Ok(Self::system()),
+            Some(text) => super::time::parse_rfc3339(text)
+                .map(Self::starting_at)
+                .map_err(|e| format!("--now {text}: {e}")),
+        }
+    }
+
+    /// Unix seconds now.
+    pub fn now(&self) -> u64 {
+        self.start.saturating_add(self.started.elapsed().as_secs())
+    }
+}

@@ -592,6 +592,8 @@ pub struct VerifiedPeer {
     pub key: PublicIdentity,
     /// When the leaf expires.
     pub not_after: u64,
+    /// The key that issued the leaf: whose revocation list covers it.
+    pub issuer: PublicIdentity,
 }
 
 impl fmt::Display for VerifiedPeer {
@@ -636,6 +638,33 @@ impl<'a> Verifier<'a> {
             }),
             None => Ok(()),
         }
+    }
+
+    /// Re-checks a peer accepted earlier, for a session that stays open:
+    /// its leaf must still be inside its window, and not on its issuer's
+    /// list (the list itself checked as in [`Verifier::verify_chain`]).
+    ///
+    /// # Errors
+    /// [`CertError::Expired`], [`CertError::Revoked`], or a list's error.
+    pub fn recheck(&self, peer: &VerifiedPeer) -> Result<(), CertError> {
+        if self.now > peer.not_after.saturating_add(CLOCK_SKEW_SECS) {
+            return Err(CertError::Expired {
+                name: peer.name,
+                serial: peer.serial,
+                not_after: peer.not_after,
+                now: self.now,
+            });
+        }
+        if let Some(crl) = self.crl_of(&peer.issuer) {
+            check_crl(crl, &peer.issuer, self.now, self.stale)?;
+            if crl.contains(peer.serial) {
+                return Err(CertError::Revoked {
+                    name: peer.name,
+                    serial: peer.serial,
+                });
+            }
+        }
+        Ok(())
     }
 
     /// Walks root → intermediate → leaf: for each certificate, the
@@ -701,6 +730,7 @@ impl<'a> Verifier<'a> {
             serial: leaf.body.serial,
             key: leaf.body.key,
             not_after: leaf.body.not_after,
+            issuer: leaf.body.issuer,
         })
     }
 }
