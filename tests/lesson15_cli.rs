@@ -638,7 +638,10 @@ fn cert_status_says_days_left_and_exits_with_the_worst_state() {
     assert!(out.contains("WARNING 4 days left"), "{out}");
     let (code, out) = status(&["alice.crt", "server.crt", "--now", &at(31 * DAY)]);
     assert_eq!(code, Some(2), "{out}");
-    assert!(out.contains("EXPIRED 2 days ago, at 2030-01-30T00:00:00Z"), "{out}");
+    assert!(
+        out.contains("EXPIRED 2 days ago, at 2030-01-30T00:00:00Z"),
+        "{out}"
+    );
     std::fs::write(dir.join("broken.crt"), "hello\n").unwrap();
     let (code, out) = status(&["broken.crt", "alice.crt", "--now", T]);
     assert_eq!(code, Some(3), "{out}");
