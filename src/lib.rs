@@ -66,4 +66,9 @@ pub mod lessons {
 
     #[doc = include_str!("../lessons/13-breaking-lesson-11.md")]
     pub struct Lesson13;
+
+    #[doc = include_str!("../lessons/15-certificates.md")]
+    pub struct Lesson15;
+    #[doc = include_str!("../lessons/15-specification.md")]
+    pub struct Lesson15Specification;
 }
