@@ -487,3 +487,30 @@ fn issuing_with_a_key_other_than_the_named_issuer_is_refused() {
         Err(learn_mtls::cert::IssueError::NotTheNamedIssuer)
     );
 }
+
+#[test]
+fn an_open_session_is_rechecked_against_the_clock_and_the_current_list() {
+    let root = root();
+    let peer = verifier(&root, NOW, &[])
+        .verify_chain(&Chain::leaf(alice_cert()), Role::Client, None)
+        .unwrap();
+    verifier(&root, NOW + 3600, &[]).recheck(&peer).unwrap();
+    assert!(matches!(
+        verifier(&root, NOT_AFTER + CLOCK_SKEW_SECS + 1, &[]).recheck(&peer),
+        Err(CertError::Expired { serial: 3, .. })
+    ));
+    // Revoked while the session is open: the next message is refused.
+    let encoded = crl(&root_key(), &[3]);
+    let lists = [RevocationList::from_bytes(&encoded).unwrap()];
+    assert_eq!(
+        verifier(&root, NOW, &lists).recheck(&peer),
+        Err(CertError::Revoked {
+            name: name("alice"),
+            serial: 3
+        })
+    );
+    // A list from another issuer says nothing about alice.
+    let other = crl(&intermediate_key(), &[3]);
+    let lists = [RevocationList::from_bytes(&other).unwrap()];
+    verifier(&root, NOW, &lists).recheck(&peer).unwrap();
+}
