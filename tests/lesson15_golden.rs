@@ -4,8 +4,9 @@
 //!
 //! A second route rebuilds Alice's certificate and the list from the
 //! layout tables in the docs alone, with `ed25519-dalek` and `sha2` used
-//! directly: if it matches, the spec in the lesson is enough to write a
-//! compatible issuer.
+//! directly, and checks both handshake signatures the same way: if these
+//! match, the specification page is enough to write a compatible issuer
+//! and peer.
 //!
 //! To regenerate after a deliberate format change (then review the diff):
 //!
@@ -185,6 +186,54 @@ fn a_second_route_from_the_spec_gives_the_same_bytes() {
     let body: String = armoured[1..armoured.len() - 1].concat();
     let mut decoded = [0u8; 220];
     assert_eq!(Base64::decode(&body, &mut decoded).unwrap(), cert);
+}
+
+fn unhex(text: &str) -> Vec<u8> {
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+#[test]
+fn the_handshake_signatures_check_by_the_spec_alone() {
+    use ed25519_dalek::{Signature, VerifyingKey};
+    let file = std::fs::read_to_string(vector_path()).unwrap();
+    let (m1, m2, m3) = (
+        unhex(value(&file, "message1")),
+        unhex(value(&file, "message2")),
+        unhex(value(&file, "message3")),
+    );
+    // M2 = server_share (32) || count (1) || chain (220) || server_sig (64).
+    assert_eq!((m2.len(), m2[32]), (317, 1));
+    assert_eq!(
+        Hex(&m2[33..253]).to_string(),
+        value(&file, "server_certificate")
+    );
+    // M3 = count (1) || chain (220) || client_sig (64).
+    assert_eq!((m3.len(), m3[0]), (285, 1));
+    assert_eq!(
+        Hex(&m3[1..221]).to_string(),
+        value(&file, "alice_certificate")
+    );
+
+    // Each signature by the key inside the sender's certificate (offset 68).
+    let key = |cert: &[u8]| VerifyingKey::from_bytes(cert[68..100].try_into().unwrap()).unwrap();
+    let sig = |bytes: &[u8]| Signature::from_bytes(bytes.try_into().unwrap());
+    let server_signed = signed(
+        b"learn-mtls v1 certified, server signature",
+        &[&m1[..], &m2[..253]].concat(),
+    );
+    key(&m2[33..253])
+        .verify_strict(&server_signed, &sig(&m2[253..]))
+        .expect("server_sig covers M1 || server_share || count || chain");
+    let client_signed = signed(
+        b"learn-mtls v1 certified, client signature",
+        &[&m1[..], &m2[..], &m3[..221]].concat(),
+    );
+    key(&m3[1..221])
+        .verify_strict(&client_signed, &sig(&m3[221..]))
+        .expect("client_sig covers M1 || M2 || count || chain");
 }
 
 #[test]
