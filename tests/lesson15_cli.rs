@@ -707,3 +707,79 @@ fn bad_files_and_bad_times_are_named() {
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("server.crt: the certificate is for another key"));
 }
+
+/// A client whose standard input stays open, so the test can type into it.
+fn interactive_client(dir: &Path, server: &Server, key: &str, cert: &str) -> Child {
+    Command::new(example("15-mtls-client"))
+        .current_dir(dir)
+        .args(["--connect", &server.addr, "--key", key, "--cert", cert])
+        .args([
+            "--ca",
+            "root/ca.crt",
+            "--server-name",
+            "api.internal",
+            "--now",
+            T,
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start client")
+}
+
+fn type_line(client: &mut Child, line: &str) -> String {
+    let stdin = client.stdin.as_mut().expect("stdin");
+    writeln!(stdin, "{line}").expect("type a line");
+    let mut reply = String::new();
+    let stdout = client.stdout.as_mut().expect("stdout");
+    let mut byte = [0u8; 1];
+    while std::io::Read::read(stdout, &mut byte).expect("read reply") == 1 && byte[0] != b'\n' {
+        reply.push(char::from(byte[0]));
+    }
+    reply
+}
+
+#[test]
+fn a_revocation_also_ends_the_session_already_open() {
+    let dir = scratch();
+    pki(&dir);
+    let crl = || {
+        ok(
+            &dir,
+            "15-ca",
+            &[
+                "crl",
+                "--dir",
+                "root",
+                "--days",
+                "7",
+                "--out",
+                "root.crl",
+                "--now",
+                &at(-60),
+            ],
+        )
+    };
+    crl();
+    let server = Server::start(
+        &dir,
+        &["--cert", "server.crt", "--crl", "root.crl", "--now", T],
+    );
+    let mut client = interactive_client(&dir, &server, "alice.key", "alice.crt");
+    assert_eq!(type_line(&mut client, "one"), "one");
+    assert!(server.next_line().starts_with("accepted alice (serial 3)"));
+
+    ok(&dir, "15-ca", &["revoke", "--dir", "root", "3"]);
+    crl();
+    // Notice: the next message, on the same connection, is not echoed.
+    assert_eq!(type_line(&mut client, "two"), "");
+    drop(client.stdin.take());
+    let out = client.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("in the middle of the session"),
+        "{}",
+        text(&out.stderr)
+    );
+}
