@@ -1,6 +1,6 @@
 //! Lesson 15's certified handshake over blocking streams.
 //!
-//! The same plumbing as Lesson 11 ([`super::connect`], [`super::accept`]):
+//! The same plumbing as Lesson 11 ([`crate::net::connect`], [`crate::net::accept`]):
 //! messages 2 and 3 now have a length that depends on their count byte, so
 //! each is read in two steps: the fixed part up to the count, then the rest.
 
