@@ -341,3 +341,37 @@ fn malformed_messages_are_named() {
         "message 3 (CertifiedClientAuth) must be exactly 285 bytes, got 100"
     );
 }
+
+#[test]
+fn both_schedules_work_and_a_mismatch_fails_at_the_first_signature() {
+    let root = root();
+    let (server, alice) = (server_key(), alice_key());
+    let (server_chain, client_chain) = (Chain::leaf(server_cert()), Chain::leaf(alice_cert()));
+    let attempt = |client_schedule, server_schedule| {
+        let (c, m1) = certified::Client::start(
+            &mut ChaCha20Rng::from_seed([1; 32]),
+            &alice,
+            &client_chain,
+            verifier(&root, NOW, &[]),
+            name("api.internal"),
+            client_schedule,
+        );
+        let (s, m2) = certified::Server::new(&server, &server_chain, server_schedule)
+            .read_client_hello(&mut ChaCha20Rng::from_seed([2; 32]), &m1)?;
+        let (mut session, m3, _) = c.read_server_hello(&m2)?;
+        let pending = s.read_client_auth(&m3, &verifier(&root, NOW, &[]))?;
+        let mut record = [0u8; 64];
+        let len = session.seal(b"hi", &mut record).unwrap();
+        pending.confirm(&mut record[..len]).map(|_| ())
+    };
+    attempt(KeySchedule::Hkdf, KeySchedule::Hkdf).unwrap();
+    attempt(KeySchedule::Tls12Prf, KeySchedule::Tls12Prf).unwrap();
+    assert_eq!(
+        attempt(KeySchedule::Hkdf, KeySchedule::Tls12Prf),
+        Err(HandshakeError::ServerCertificate(
+            CertError::NotSignedByCertificateKey {
+                name: name("api.internal")
+            }
+        ))
+    );
+}
