@@ -408,17 +408,21 @@ impl LiveFiles {
         ca: &Path,
         crl: Option<&Path>,
     ) -> Result<Self, CertFileError> {
-        let credentials = Arc::new(read_credentials(key, cert)?);
-        let root = read_root(ca)?;
-        let crls = match crl {
-            Some(path) => Some(Ok(Arc::new(Crls::read(path)?))),
-            None => None,
-        };
+        // Hash first, parse second: should a file change in between, the
+        // next refresh sees a new hash and parses again. (The other order
+        // could pair the new file's hash with the old file's contents and
+        // miss the change for good.)
         let seen = Seen {
             credentials: Some(pair_digest(key, cert)?),
             root: Some(digest_of(ca)?),
             crls: crl.map(digest_of).transpose()?,
             reported: Vec::new(),
+        };
+        let credentials = Arc::new(read_credentials(key, cert)?);
+        let root = read_root(ca)?;
+        let crls = match crl {
+            Some(path) => Some(Ok(Arc::new(Crls::read(path)?))),
+            None => None,
         };
         Ok(Self {
             key: key.to_path_buf(),
