@@ -300,6 +300,22 @@ fn init(
             ));
         }
     }
+    // Every check before anything is written, so a refused init leaves no half-made CA.
+    let default_path_len = match &parent {
+        Some(parent) => parent.path_len()? - 1,
+        None => 1,
+    };
+    let path_len = path_len.unwrap_or(default_path_len);
+    if let Some(parent) = &parent {
+        let limit = parent.path_len()?;
+        if path_len >= limit {
+            return Err(format!(
+                "{} has path length {limit}: a CA below it may have at most {} below itself",
+                parent.dir.display(),
+                limit - 1
+            ));
+        }
+    }
     fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     if dir.join("ca.key").exists() {
         return Err(format!(
@@ -311,14 +327,8 @@ fn init(
     keyfile::write_pair(dir, "ca", &key, Overwrite::Never).map_err(|e| e.to_string())?;
     let default_days = if parent.is_some() { 365 } else { 3650 };
     let (not_before, not_after) = window(now, days.unwrap_or(default_days))?;
-    let default_path_len = match &parent {
-        Some(parent) => parent.path_len()? - 1,
-        None => 1,
-    };
     let mut body = CertificateBody {
-        usage: Usage::Ca {
-            path_len: path_len.unwrap_or(default_path_len),
-        },
+        usage: Usage::Ca { path_len },
         name,
         key: key.public(),
         serial: 1,
