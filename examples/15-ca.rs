@@ -316,6 +316,8 @@ fn init(
             ));
         }
     }
+    let default_days = if parent.is_some() { 365 } else { 3650 };
+    let (not_before, not_after) = window(now, days.unwrap_or(default_days))?;
     fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     if dir.join("ca.key").exists() {
         return Err(format!(
@@ -325,8 +327,6 @@ fn init(
     }
     let key = IdentityKey::generate(&mut os_rng());
     keyfile::write_pair(dir, "ca", &key, Overwrite::Never).map_err(|e| e.to_string())?;
-    let default_days = if parent.is_some() { 365 } else { 3650 };
-    let (not_before, not_after) = window(now, days.unwrap_or(default_days))?;
     let mut body = CertificateBody {
         usage: Usage::Ca { path_len },
         name,
