@@ -126,6 +126,17 @@ fn issue(
     )
 }
 
+/// `15-ca crl` for the CA in `ca`: a list valid from `now` for `days`, in `out`.
+fn crl(dir: &Path, ca: &str, (now, days): (&str, &str), out: &str) -> String {
+    ok(
+        dir,
+        "15-ca",
+        &[
+            "crl", "--dir", ca, "--days", days, "--out", out, "--now", now,
+        ],
+    )
+}
+
 struct Server {
     child: Child,
     addr: String,
@@ -340,21 +351,7 @@ fn each_refusal_reason_is_named_by_the_server() {
         "stranger.crt",
     );
     ok(&dir, "15-ca", &["revoke", "--dir", "root", "3"]);
-    ok(
-        &dir,
-        "15-ca",
-        &[
-            "crl",
-            "--dir",
-            "root",
-            "--days",
-            "7",
-            "--out",
-            "root.crl",
-            "--now",
-            &at(-60),
-        ],
-    );
+    crl(&dir, "root", (&at(-60), "7"), "root.crl");
     let server = Server::start(
         &dir,
         &["--cert", "server.crt", "--crl", "root.crl", "--now", T],
@@ -455,22 +452,7 @@ fn a_chain_with_an_intermediate_works_end_to_end() {
         2
     );
     for ca in ["root", "issuing"] {
-        let out = format!("{ca}.crl");
-        ok(
-            &dir,
-            "15-ca",
-            &[
-                "crl",
-                "--dir",
-                ca,
-                "--days",
-                "7",
-                "--out",
-                &out,
-                "--now",
-                &at(-60),
-            ],
-        );
+        crl(&dir, ca, (&at(-60), "7"), &format!("{ca}.crl"));
     }
     let both = std::fs::read_to_string(dir.join("root.crl")).unwrap()
         + &std::fs::read_to_string(dir.join("issuing.crl")).unwrap();
@@ -493,16 +475,7 @@ fn a_chain_with_an_intermediate_works_end_to_end() {
 fn revocation_and_a_stale_or_broken_list_apply_without_restart() {
     let dir = scratch();
     pki(&dir);
-    let crl = |now: &str, days: &str| {
-        ok(
-            &dir,
-            "15-ca",
-            &[
-                "crl", "--dir", "root", "--days", days, "--out", "root.crl", "--now", now,
-            ],
-        )
-    };
-    crl(&at(-60), "7");
+    crl(&dir, "root", (&at(-60), "7"), "root.crl");
     let server = Server::start(
         &dir,
         &["--cert", "server.crt", "--crl", "root.crl", "--now", T],
@@ -511,12 +484,12 @@ fn revocation_and_a_stale_or_broken_list_apply_without_restart() {
     assert_accepted(&server, &out, "alice (serial 3)");
 
     ok(&dir, "15-ca", &["revoke", "--dir", "root", "3"]);
-    crl(&at(-60), "7");
+    crl(&dir, "root", (&at(-60), "7"), "root.crl");
     let out = client(&dir, &server, "alice.key", "alice.crt", &[]);
     assert_rejected(&server, &out, "revoked serial 3");
 
     // A list whose next_update has passed: everyone it covers is refused.
-    crl(&at(-10 * DAY), "1");
+    crl(&dir, "root", (&at(-10 * DAY), "1"), "root.crl");
     let out = client(&dir, &server, "alice.key", "alice.crt", &[]);
     assert_rejected(&server, &out, "stale revocation list");
 
@@ -744,24 +717,7 @@ fn type_line(client: &mut Child, line: &str) -> String {
 fn a_revocation_also_ends_the_session_already_open() {
     let dir = scratch();
     pki(&dir);
-    let crl = || {
-        ok(
-            &dir,
-            "15-ca",
-            &[
-                "crl",
-                "--dir",
-                "root",
-                "--days",
-                "7",
-                "--out",
-                "root.crl",
-                "--now",
-                &at(-60),
-            ],
-        )
-    };
-    crl();
+    crl(&dir, "root", (&at(-60), "7"), "root.crl");
     let server = Server::start(
         &dir,
         &["--cert", "server.crt", "--crl", "root.crl", "--now", T],
@@ -771,7 +727,7 @@ fn a_revocation_also_ends_the_session_already_open() {
     assert!(server.next_line().starts_with("accepted alice (serial 3)"));
 
     ok(&dir, "15-ca", &["revoke", "--dir", "root", "3"]);
-    crl();
+    crl(&dir, "root", (&at(-60), "7"), "root.crl");
     // Notice: the next message, on the same connection, is not echoed.
     assert_eq!(type_line(&mut client, "two"), "");
     drop(client.stdin.take());
