@@ -29,6 +29,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
+use learn_mtls::cert::crl::RevocationList;
 use learn_mtls::cert::files::{Clock, LiveFiles, Snapshot};
 use learn_mtls::cert::verify::{StaleCrl, VerifiedPeer, Verifier};
 use learn_mtls::net::{self, Channel, Connection, Limits};
@@ -142,19 +143,11 @@ fn main() -> ExitCode {
             Err(busy) => return println!("rejected {peer}: {busy}"),
         };
         let snapshot = refresh(&settings.files);
-        let crls = match &snapshot.crls {
-            Some(Err(why)) => {
-                return println!("rejected {peer}: revocation list unavailable: {why}");
-            }
-            Some(Ok(crls)) => crls.lists(),
-            None => Vec::new(),
+        let crls = match lists(&snapshot) {
+            Ok(crls) => crls,
+            Err(why) => return println!("rejected {peer}: {why}"),
         };
-        let verifier = Verifier {
-            root: &snapshot.root,
-            now: settings.clock.now(),
-            crls: &crls,
-            stale: settings.stale,
-        };
+        let verifier = settings.verifier(&snapshot, &crls);
         let credentials = (&snapshot.credentials.key, &snapshot.credentials.chain);
         match net::certified::accept_tcp(
             stream,
@@ -173,6 +166,27 @@ fn main() -> ExitCode {
             Err(e) => println!("rejected {peer}: {e}"),
         }
     })
+}
+
+impl Settings {
+    /// The verifier for one decision: the root and lists in force, the clock now.
+    fn verifier<'a>(&self, snapshot: &'a Snapshot, crls: &'a [RevocationList<'a>]) -> Verifier<'a> {
+        Verifier {
+            root: &snapshot.root,
+            now: self.clock.now(),
+            crls,
+            stale: self.stale,
+        }
+    }
+}
+
+/// The revocation lists in force, or why there are none to rely on.
+fn lists(snapshot: &Snapshot) -> Result<Vec<RevocationList<'_>>, String> {
+    match &snapshot.crls {
+        Some(Err(why)) => Err(format!("revocation list unavailable: {why}")),
+        Some(Ok(crls)) => Ok(crls.lists()),
+        None => Ok(Vec::new()),
+    }
 }
 
 /// Re-reads whatever changed, prints what happened, returns what is in force.
@@ -195,18 +209,9 @@ fn echo_while_trusted(
         .map_err(|e| e.to_string())?;
     while let Some(message) = channel.recv().map_err(|e| e.to_string())? {
         let snapshot = refresh(&settings.files);
-        let crls = match &snapshot.crls {
-            Some(Err(why)) => return Err(format!("revocation list unavailable: {why}")),
-            Some(Ok(crls)) => crls.lists(),
-            None => Vec::new(),
-        };
-        let verifier = Verifier {
-            root: &snapshot.root,
-            now: settings.clock.now(),
-            crls: &crls,
-            stale: settings.stale,
-        };
-        verifier
+        let crls = lists(&snapshot)?;
+        settings
+            .verifier(&snapshot, &crls)
             .recheck(client)
             .map_err(|e| format!("no longer trusted: {e}"))?;
         channel.send(&message).map_err(|e| e.to_string())?;
