@@ -39,6 +39,23 @@ struct Party<'a> {
     chain: &'a Chain,
 }
 
+/// The client and the server, each a key and the chain it presents.
+fn parties<'a>(
+    (client_key, client_chain): (&'a IdentityKey, &'a Chain),
+    (server_key, server_chain): (&'a IdentityKey, &'a Chain),
+) -> (Party<'a>, Party<'a>) {
+    (
+        Party {
+            key: client_key,
+            chain: client_chain,
+        },
+        Party {
+            key: server_key,
+            chain: server_chain,
+        },
+    )
+}
+
 /// Runs the whole handshake with key confirmation, every message 2 and 3
 /// encoded to bytes and decoded again, through `mallory`.
 fn run(
@@ -84,16 +101,7 @@ fn honest(
     let root = root();
     let (server_key, alice_key) = (server_key(), alice_key());
     run(
-        (
-            Party {
-                key: &alice_key,
-                chain: client_chain,
-            },
-            Party {
-                key: &server_key,
-                chain: server_chain,
-            },
-        ),
+        parties((&alice_key, client_chain), (&server_key, server_chain)),
         (verifier(&root, NOW, &[]), verifier(&root, NOW, &[])),
         "api.internal",
         mallory,
@@ -169,16 +177,7 @@ fn a_replayed_server_certificate_without_its_key_is_refused() {
     let (mallory, alice) = (mallory_key(), alice_key());
     let (server_chain, client_chain) = (Chain::leaf(server_cert()), Chain::leaf(alice_cert()));
     let err = run(
-        (
-            Party {
-                key: &alice,
-                chain: &client_chain,
-            },
-            Party {
-                key: &mallory,
-                chain: &server_chain,
-            },
-        ),
+        parties((&alice, &client_chain), (&mallory, &server_chain)),
         (verifier(&root, NOW, &[]), verifier(&root, NOW, &[])),
         "api.internal",
         |_, _| {},
@@ -198,16 +197,7 @@ fn a_replayed_client_certificate_without_its_key_is_refused() {
     let (mallory, server) = (mallory_key(), server_key());
     let (server_chain, client_chain) = (Chain::leaf(server_cert()), Chain::leaf(alice_cert()));
     let err = run(
-        (
-            Party {
-                key: &mallory,
-                chain: &client_chain,
-            },
-            Party {
-                key: &server,
-                chain: &server_chain,
-            },
-        ),
+        parties((&mallory, &client_chain), (&server, &server_chain)),
         (verifier(&root, NOW, &[]), verifier(&root, NOW, &[])),
         "api.internal",
         |_, _| {},
@@ -227,37 +217,17 @@ fn the_client_checks_the_server_name_and_usage() {
     let client_chain = Chain::leaf(alice_cert());
     let root = root();
     let (server, alice) = (server_key(), alice_key());
-    let parties = || {
-        (
-            Party {
-                key: &alice,
-                chain: &client_chain,
-            },
-            Party {
-                key: &server,
-                chain: &server_chain,
-            },
-        )
-    };
+    let honest_parties = || parties((&alice, &client_chain), (&server, &server_chain));
     let verifiers = || (verifier(&root, NOW, &[]), verifier(&root, NOW, &[]));
     assert!(matches!(
-        run(parties(), verifiers(), "billing.internal", |_, _| {}),
+        run(honest_parties(), verifiers(), "billing.internal", |_, _| {}),
         Err(HandshakeError::ServerCertificate(
             CertError::NameMismatch { .. }
         ))
     ));
     // Alice's client certificate cannot serve.
     let err = run(
-        (
-            Party {
-                key: &alice,
-                chain: &client_chain,
-            },
-            Party {
-                key: &alice,
-                chain: &client_chain,
-            },
-        ),
+        parties((&alice, &client_chain), (&alice, &client_chain)),
         verifiers(),
         "alice",
         |_, _| {},
@@ -274,21 +244,10 @@ fn the_server_refuses_an_expired_or_revoked_client() {
     let root = root();
     let (server, alice) = (server_key(), alice_key());
     let (server_chain, client_chain) = (Chain::leaf(server_cert()), Chain::leaf(alice_cert()));
-    let parties = || {
-        (
-            Party {
-                key: &alice,
-                chain: &client_chain,
-            },
-            Party {
-                key: &server,
-                chain: &server_chain,
-            },
-        )
-    };
+    let honest_parties = || parties((&alice, &client_chain), (&server, &server_chain));
     let late = NOT_AFTER + 3600;
     let err = run(
-        parties(),
+        honest_parties(),
         (verifier(&root, NOW, &[]), verifier(&root, late, &[])),
         "api.internal",
         |_, _| {},
@@ -302,7 +261,7 @@ fn the_server_refuses_an_expired_or_revoked_client() {
     let list = crl(&root_key(), &[3]);
     let lists = [RevocationList::from_bytes(&list).unwrap()];
     let err = run(
-        parties(),
+        honest_parties(),
         (verifier(&root, NOW, &[]), verifier(&root, NOW, &lists)),
         "api.internal",
         |_, _| {},
