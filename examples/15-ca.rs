@@ -9,7 +9,7 @@
 //! $ cargo run --example 15-ca -- revoke --dir ca 2
 //! wrote ca/revoked: serial 2 revoked (1 in all; publish them with 15-ca crl)
 //! $ cargo run --example 15-ca -- crl --dir ca --days 7 --out ca.crl
-//! wrote ca.crl: 1 revoked serial(s), valid 2026-11-28T09:00:00Z to 2026-12-05T09:00:00Z
+//! wrote ca.crl: 1 revoked (serial 2), valid 2026-11-28T09:00:00Z to 2026-12-05T09:00:00Z
 //! ```
 //!
 //! The CA's state, all in DIR:
@@ -488,10 +488,20 @@ fn crl(dir: &Path, days: u64, out: &Path, now: Option<String>) -> Result<String>
         .map_err(|e| e.to_string())?;
     write(out, &files::crl_text(&buf[..len]))?;
     let list = RevocationList::from_bytes(&buf[..len]).map_err(|e| e.to_string())?;
+    // Name the serials (the first ten), so the line says what the list revokes.
+    let named: Vec<String> = list
+        .serials()
+        .take(10)
+        .map(|s| format!("serial {s}"))
+        .collect();
+    let more = if list.len() > 10 { ", ..." } else { "" };
+    let revoked = match list.len() {
+        0 => "no serial revoked".to_owned(),
+        n => format!("{n} revoked ({}{more})", named.join(", ")),
+    };
     Ok(format!(
-        "wrote {}: {} revoked serial(s), valid {} to {}",
+        "wrote {}: {revoked}, valid {} to {}",
         out.display(),
-        list.len(),
         Rfc3339(list.this_update),
         Rfc3339(list.next_update)
     ))

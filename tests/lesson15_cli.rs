@@ -280,7 +280,7 @@ fn the_ca_commands_print_the_file_the_serial_and_the_window() {
     );
     assert_eq!(
         line.trim(),
-        "wrote root.crl: 1 revoked serial(s), valid 2030-01-01T00:00:00Z to 2030-01-08T00:00:00Z"
+        "wrote root.crl: 1 revoked (serial 2), valid 2030-01-01T00:00:00Z to 2030-01-08T00:00:00Z"
     );
     // A serial never issued cannot be revoked.
     let out = run(&dir, "15-ca", &["revoke", "--dir", "root", "9"]);
