@@ -285,3 +285,32 @@ fn start_up_refuses_any_bad_file() {
     let err = LiveFiles::open(&key, &ca, &ca, None).unwrap_err();
     assert!(matches!(err.problem, Problem::KeyMismatch));
 }
+
+#[test]
+fn a_new_root_is_trusted_at_the_next_refresh_and_a_broken_one_ignored() {
+    let dir = scratch("live-root");
+    let (key, cert, ca, _) = server_files(&dir);
+    let live = LiveFiles::open(&key, &cert, &ca, None).unwrap();
+    let k = intermediate_key();
+    let new_root = sign(
+        body(
+            learn_mtls::cert::Usage::Ca { path_len: 0 },
+            "new-root",
+            &k,
+            &k,
+            1,
+        ),
+        &k,
+    );
+    files::write_atomically(&ca, &certificates_text(&[new_root])).unwrap();
+    let notices = live.refresh();
+    assert!(notices[0].contains("trusting new-root"), "{notices:?}");
+    assert_eq!(live.snapshot().root.certificate(), &new_root);
+
+    // Not a root (a client certificate): reported, and new-root stays.
+    files::write_atomically(&ca, &certificates_text(&[alice_cert()])).unwrap();
+    let notices = live.refresh();
+    assert!(notices[0].starts_with("WARNING: "), "{notices:?}");
+    assert!(notices[0].contains("alice is not a root"), "{notices:?}");
+    assert_eq!(live.snapshot().root.certificate(), &new_root);
+}
