@@ -739,3 +739,28 @@ fn a_revocation_also_ends_the_session_already_open() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn a_client_given_a_list_refuses_a_revoked_server() {
+    let dir = scratch();
+    pki(&dir);
+    ok(&dir, "15-ca", &["revoke", "--dir", "root", "2"]);
+    crl(&dir, "root", (&at(-60), "7"), "root.crl");
+    let server = Server::start(&dir, &["--cert", "server.crt", "--now", T]);
+    let out = client(
+        &dir,
+        &server,
+        "alice.key",
+        "alice.crt",
+        &["--crl", "root.crl"],
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("server certificate refused: revoked serial 2 (api.internal)"),
+        "{}",
+        text(&out.stderr)
+    );
+    // Without the list the same server is accepted: the list is what refused it.
+    let out = client(&dir, &server, "alice.key", "alice.crt", &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}
