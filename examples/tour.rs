@@ -183,6 +183,7 @@ fn tour(dir: &Path) -> Result<(), String> {
     );
 
     attacks()?;
+    certificates()?;
 
     println!("\nSummary");
     println!("   alice and bob, authorized keys         accepted by name, messages echoed");
@@ -345,4 +346,63 @@ fn expect_server(lines: &Receiver<String>, beginning: &str) -> Result<(), String
             "expected the server to print a line beginning {beginning:?}"
         ))
     }
+}
+
+/// Lesson 15 in one step: one CA key instead of lists of keys.
+fn certificates() -> Result<(), String> {
+    use learn_mtls::cert::crl::RevocationList;
+    use learn_mtls::cert::verify::{Chain, Role, Root, StaleCrl, Verifier};
+    use learn_mtls::cert::{CertificateBody, Usage};
+    use learn_mtls::trust::ClientName;
+
+    step(
+        8,
+        "Lesson 15: the server trusts one CA key; the CA signs a certificate for each client.",
+    );
+    let rng = &mut net::os_rng();
+    let (ca, alice) = (IdentityKey::generate(rng), IdentityKey::generate(rng));
+    let now = 1_796_115_600; // 2026-12-01T09:00:00Z
+    let body = |usage, name: &str, key: &IdentityKey, serial| CertificateBody {
+        usage,
+        name: ClientName::new(name).expect("a valid name"),
+        key: key.public(),
+        serial,
+        not_before: now,
+        not_after: now + 7 * 86_400,
+        issuer: ca.public(),
+    };
+    let sign = |b: CertificateBody| b.sign(&ca).map_err(|e| e.to_string());
+    let ca_body = CertificateBody {
+        not_after: now + 3650 * 86_400,
+        ..body(Usage::Ca { path_len: 0 }, "tour-ca", &ca, 1)
+    };
+    let root = Root::new(sign(ca_body)?).map_err(|e| e.to_string())?;
+    let chain = Chain::leaf(sign(body(Usage::Client, "alice", &alice, 2))?);
+    let check = |now, lists: &[RevocationList<'_>]| {
+        Verifier {
+            root: &root,
+            now,
+            crls: lists,
+            stale: StaleCrl::Refuse,
+        }
+        .verify_chain(&chain, Role::Client, None)
+    };
+    let peer = check(now + 86_400, &[]).map_err(|e| e.to_string())?;
+    println!("   day 1: accepted {peer}, no list of keys on the server");
+    match check(now + 8 * 86_400, &[]) {
+        Err(e) => println!("   day 8: {e}"),
+        Ok(_) => return Err("an expired certificate was accepted".to_owned()),
+    }
+    let mut buf = [0u8; 128];
+    let len = RevocationList::sign_into(&ca, (now, now + 86_400), &[2], &mut buf)
+        .map_err(|e| e.to_string())?;
+    let list = RevocationList::from_bytes(&buf[..len]).map_err(|e| e.to_string())?;
+    match check(now + 3600, &[list]) {
+        Err(e) => println!("   day 1, after the CA revoked serial 2: {e}"),
+        Ok(_) => return Err("a revoked certificate was accepted".to_owned()),
+    }
+    println!(
+        "   (cargo run --example 15-ca and 15-mtls-server do this with files; lessons/15-certificates.md)"
+    );
+    Ok(())
 }

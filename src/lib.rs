@@ -19,6 +19,7 @@
 //! - [`tls12`]: the TLS 1.2 PRF, master secret, key block and Finished
 //!   `verify_data` (Lesson 12).
 //! - [`hex`]: hex encoding for keys.
+//! - [`cert`]: certificates, chains and revocation lists of our own (Lesson 15).
 //!
 //! With the `std` feature (on by default), [`net`] runs the handshakes over
 //! blocking streams and [`keyfile`] reads and writes key files.
@@ -31,6 +32,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod cert;
 pub mod handshake;
 pub mod hex;
 pub mod keys;
@@ -76,4 +78,11 @@ pub mod lessons {
     pub struct Lesson13Part2;
     #[doc = include_str!("../lessons/glossary.md")]
     pub struct Glossary;
+
+    #[doc = include_str!("../lessons/11-on-a-device.md")]
+    pub struct Lesson11OnADevice;
+    #[doc = include_str!("../lessons/15-certificates.md")]
+    pub struct Lesson15;
+    #[doc = include_str!("../lessons/15-specification.md")]
+    pub struct Lesson15Specification;
 }

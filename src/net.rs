@@ -32,6 +32,9 @@ use crate::wire::{
     CLIENT_AUTH_LEN, CLIENT_HELLO_LEN, ClientAuth, ClientHello, SERVER_HELLO_LEN, ServerHello,
 };
 
+/// Lesson 15: the certified handshake over the same plumbing.
+pub mod certified;
+
 /// The operating system's RNG, in the form the handshakes take.
 ///
 /// Panics only if the operating system cannot supply randomness at all, in

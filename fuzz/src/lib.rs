@@ -7,6 +7,8 @@
 //! empty input *is* the honest handshake, and every mutation is a change
 //! an attacker on the wire could make.
 
+pub mod certified;
+
 use std::convert::Infallible;
 use std::sync::{Mutex, OnceLock};
 

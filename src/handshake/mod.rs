@@ -8,6 +8,7 @@
 //!
 //! - [`mutual`]: Lesson 11, both sides authenticated, 224 bytes.
 //! - [`server_only`]: Lesson 10, only the server authenticated, 128 bytes.
+//! - [`certified`]: Lesson 15, both sides show certificate chains.
 //!
 //! # What is signed: the two bindings
 //!
@@ -42,6 +43,7 @@ use crate::schedule::{self, Inputs, KeySchedule};
 use crate::trust::Refusal;
 use crate::wire::{ClientAuth, ClientHello, SHARE_LEN, ServerHello};
 
+pub mod certified;
 pub mod mutual;
 pub mod server_only;
 
@@ -165,6 +167,14 @@ pub enum HandshakeError {
     /// The client's first record did not open under the keys the server
     /// derived, so the two sides did not see the same handshake.
     KeyConfirmationFailed(RecordError),
+    /// Lesson 15: the server's certificate chain failed a check, or its
+    /// signature does not verify under the certificate's key.
+    ServerCertificate(crate::cert::verify::CertError),
+    /// Lesson 15: the client's certificate chain failed a check, or its
+    /// signature does not verify under the certificate's key.
+    ClientCertificate(crate::cert::verify::CertError),
+    /// Lesson 15: a certified message has the wrong length for its count byte.
+    MessageLength(crate::wire::WrongLength),
 }
 
 impl fmt::Display for HandshakeError {
@@ -187,6 +197,9 @@ impl fmt::Display for HandshakeError {
                 f,
                 "key confirmation failed: the client's first record did not open ({why})"
             ),
+            Self::ServerCertificate(why) => write!(f, "server certificate refused: {why}"),
+            Self::ClientCertificate(why) => write!(f, "client certificate refused: {why}"),
+            Self::MessageLength(why) => write!(f, "{why}"),
         }
     }
 }

@@ -1,0 +1,586 @@
+//! Certificate, chain and revocation list files, and reloading them while
+//! a server runs.
+//!
+//! Every error names the file, and the line when there is one:
+//! `client.crt:7: line 7: not valid base64`. Files are written whole to a
+//! temporary name and renamed into place, so a reader (a running server)
+//! never sees half a certificate.
+//!
+//! [`LiveFiles`] holds a party's key and certificate chain, the root, and
+//! optionally the revocation lists, re-reads each file when it is asked to
+//! [`refresh`](LiveFiles::refresh), and swaps in what changed, by the
+//! rules of [`crate::trust::files`]: a broken certificate, key or root
+//! file is reported once and the last good one stays in force; a broken,
+//! missing or unreadable revocation file refuses everyone until it is
+//! fixed (fail closed).
+
+// The crate is no_std; modules that need std bring its prelude in by name.
+use std::prelude::rust_2024::*;
+
+use std::fmt;
+use std::fs::{self, OpenOptions};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::string::{String, ToString};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::vec::Vec;
+use std::{format, vec};
+
+use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
+use super::armour::{self, ArmourError, CERTIFICATE_LABEL, CRL_LABEL};
+use super::crl::{CrlFormatError, MAX_CRL_LEN, RevocationList};
+use super::verify::{CertError, Chain, Root};
+use super::{CERTIFICATE_LEN, Certificate, FormatError};
+use crate::keyfile::{self, KeyFileError};
+use crate::keys::IdentityKey;
+
+/// The largest certificate or list file read: a full list, armoured, with room for comments.
+pub const MAX_CERT_FILE_LEN: u64 = 2 * MAX_CRL_LEN as u64;
+
+/// What is wrong with a certificate or list file.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Problem {
+    /// It could not be read or written.
+    Io(io::Error),
+    /// It is larger than [`MAX_CERT_FILE_LEN`].
+    TooLarge,
+    /// The armour is broken.
+    Armour(ArmourError),
+    /// A block is not a certificate.
+    Certificate(FormatError),
+    /// A block is not a revocation list.
+    Crl(CrlFormatError),
+    /// More certificates than a chain holds (leaf and one intermediate).
+    ChainTooLong {
+        /// How many were found.
+        found: usize,
+    },
+    /// A root file must hold exactly one certificate.
+    NotOneCertificate {
+        /// How many were found.
+        found: usize,
+    },
+    /// The certificates do not form a usable chain or root.
+    Chain(Box<CertError>),
+    /// The key file next to the certificate is unusable.
+    Key(KeyFileError),
+    /// The secret key does not belong to the certificate's public key.
+    KeyMismatch,
+}
+
+/// An error about one file, naming it and the line.
+#[derive(Debug)]
+pub struct CertFileError {
+    /// The file.
+    pub path: PathBuf,
+    /// The 1-based line, when the problem is on one.
+    pub line: Option<usize>,
+    /// What is wrong.
+    pub problem: Problem,
+}
+
+impl fmt::Display for CertFileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Problem::Key(e) = &self.problem {
+            return write!(f, "{e}");
+        }
+        let path = self.path.display();
+        match self.line {
+            Some(line) => write!(f, "{path}:{line}: ")?,
+            None => write!(f, "{path}: ")?,
+        }
+        match &self.problem {
+            Problem::Io(e) => write!(f, "{e}"),
+            Problem::TooLarge => write!(
+                f,
+                "larger than {MAX_CERT_FILE_LEN} bytes; not a certificate or revocation list file"
+            ),
+            Problem::Armour(e) => write!(f, "{}", e.problem_text()),
+            Problem::Certificate(e) => write!(f, "not a certificate: {e}"),
+            Problem::Crl(e) => write!(f, "not a revocation list: {e}"),
+            Problem::ChainTooLong { found } => write!(
+                f,
+                "{found} certificates; a chain file holds the leaf and at most one intermediate \
+                 (never the root: that is --ca)"
+            ),
+            Problem::NotOneCertificate { found } => write!(
+                f,
+                "{found} certificates; a CA file holds exactly one (the root's)"
+            ),
+            Problem::Chain(e) => write!(f, "{e}"),
+            Problem::Key(e) => write!(f, "{e}"),
+            Problem::KeyMismatch => f.write_str(
+                "the certificate is for another key than the secret key given with it \
+                 (issue it for this key's .pub, or give the matching --key)",
+            ),
+        }
+    }
+}
+
+impl std::error::Error for CertFileError {}
+
+impl ArmourError {
+    /// The problem's text without the `line N:` prefix (the file error adds it).
+    fn problem_text(&self) -> String {
+        let full = self.to_string();
+        let prefix = format!("line {}: ", self.line);
+        full.strip_prefix(&prefix).unwrap_or(&full).to_string()
+    }
+}
+
+fn error(path: &Path, line: Option<usize>, problem: Problem) -> CertFileError {
+    CertFileError {
+        path: path.to_path_buf(),
+        line,
+        problem,
+    }
+}
+
+/// Reads a whole file, refusing anything larger than [`MAX_CERT_FILE_LEN`].
+fn read_small(path: &Path) -> Result<String, CertFileError> {
+    let io = |e| error(path, None, Problem::Io(e));
+    let file = fs::File::open(path).map_err(io)?;
+    let mut text = String::new();
+    let read = file
+        .take(MAX_CERT_FILE_LEN + 1)
+        .read_to_string(&mut text)
+        .map_err(io)?;
+    if read as u64 > MAX_CERT_FILE_LEN {
+        return Err(error(path, None, Problem::TooLarge));
+    }
+    Ok(text)
+}
+
+impl From<ArmourError> for CertFileError {
+    fn from(e: ArmourError) -> Self {
+        // The path is filled in by the caller.
+        error(Path::new(""), Some(e.line), Problem::Armour(e))
+    }
+}
+
+fn with_path(mut e: CertFileError, path: &Path) -> CertFileError {
+    path.clone_into(&mut e.path);
+    e
+}
+
+/// Parses the certificates of armoured `text`, in order.
+///
+/// # Errors
+/// A [`CertFileError`] naming `path` and the line.
+pub fn parse_certificates(path: &Path, text: &str) -> Result<Vec<Certificate>, CertFileError> {
+    let mut certs = Vec::new();
+    let mut buf = [0u8; CERTIFICATE_LEN + 1];
+    armour::decode_each(text, CERTIFICATE_LABEL, &mut buf, |bytes, line| {
+        let cert = Certificate::from_bytes(bytes)
+            .map_err(|e| error(path, Some(line), Problem::Certificate(e)))?;
+        certs.push(cert);
+        Ok::<(), CertFileError>(())
+    })
+    .map_err(|e| with_path(e, path))?;
+    Ok(certs)
+}
+
+/// Reads every certificate in a file.
+///
+/// # Errors
+/// A [`CertFileError`].
+pub fn read_certificates(path: impl AsRef<Path>) -> Result<Vec<Certificate>, CertFileError> {
+    let path = path.as_ref();
+    parse_certificates(path, &read_small(path)?)
+}
+
+/// Reads a chain file: the leaf, then at most one intermediate.
+///
+/// # Errors
+/// A [`CertFileError`], [`Problem::ChainTooLong`] for three or more.
+pub fn read_chain(path: impl AsRef<Path>) -> Result<Chain, CertFileError> {
+    let path = path.as_ref();
+    chain_of(path, &read_certificates(path)?)
+}
+
+fn chain_of(path: &Path, certs: &[Certificate]) -> Result<Chain, CertFileError> {
+    match certs {
+        [leaf] => Ok(Chain::leaf(*leaf)),
+        [leaf, intermediate] => Ok(Chain {
+            leaf: *leaf,
+            intermediate: Some(*intermediate),
+        }),
+        more => Err(error(
+            path,
+            None,
+            Problem::ChainTooLong { found: more.len() },
+        )),
+    }
+}
+
+/// Reads a root CA file: exactly one self-signed CA certificate.
+///
+/// # Errors
+/// A [`CertFileError`].
+pub fn read_root(path: impl AsRef<Path>) -> Result<Root, CertFileError> {
+    let path = path.as_ref();
+    root_of(path, &read_certificates(path)?)
+}
+
+fn root_of(path: &Path, certs: &[Certificate]) -> Result<Root, CertFileError> {
+    match certs {
+        [cert] => Root::new(*cert).map_err(|e| error(path, None, Problem::Chain(Box::new(e)))),
+        more => Err(error(
+            path,
+            None,
+            Problem::NotOneCertificate { found: more.len() },
+        )),
+    }
+}
+
+/// Revocation lists read from a file, each checked for format; borrow them
+/// with [`Crls::lists`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Crls {
+    encoded: Vec<Vec<u8>>,
+}
+
+impl Crls {
+    /// Parses the lists of armoured `text`.
+    ///
+    /// # Errors
+    /// A [`CertFileError`] naming `path` and the line.
+    pub fn parse(path: &Path, text: &str) -> Result<Self, CertFileError> {
+        let mut encoded = Vec::new();
+        let mut buf = vec![0u8; MAX_CRL_LEN + 1];
+        armour::decode_each(text, CRL_LABEL, &mut buf, |bytes, line| {
+            RevocationList::from_bytes(bytes)
+                .map_err(|e| error(path, Some(line), Problem::Crl(e)))?;
+            encoded.push(bytes.to_vec());
+            Ok::<(), CertFileError>(())
+        })
+        .map_err(|e| with_path(e, path))?;
+        Ok(Self { encoded })
+    }
+
+    /// Reads a file of one or more revocation lists.
+    ///
+    /// # Errors
+    /// A [`CertFileError`].
+    pub fn read(path: impl AsRef<Path>) -> Result<Self, CertFileError> {
+        let path = path.as_ref();
+        Self::parse(path, &read_small(path)?)
+    }
+
+    /// The lists, borrowed.
+    pub fn lists(&self) -> Vec<RevocationList<'_>> {
+        self.encoded
+            .iter()
+            // Each was parsed successfully when read, so none is skipped.
+            .filter_map(|bytes| RevocationList::from_bytes(bytes).ok())
+            .collect()
+    }
+}
+
+/// Certificates as armoured text, one block each.
+pub fn certificates_text(certs: &[Certificate]) -> String {
+    let mut text = String::new();
+    for cert in certs {
+        // Writing to a String cannot fail.
+        let _ = armour::write_block(&mut text, CERTIFICATE_LABEL, &cert.to_bytes());
+    }
+    text
+}
+
+/// A revocation list as armoured text.
+pub fn crl_text(encoded: &[u8]) -> String {
+    let mut text = String::new();
+    // Writing to a String cannot fail.
+    let _ = armour::write_block(&mut text, CRL_LABEL, encoded);
+    text
+}
+
+/// Writes `contents` to `path` through a temporary file and a rename, so a
+/// reader never sees a half-written file. Replaces an existing file.
+///
+/// # Errors
+/// A [`CertFileError`] with the I/O error.
+pub fn write_atomically(path: &Path, contents: &str) -> Result<(), CertFileError> {
+    let mut temporary = path.as_os_str().to_owned();
+    temporary.push(format!(".tmp{}", std::process::id()));
+    let temporary = PathBuf::from(temporary);
+    let written = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(&temporary)
+        .and_then(|mut file| {
+            file.write_all(contents.as_bytes())
+                .and_then(|()| file.sync_all())
+        })
+        .and_then(|()| fs::rename(&temporary, path));
+    if written.is_err() {
+        let _ = fs::remove_file(&temporary);
+    }
+    written.map_err(|e| error(path, None, Problem::Io(e)))
+}
+
+// ---------------------------------------------------------------------------
+// Reloading.
+
+/// A party's secret key and the chain that certifies it.
+#[derive(Debug)]
+pub struct Credentials {
+    /// The secret key; its public half is the leaf's key.
+    pub key: IdentityKey,
+    /// The chain presented in the handshake.
+    pub chain: Chain,
+}
+
+/// Reads a key file and a chain file, and checks that they belong together.
+///
+/// # Errors
+/// A [`CertFileError`]; [`Problem::KeyMismatch`] if the leaf is for another key.
+pub fn read_credentials(
+    key: impl AsRef<Path>,
+    chain: impl AsRef<Path>,
+) -> Result<Credentials, CertFileError> {
+    let key_path = key.as_ref();
+    let identity =
+        keyfile::read_secret(key_path).map_err(|e| error(key_path, None, Problem::Key(e)))?;
+    let chain_path = chain.as_ref();
+    let chain = read_chain(chain_path)?;
+    if identity.public() != chain.leaf.body.key {
+        return Err(error(chain_path, None, Problem::KeyMismatch));
+    }
+    Ok(Credentials {
+        key: identity,
+        chain,
+    })
+}
+
+/// What the trust files say right now: take one per connection.
+#[derive(Clone, Debug)]
+pub struct Snapshot {
+    /// This party's key and chain.
+    pub credentials: Arc<Credentials>,
+    /// The trust anchor.
+    pub root: Root,
+    /// `None` without `--crl`; `Some(Err(why))` while the list file is
+    /// broken, in which case every peer must be refused.
+    pub crls: Option<Result<Arc<Crls>, String>>,
+}
+
+/// SHA-256 of a file's contents, or the error reading it.
+fn digest_of(path: &Path) -> Result<[u8; 32], CertFileError> {
+    let bytes = read_small(path)?;
+    Ok(Sha256::digest(bytes.as_bytes()).into())
+}
+
+/// The files of [`LiveFiles`], and the hash of each as last read.
+#[derive(Debug)]
+struct Seen {
+    credentials: Option<[u8; 64]>,
+    root: Option<[u8; 32]>,
+    crls: Option<[u8; 32]>,
+    /// The last problem reported per file, so each is reported once.
+    reported: Vec<String>,
+}
+
+/// A party's key, chain, root and revocation lists, read from files and
+/// re-read when they change. See the module documentation for the rules.
+#[derive(Debug)]
+pub struct LiveFiles {
+    key: PathBuf,
+    cert: PathBuf,
+    ca: PathBuf,
+    crl: Option<PathBuf>,
+    current: RwLock<Snapshot>,
+    seen: Mutex<Seen>,
+}
+
+impl LiveFiles {
+    /// Reads every file once. At start-up every file must be good.
+    ///
+    /// # Errors
+    /// The first [`CertFileError`].
+    pub fn open(
+        key: &Path,
+        cert: &Path,
+        ca: &Path,
+        crl: Option<&Path>,
+    ) -> Result<Self, CertFileError> {
+        // Hash first, parse second: should a file change in between, the
+        // next refresh sees a new hash and parses again. (The other order
+        // could pair the new file's hash with the old file's contents and
+        // miss the change for good.)
+        let seen = Seen {
+            credentials: Some(pair_digest(key, cert)?),
+            root: Some(digest_of(ca)?),
+            crls: crl.map(digest_of).transpose()?,
+            reported: Vec::new(),
+        };
+        let credentials = Arc::new(read_credentials(key, cert)?);
+        let root = read_root(ca)?;
+        let crls = match crl {
+            Some(path) => Some(Ok(Arc::new(Crls::read(path)?))),
+            None => None,
+        };
+        Ok(Self {
+            key: key.to_path_buf(),
+            cert: cert.to_path_buf(),
+            ca: ca.to_path_buf(),
+            crl: crl.map(Path::to_path_buf),
+            current: RwLock::new(Snapshot {
+                credentials,
+                root,
+                crls,
+            }),
+            seen: Mutex::new(seen),
+        })
+    }
+
+    /// What is in force now.
+    pub fn snapshot(&self) -> Snapshot {
+        self.current
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Re-reads every file whose contents changed and swaps in what parses.
+    /// Returns one line per change or problem; problem lines start with
+    /// `WARNING: ` and are reported once until they change.
+    pub fn refresh(&self) -> Vec<String> {
+        let mut seen = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut notices = Vec::new();
+        let mut current = self.snapshot();
+        let mut problems = Vec::new();
+
+        // Key and certificate change together (a rotation may bring a new key).
+        match pair_digest(&self.key, &self.cert) {
+            Ok(digest) if seen.credentials == Some(digest) => {}
+            Ok(digest) => match read_credentials(&self.key, &self.cert) {
+                Ok(credentials) => {
+                    notices.push(format!(
+                        "reloaded {}: now presenting {}",
+                        self.cert.display(),
+                        credentials.chain.leaf
+                    ));
+                    current.credentials = Arc::new(credentials);
+                    seen.credentials = Some(digest);
+                }
+                Err(e) => problems.push(format!("{e} (keeping the last good certificate)")),
+            },
+            Err(e) => problems.push(format!("{e} (keeping the last good certificate)")),
+        }
+
+        match digest_of(&self.ca) {
+            Ok(digest) if seen.root == Some(digest) => {}
+            Ok(digest) => match read_root(&self.ca) {
+                Ok(root) => {
+                    notices.push(format!(
+                        "reloaded {}: trusting {}",
+                        self.ca.display(),
+                        root.certificate()
+                    ));
+                    current.root = root;
+                    seen.root = Some(digest);
+                }
+                Err(e) => problems.push(format!("{e} (keeping the last good CA)")),
+            },
+            Err(e) => problems.push(format!("{e} (keeping the last good CA)")),
+        }
+
+        if let Some(path) = &self.crl {
+            let read = digest_of(path).and_then(|digest| {
+                if seen.crls == Some(digest) && matches!(current.crls, Some(Ok(_))) {
+                    Ok(None)
+                } else {
+                    Crls::read(path).map(|crls| Some((digest, crls)))
+                }
+            });
+            match read {
+                Ok(None) => {}
+                Ok(Some((digest, crls))) => {
+                    let summary: Vec<String> =
+                        crls.lists().iter().map(ToString::to_string).collect();
+                    notices.push(format!(
+                        "reloaded {}: {}",
+                        path.display(),
+                        summary.join("; ")
+                    ));
+                    current.crls = Some(Ok(Arc::new(crls)));
+                    seen.crls = Some(digest);
+                }
+                Err(e) => {
+                    let why = format!("{e} (refusing every peer until it is fixed)");
+                    current.crls = Some(Err(why.clone()));
+                    seen.crls = None;
+                    problems.push(why);
+                }
+            }
+        }
+
+        // Report each problem once, until the set of problems changes.
+        if problems != seen.reported {
+            notices.extend(problems.iter().map(|p| format!("WARNING: {p}")));
+            seen.reported = problems;
+        }
+        *self.current.write().unwrap_or_else(PoisonError::into_inner) = current;
+        notices
+    }
+}
+
+/// The digests of the key file and the chain file, side by side.
+fn pair_digest(key: &Path, cert: &Path) -> Result<[u8; 64], CertFileError> {
+    // The key file holds a secret: wipe the copy once hashed.
+    let key_bytes = Zeroizing::new(fs::read(key).map_err(|e| error(key, None, Problem::Io(e)))?);
+    let mut out = [0u8; 64];
+    out[..32].copy_from_slice(&Sha256::digest(&key_bytes));
+    out[32..].copy_from_slice(&digest_of(cert)?);
+    Ok(out)
+}
+
+/// The clock the lesson binaries check validity against: the system's, or
+/// one that read `start` when it was made (`--now`) and has advanced in
+/// real time since, so a server started "in the future" keeps moving.
+#[derive(Clone, Copy, Debug)]
+pub struct Clock {
+    start: u64,
+    started: std::time::Instant,
+}
+
+impl Clock {
+    /// The system clock.
+    pub fn system() -> Self {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        Self::starting_at(now)
+    }
+
+    /// A clock that reads `start` now.
+    pub fn starting_at(start: u64) -> Self {
+        Self {
+            start,
+            started: std::time::Instant::now(),
+        }
+    }
+
+    /// `--now` if given (RFC 3339), else the system clock.
+    ///
+    /// # Errors
+    /// The [`super::time::TimeError`] of a malformed `--now`, as text.
+    pub fn from_option(now: Option<&str>) -> Result<Self, String> {
+        match now {
+            None => Ok(Self::system()),
+            Some(text) => super::time::parse_rfc3339(text)
+                .map(Self::starting_at)
+                .map_err(|e| format!("--now {text}: {e}")),
+        }
+    }
+
+    /// Unix seconds now.
+    pub fn now(&self) -> u64 {
+        self.start.saturating_add(self.started.elapsed().as_secs())
+    }
+}

@@ -1,0 +1,766 @@
+//! Lesson 15's binaries, driven as a learner or a script would: `15-ca`
+//! making a PKI in directories, `15-mtls-server` and `15-mtls-client` on
+//! loopback, `15-cert-status` reading the files.
+//!
+//! Every run pins the clock with `--now` (the server's clock then advances
+//! from there in real time), so the outcomes do not depend on the date.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::{self, Receiver};
+use std::time::{Duration, Instant};
+
+mod common;
+use common::binaries::example;
+use learn_mtls::cert::time::{Rfc3339, parse_rfc3339};
+
+/// The lesson's "now": 2030-01-01T00:00:00Z.
+const T: &str = "2030-01-01T00:00:00Z";
+
+fn at(offset_secs: i64) -> String {
+    let t = parse_rfc3339(T).unwrap() as i64 + offset_secs;
+    Rfc3339(t as u64).to_string()
+}
+
+const DAY: i64 = 86_400;
+
+fn scratch() -> PathBuf {
+    static COUNTER: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "learn-mtls-l15-{}-{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch dir");
+    dir
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Runs an example in `dir`, asserting success, returning standard output.
+fn ok(dir: &Path, binary: &str, args: &[&str]) -> String {
+    let out = run(dir, binary, args);
+    assert!(
+        out.status.success(),
+        "{binary} {args:?} failed: {}",
+        text(&out.stderr)
+    );
+    text(&out.stdout)
+}
+
+fn run(dir: &Path, binary: &str, args: &[&str]) -> Output {
+    Command::new(example(binary))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("run example")
+}
+
+/// A root CA in `root/` (from T - 10 days, 10 years), keys for the server
+/// and alice, a server certificate (serial 2) and alice's (serial 3),
+/// both valid from T - 1 day for 30 days.
+fn pki(dir: &Path) {
+    ok(
+        dir,
+        "15-ca",
+        &[
+            "init",
+            "--dir",
+            "root",
+            "--name",
+            "root-ca",
+            "--now",
+            &at(-10 * DAY),
+        ],
+    );
+    ok(dir, "11-mtls-genkeys", &["server", "alice"]);
+    issue(
+        dir,
+        "root",
+        "server",
+        "api.internal",
+        "server",
+        &at(-DAY),
+        "30",
+        "server.crt",
+    );
+    issue(
+        dir,
+        "root",
+        "client",
+        "alice",
+        "alice",
+        &at(-DAY),
+        "30",
+        "alice.crt",
+    );
+}
+
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one argument per command-line option"
+)]
+fn issue(
+    dir: &Path,
+    ca: &str,
+    role: &str,
+    name: &str,
+    key: &str,
+    now: &str,
+    days: &str,
+    out: &str,
+) -> String {
+    let public = format!("{key}.pub");
+    ok(
+        dir,
+        "15-ca",
+        &[
+            "issue", "--dir", ca, "--role", role, "--name", name, "--pub", &public, "--days", days,
+            "--out", out, "--now", now,
+        ],
+    )
+}
+
+/// `15-ca crl` for the CA in `ca`: a list valid from `now` for `days`, in `out`.
+fn crl(dir: &Path, ca: &str, (now, days): (&str, &str), out: &str) -> String {
+    ok(
+        dir,
+        "15-ca",
+        &[
+            "crl", "--dir", ca, "--days", days, "--out", out, "--now", now,
+        ],
+    )
+}
+
+struct Server {
+    child: Child,
+    addr: String,
+    lines: Receiver<String>,
+    started: Instant,
+}
+
+impl Server {
+    fn start(dir: &Path, args: &[&str]) -> Server {
+        let mut child = Command::new(example("15-mtls-server"))
+            .current_dir(dir)
+            .args([
+                "--listen",
+                "127.0.0.1:0",
+                "--key",
+                "server.key",
+                "--ca",
+                "root/ca.crt",
+            ])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start server");
+        let started = Instant::now();
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (send, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = send.send(line);
+            }
+        });
+        let first = lines
+            .recv_timeout(Duration::from_secs(20))
+            .expect("a first line");
+        let addr = first
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("expected `listening on HOST:PORT`, got {first:?}"))
+            .to_owned();
+        Server {
+            child,
+            addr,
+            lines,
+            started,
+        }
+    }
+
+    fn next_line(&self) -> String {
+        self.lines
+            .recv_timeout(Duration::from_secs(20))
+            .expect("the server prints a line per connection")
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs the client with `key`/`cert`, sending "hello"; `extra` args last.
+fn client(dir: &Path, server: &Server, key: &str, cert: &str, extra: &[&str]) -> Output {
+    // Defaults for the options `extra` does not give.
+    let mut args = vec!["--connect", &server.addr, "--key", key, "--cert", cert];
+    args.extend(["--ca", "root/ca.crt"]);
+    for (option, default) in [("--now", T), ("--server-name", "api.internal")] {
+        if !extra.contains(&option) {
+            args.extend([option, default]);
+        }
+    }
+    let mut child = Command::new(example("15-mtls-client"))
+        .current_dir(dir)
+        .args(args)
+        .args(extra)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start client");
+    // A client that refuses the server exits before reading its input.
+    let _ = child.stdin.take().expect("stdin").write_all(b"hello\n");
+    child.wait_with_output().expect("client output")
+}
+
+fn assert_accepted(server: &Server, out: &Output, who: &str) {
+    assert!(out.status.success(), "client failed: {}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "hello\n");
+    let line = server.next_line();
+    assert!(line.starts_with(&format!("accepted {who} from ")), "{line}");
+}
+
+fn assert_rejected(server: &Server, out: &Output, reason: &str) {
+    assert!(!out.status.success(), "the client should have failed");
+    let line = server.next_line();
+    assert!(line.starts_with("rejected "), "{line}");
+    assert!(line.contains(reason), "expected {reason:?} in {line:?}");
+}
+
+#[test]
+fn the_ca_commands_print_the_file_the_serial_and_the_window() {
+    let dir = scratch();
+    let init = ok(
+        &dir,
+        "15-ca",
+        &["init", "--dir", "root", "--name", "root-ca", "--now", T],
+    );
+    assert_eq!(
+        init.trim(),
+        "wrote root/ca.crt: serial 1, valid 2030-01-01T00:00:00Z to 2039-12-30T00:00:00Z"
+    );
+    for file in ["ca.key", "ca.crt", "serial", "revoked"] {
+        assert!(dir.join("root").join(file).exists(), "root/{file}");
+    }
+    ok(&dir, "11-mtls-genkeys", &["alice"]);
+    let line = issue(
+        &dir,
+        "root",
+        "client",
+        "alice",
+        "alice",
+        T,
+        "30",
+        "alice.crt",
+    );
+    assert_eq!(
+        line.trim(),
+        "wrote alice.crt: serial 2, valid 2030-01-01T00:00:00Z to 2030-01-31T00:00:00Z"
+    );
+    let line = ok(&dir, "15-ca", &["revoke", "--dir", "root", "2"]);
+    assert!(
+        line.starts_with("wrote root/revoked: serial 2 revoked"),
+        "{line}"
+    );
+    let line = ok(
+        &dir,
+        "15-ca",
+        &[
+            "crl", "--dir", "root", "--days", "7", "--out", "root.crl", "--now", T,
+        ],
+    );
+    assert_eq!(
+        line.trim(),
+        "wrote root.crl: 1 revoked (serial 2), valid 2030-01-01T00:00:00Z to 2030-01-08T00:00:00Z"
+    );
+    // A serial never issued cannot be revoked.
+    let out = run(&dir, "15-ca", &["revoke", "--dir", "root", "9"]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("serial 9 was never issued"));
+    // A CA is never replaced by accident.
+    let out = run(&dir, "15-ca", &["init", "--dir", "root", "--name", "again"]);
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("refusing to replace a CA"));
+}
+
+#[test]
+fn a_good_client_is_accepted_with_its_name_and_serial() {
+    let dir = scratch();
+    pki(&dir);
+    let server = Server::start(&dir, &["--cert", "server.crt", "--now", T]);
+    let out = client(&dir, &server, "alice.key", "alice.crt", &[]);
+    assert_accepted(&server, &out, "alice (serial 3)");
+    assert!(text(&out.stderr).contains("the server is api.internal (serial 2)"));
+}
+
+#[test]
+fn each_refusal_reason_is_named_by_the_server() {
+    let dir = scratch();
+    pki(&dir);
+    ok(&dir, "11-mtls-genkeys", &["old", "early", "stranger"]);
+    issue(
+        &dir,
+        "root",
+        "client",
+        "old",
+        "old",
+        &at(-40 * DAY),
+        "30",
+        "old.crt",
+    );
+    issue(
+        &dir,
+        "root",
+        "client",
+        "early",
+        "early",
+        &at(2 * DAY),
+        "30",
+        "early.crt",
+    );
+    ok(
+        &dir,
+        "15-ca",
+        &[
+            "init",
+            "--dir",
+            "other",
+            "--name",
+            "other-ca",
+            "--now",
+            &at(-DAY),
+        ],
+    );
+    issue(
+        &dir,
+        "other",
+        "client",
+        "stranger",
+        "stranger",
+        &at(-DAY),
+        "30",
+        "stranger.crt",
+    );
+    ok(&dir, "15-ca", &["revoke", "--dir", "root", "3"]);
+    crl(&dir, "root", (&at(-60), "7"), "root.crl");
+    let server = Server::start(
+        &dir,
+        &["--cert", "server.crt", "--crl", "root.crl", "--now", T],
+    );
+
+    let out = client(&dir, &server, "old.key", "old.crt", &[]);
+    assert_rejected(&server, &out, "expired: old (serial 4)");
+    let out = client(&dir, &server, "early.key", "early.crt", &[]);
+    assert_rejected(&server, &out, "not yet valid: early (serial 5)");
+    let out = client(&dir, &server, "alice.key", "alice.crt", &[]);
+    assert_rejected(&server, &out, "revoked serial 3 (alice)");
+    assert!(text(&out.stderr).contains("the server refused this client's certificate"));
+    let out = client(&dir, &server, "stranger.key", "stranger.crt", &[]);
+    assert_rejected(&server, &out, "unknown issuer: stranger (serial 2)");
+    // The server's own certificate and key, presented as a client's.
+    let out = client(&dir, &server, "server.key", "server.crt", &[]);
+    assert_rejected(
+        &server,
+        &out,
+        "wrong usage: api.internal is a server certificate",
+    );
+}
+
+#[test]
+fn the_client_names_a_name_mismatch_and_an_expired_server() {
+    let dir = scratch();
+    pki(&dir);
+    let server = Server::start(&dir, &["--cert", "server.crt", "--now", T]);
+    let out = client(
+        &dir,
+        &server,
+        "alice.key",
+        "alice.crt",
+        &["--server-name", "billing.internal"],
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains(
+            "name mismatch: asked for billing.internal, the server's certificate is for api.internal"
+        ),
+        "{}",
+        text(&out.stderr)
+    );
+    // The client's clock 40 days on: the server's certificate has expired.
+    let late = at(40 * DAY);
+    let out = client(&dir, &server, "alice.key", "alice.crt", &["--now", &late]);
+    assert!(
+        text(&out.stderr).contains("server certificate refused: expired: api.internal (serial 2)")
+    );
+}
+
+#[test]
+fn a_chain_with_an_intermediate_works_end_to_end() {
+    let dir = scratch();
+    pki(&dir);
+    ok(
+        &dir,
+        "15-ca",
+        &[
+            "init",
+            "--dir",
+            "issuing",
+            "--name",
+            "issuing-ca",
+            "--issuer-dir",
+            "root",
+            "--now",
+            &at(-2 * DAY),
+        ],
+    );
+    ok(&dir, "11-mtls-genkeys", &["bob"]);
+    // Both leaves from the intermediate: each file holds leaf + intermediate.
+    issue(
+        &dir,
+        "issuing",
+        "server",
+        "api.internal",
+        "server",
+        &at(-DAY),
+        "30",
+        "server-chain.crt",
+    );
+    issue(
+        &dir,
+        "issuing",
+        "client",
+        "bob",
+        "bob",
+        &at(-DAY),
+        "30",
+        "bob.crt",
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("bob.crt"))
+            .unwrap()
+            .matches("-----BEGIN LEARN-MTLS CERTIFICATE-----")
+            .count(),
+        2
+    );
+    for ca in ["root", "issuing"] {
+        crl(&dir, ca, (&at(-60), "7"), &format!("{ca}.crl"));
+    }
+    let both = std::fs::read_to_string(dir.join("root.crl")).unwrap()
+        + &std::fs::read_to_string(dir.join("issuing.crl")).unwrap();
+    std::fs::write(dir.join("all.crl"), both).unwrap();
+    let server = Server::start(
+        &dir,
+        &["--cert", "server-chain.crt", "--crl", "all.crl", "--now", T],
+    );
+    let out = client(&dir, &server, "bob.key", "bob.crt", &[]);
+    assert_accepted(&server, &out, "bob (serial 2)");
+    assert!(text(&out.stderr).contains("the server is api.internal (serial 1)"));
+
+    // With only the root's list, bob's issuer has none: refused, fail closed.
+    std::fs::copy(dir.join("root.crl"), dir.join("all.crl")).unwrap();
+    let out = client(&dir, &server, "bob.key", "bob.crt", &[]);
+    assert_rejected(&server, &out, "no revocation list from issuer");
+}
+
+#[test]
+fn revocation_and_a_stale_or_broken_list_apply_without_restart() {
+    let dir = scratch();
+    pki(&dir);
+    crl(&dir, "root", (&at(-60), "7"), "root.crl");
+    let server = Server::start(
+        &dir,
+        &["--cert", "server.crt", "--crl", "root.crl", "--now", T],
+    );
+    let out = client(&dir, &server, "alice.key", "alice.crt", &[]);
+    assert_accepted(&server, &out, "alice (serial 3)");
+
+    ok(&dir, "15-ca", &["revoke", "--dir", "root", "3"]);
+    crl(&dir, "root", (&at(-60), "7"), "root.crl");
+    let out = client(&dir, &server, "alice.key", "alice.crt", &[]);
+    assert_rejected(&server, &out, "revoked serial 3");
+
+    // A list whose next_update has passed: everyone it covers is refused.
+    crl(&dir, "root", (&at(-10 * DAY), "1"), "root.crl");
+    let out = client(&dir, &server, "alice.key", "alice.crt", &[]);
+    assert_rejected(&server, &out, "stale revocation list");
+
+    // A broken list file: refused until it is fixed, naming file and line.
+    std::fs::write(
+        dir.join("root.crl"),
+        "-----BEGIN LEARN-MTLS REVOCATION LIST-----\n!!!\n",
+    )
+    .unwrap();
+    let out = client(&dir, &server, "alice.key", "alice.crt", &[]);
+    assert_rejected(&server, &out, "revocation list unavailable: root.crl:1:");
+}
+
+#[test]
+fn a_rotation_while_the_server_runs() {
+    let dir = scratch();
+    pki(&dir);
+    // Alice's old certificate ends exactly at T; the server's clock starts
+    // 292 s later, so with the 300 s skew allowance it has 8 s to live.
+    issue(
+        &dir,
+        "root",
+        "client",
+        "alice",
+        "alice",
+        &at(-DAY),
+        "1",
+        "alice-old.crt",
+    );
+    let server = Server::start(&dir, &["--cert", "server.crt", "--now", &at(292)]);
+    let old = client(
+        &dir,
+        &server,
+        "alice.key",
+        "alice-old.crt",
+        &["--now", &at(292)],
+    );
+    assert_accepted(&server, &old, "alice (serial 4)");
+    assert!(text(&old.stderr).contains("the server is api.internal (serial 2)"));
+
+    // The CA issues new certificates: a new key for alice, a renewal for the
+    // server, which is swapped in by rename while the server runs.
+    ok(&dir, "11-mtls-genkeys", &["alice-new"]);
+    issue(
+        &dir,
+        "root",
+        "client",
+        "alice",
+        "alice-new",
+        &at(200),
+        "30",
+        "alice-new.crt",
+    );
+    issue(
+        &dir,
+        "root",
+        "server",
+        "api.internal",
+        "server",
+        &at(200),
+        "30",
+        "server-new.crt",
+    );
+    std::fs::rename(dir.join("server-new.crt"), dir.join("server.crt")).unwrap();
+    let new = client(
+        &dir,
+        &server,
+        "alice-new.key",
+        "alice-new.crt",
+        &["--now", &at(292)],
+    );
+    assert_accepted(&server, &new, "alice (serial 5)");
+    assert!(
+        text(&new.stderr).contains("the server is api.internal (serial 6)"),
+        "the server presents its renewed certificate: {}",
+        text(&new.stderr)
+    );
+
+    // Once the server's clock passes T + 300 s, the old certificate is refused.
+    let wait = Duration::from_secs(9).saturating_sub(server.started.elapsed());
+    std::thread::sleep(wait);
+    let old = client(
+        &dir,
+        &server,
+        "alice.key",
+        "alice-old.crt",
+        &["--now", &at(301)],
+    );
+    assert_rejected(&server, &old, "expired: alice (serial 4)");
+    let new = client(
+        &dir,
+        &server,
+        "alice-new.key",
+        "alice-new.crt",
+        &["--now", &at(301)],
+    );
+    assert_accepted(&server, &new, "alice (serial 5)");
+}
+
+#[test]
+fn cert_status_says_days_left_and_exits_with_the_worst_state() {
+    let dir = scratch();
+    pki(&dir);
+    let status = |args: &[&str]| {
+        let out = run(&dir, "15-cert-status", args);
+        (out.status.code(), text(&out.stdout))
+    };
+    let (code, out) = status(&["server.crt", "alice.crt", "--now", T, "--warn-days", "14"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.contains(
+            "server.crt: api.internal serial 2 (server): 29 days left, until 2030-01-30T00:00:00Z"
+        ),
+        "{out}"
+    );
+    assert_eq!(out.lines().count(), 2);
+    let (code, out) = status(&["alice.crt", "--now", &at(25 * DAY), "--warn-days", "14"]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("WARNING 4 days left"), "{out}");
+    let (code, out) = status(&["alice.crt", "server.crt", "--now", &at(31 * DAY)]);
+    assert_eq!(code, Some(2), "{out}");
+    assert!(
+        out.contains("EXPIRED 2 days ago, at 2030-01-30T00:00:00Z"),
+        "{out}"
+    );
+    std::fs::write(dir.join("broken.crt"), "hello\n").unwrap();
+    let (code, out) = status(&["broken.crt", "alice.crt", "--now", T]);
+    assert_eq!(code, Some(3), "{out}");
+    assert!(out.contains("broken.crt:1: text outside"), "{out}");
+}
+
+#[test]
+fn bad_files_and_bad_times_are_named() {
+    let dir = scratch();
+    pki(&dir);
+    let mut lines: Vec<String> = std::fs::read_to_string(dir.join("alice.crt"))
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    lines[2].replace_range(0..1, "*");
+    std::fs::write(dir.join("bad.crt"), lines.join("\n")).unwrap();
+    let out = run(
+        &dir,
+        "15-mtls-client",
+        &[
+            "--connect",
+            "127.0.0.1:1",
+            "--key",
+            "alice.key",
+            "--cert",
+            "bad.crt",
+            "--ca",
+            "root/ca.crt",
+            "--server-name",
+            "api.internal",
+        ],
+    );
+    assert!(!out.status.success());
+    assert_eq!(
+        text(&out.stderr).trim(),
+        "error: bad.crt:3: not valid base64"
+    );
+
+    let out = run(
+        &dir,
+        "15-cert-status",
+        &["alice.crt", "--now", "2030-01-01 00:00"],
+    );
+    assert_eq!(out.status.code(), Some(3));
+    assert!(text(&out.stderr).contains("--now 2030-01-01 00:00: not an RFC 3339 time"));
+
+    // A certificate for another key than the one given with it.
+    let out = run(
+        &dir,
+        "15-mtls-server",
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--key",
+            "alice.key",
+            "--cert",
+            "server.crt",
+            "--ca",
+            "root/ca.crt",
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("server.crt: the certificate is for another key"));
+}
+
+/// A client whose standard input stays open, so the test can type into it.
+fn interactive_client(dir: &Path, server: &Server, key: &str, cert: &str) -> Child {
+    Command::new(example("15-mtls-client"))
+        .current_dir(dir)
+        .args(["--connect", &server.addr, "--key", key, "--cert", cert])
+        .args([
+            "--ca",
+            "root/ca.crt",
+            "--server-name",
+            "api.internal",
+            "--now",
+            T,
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start client")
+}
+
+fn type_line(client: &mut Child, line: &str) -> String {
+    let stdin = client.stdin.as_mut().expect("stdin");
+    writeln!(stdin, "{line}").expect("type a line");
+    let mut reply = String::new();
+    let stdout = client.stdout.as_mut().expect("stdout");
+    let mut byte = [0u8; 1];
+    while std::io::Read::read(stdout, &mut byte).expect("read reply") == 1 && byte[0] != b'\n' {
+        reply.push(char::from(byte[0]));
+    }
+    reply
+}
+
+#[test]
+fn a_revocation_also_ends_the_session_already_open() {
+    let dir = scratch();
+    pki(&dir);
+    crl(&dir, "root", (&at(-60), "7"), "root.crl");
+    let server = Server::start(
+        &dir,
+        &["--cert", "server.crt", "--crl", "root.crl", "--now", T],
+    );
+    let mut client = interactive_client(&dir, &server, "alice.key", "alice.crt");
+    assert_eq!(type_line(&mut client, "one"), "one");
+    assert!(server.next_line().starts_with("accepted alice (serial 3)"));
+
+    ok(&dir, "15-ca", &["revoke", "--dir", "root", "3"]);
+    crl(&dir, "root", (&at(-60), "7"), "root.crl");
+    // Notice: the next message, on the same connection, is not echoed.
+    assert_eq!(type_line(&mut client, "two"), "");
+    drop(client.stdin.take());
+    let out = client.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("in the middle of the session"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn a_client_given_a_list_refuses_a_revoked_server() {
+    let dir = scratch();
+    pki(&dir);
+    ok(&dir, "15-ca", &["revoke", "--dir", "root", "2"]);
+    crl(&dir, "root", (&at(-60), "7"), "root.crl");
+    let server = Server::start(&dir, &["--cert", "server.crt", "--now", T]);
+    let out = client(
+        &dir,
+        &server,
+        "alice.key",
+        "alice.crt",
+        &["--crl", "root.crl"],
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("server certificate refused: revoked serial 2 (api.internal)"),
+        "{}",
+        text(&out.stderr)
+    );
+    // Without the list the same server is accepted: the list is what refused it.
+    let out = client(&dir, &server, "alice.key", "alice.crt", &[]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}

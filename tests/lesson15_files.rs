@@ -1,0 +1,316 @@
+//! Lesson 15 katas: the text form, and files reloaded while a server runs.
+
+#[path = "common/pki.rs"]
+mod pki;
+
+use std::path::{Path, PathBuf};
+
+use learn_mtls::cert::armour::{self, ArmourError, ArmourProblem, CERTIFICATE_LABEL, blocks};
+use learn_mtls::cert::files::{
+    self, CertFileError, Crls, LiveFiles, Problem, certificates_text, crl_text,
+};
+use learn_mtls::cert::{CERTIFICATE_LEN, Certificate};
+use learn_mtls::keyfile::{self, Overwrite};
+use pki::*;
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("learn-mtls-l15f-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn decode_one(text: &str) -> Result<Vec<u8>, ArmourError> {
+    let mut buf = [0u8; 512];
+    let block = blocks(text).next().expect("a block")?;
+    Ok(block.decode(&mut buf)?.to_vec())
+}
+
+fn problem(text: &str) -> (usize, ArmourProblem) {
+    let e = decode_one(text).unwrap_err();
+    (e.line, e.problem)
+}
+
+#[test]
+fn armour_round_trips_and_wraps_at_64() {
+    let cert = alice_cert().to_bytes();
+    let mut text = String::new();
+    armour::write_block(&mut text, CERTIFICATE_LABEL, &cert).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    // 220 bytes: 4 full lines of 48 bytes and one of 28 (40 characters with padding).
+    assert_eq!(lines.len(), 7);
+    assert!(lines[1..5].iter().all(|l| l.len() == 64));
+    assert_eq!(lines[5].len(), 40);
+    assert_eq!(decode_one(&text).unwrap(), cert);
+    // Windows line ends and comments around blocks are fine.
+    let crlf = format!("# alice\r\n\r\n{}", text.replace('\n', "\r\n"));
+    assert_eq!(decode_one(&crlf).unwrap(), cert);
+}
+
+#[test]
+fn armour_errors_name_the_line() {
+    let mut good = String::new();
+    armour::write_block(&mut good, CERTIFICATE_LABEL, &alice_cert().to_bytes()).unwrap();
+    let lines: Vec<String> = good.lines().map(str::to_owned).collect();
+    let with = |index: usize, replacement: &str| {
+        let mut l = lines.clone();
+        l[index] = replacement.to_owned();
+        l.join("\n")
+    };
+    assert_eq!(
+        problem(&with(2, &lines[2][..60])),
+        (3, ArmourProblem::LineLength { found: 60 })
+    );
+    assert_eq!(
+        problem(&with(3, &"*".repeat(64))),
+        (4, ArmourProblem::Base64)
+    );
+    // Padding in the middle.
+    assert_eq!(
+        problem(&with(1, &format!("{}==", &lines[1][..62]))),
+        (2, ArmourProblem::Base64)
+    );
+    let no_end = lines[..6].join("\n");
+    assert_eq!(
+        blocks(&no_end).next().unwrap().unwrap_err(),
+        ArmourError {
+            line: 1,
+            problem: ArmourProblem::MissingEnd
+        }
+    );
+    let wrong_end = with(6, "-----END LEARN-MTLS REVOCATION LIST-----");
+    assert_eq!(
+        blocks(&wrong_end).next().unwrap().unwrap_err(),
+        ArmourError {
+            line: 7,
+            problem: ArmourProblem::MismatchedEnd
+        }
+    );
+    let outside = format!("hello\n{good}");
+    assert_eq!(
+        blocks(&outside).next().unwrap().unwrap_err(),
+        ArmourError {
+            line: 1,
+            problem: ArmourProblem::TextOutsideBlock
+        }
+    );
+    let empty = "-----BEGIN X-----\n-----END X-----\n";
+    assert_eq!(problem(empty), (1, ArmourProblem::Empty));
+    // A block bigger than the buffer it is decoded into.
+    let mut small = [0u8; 100];
+    let block = blocks(&good).next().unwrap().unwrap();
+    assert!(matches!(
+        block.decode(&mut small),
+        Err(ArmourError {
+            problem: ArmourProblem::TooLarge { max: 100 },
+            ..
+        })
+    ));
+    assert_eq!(
+        ArmourError {
+            line: 4,
+            problem: ArmourProblem::Base64
+        }
+        .to_string(),
+        "line 4: not valid base64"
+    );
+}
+
+#[test]
+fn a_file_error_names_the_file_the_line_and_the_problem() {
+    let path = Path::new("alice.crt");
+    let text = certificates_text(&[alice_cert()]);
+    let err = files::parse_certificates(
+        path,
+        &text
+            .replace(
+                "BEGIN LEARN-MTLS CERTIFICATE",
+                "BEGIN LEARN-MTLS REVOCATION LIST",
+            )
+            .replace(
+                "END LEARN-MTLS CERTIFICATE",
+                "END LEARN-MTLS REVOCATION LIST",
+            ),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "alice.crt:1: expected a LEARN-MTLS CERTIFICATE block here"
+    );
+
+    // A block that decodes but is not a certificate: its BEGIN line is named.
+    let mut not_a_cert = String::from("# comment\n");
+    armour::write_block(&mut not_a_cert, CERTIFICATE_LABEL, &[1u8; CERTIFICATE_LEN]).unwrap();
+    let err = files::parse_certificates(path, &not_a_cert).unwrap_err();
+    assert_eq!(err.line, Some(2));
+    assert_eq!(
+        err.to_string(),
+        "alice.crt:2: not a certificate: a client or server certificate has path length 1; \
+         only a CA may have one"
+    );
+    let err = files::parse_certificates(path, "").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "alice.crt:1: no -----BEGIN ...----- block found"
+    );
+
+    let crl_bytes = crl(&root_key(), &[3]);
+    let parsed = Crls::parse(Path::new("root.crl"), &crl_text(&crl_bytes)).unwrap();
+    assert_eq!(parsed.lists()[0].serials().collect::<Vec<_>>(), [3]);
+    let err = Crls::parse(Path::new("root.crl"), &crl_text(&crl_bytes[..60])).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("root.crl:1: not a revocation list:"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_chain_file_holds_at_most_a_leaf_and_an_intermediate() {
+    let dir = scratch("chain");
+    let path = dir.join("three.crt");
+    let three = certificates_text(&[alice_cert(), intermediate_cert(), root_cert()]);
+    std::fs::write(&path, three).unwrap();
+    let err = files::read_chain(&path).unwrap_err();
+    assert!(matches!(err.problem, Problem::ChainTooLong { found: 3 }));
+    let two = dir.join("two.crt");
+    let chain = server_chain_via_intermediate();
+    std::fs::write(
+        &two,
+        certificates_text(&[chain.leaf, chain.intermediate.unwrap()]),
+    )
+    .unwrap();
+    assert_eq!(files::read_chain(&two).unwrap(), chain);
+    let root_file = dir.join("root.crt");
+    std::fs::write(&root_file, certificates_text(&[alice_cert()])).unwrap();
+    assert!(
+        files::read_root(&root_file)
+            .unwrap_err()
+            .to_string()
+            .contains("is not a root")
+    );
+}
+
+/// The server's files, in `dir`.
+fn server_files(dir: &Path) -> (PathBuf, PathBuf, PathBuf, PathBuf) {
+    keyfile::write_pair(dir, "server", &server_key(), Overwrite::Replace).unwrap();
+    let cert = dir.join("server.crt");
+    let ca = dir.join("ca.crt");
+    let crl_path = dir.join("root.crl");
+    files::write_atomically(&cert, &certificates_text(&[server_cert()])).unwrap();
+    files::write_atomically(&ca, &certificates_text(&[root_cert()])).unwrap();
+    files::write_atomically(&crl_path, &crl_text(&crl(&root_key(), &[]))).unwrap();
+    (dir.join("server.key"), cert, ca, crl_path)
+}
+
+#[test]
+fn live_files_swap_in_a_renewed_certificate_and_keep_the_last_good_one() {
+    let dir = scratch("live-cert");
+    let (key, cert, ca, crl_path) = server_files(&dir);
+    let live = LiveFiles::open(&key, &cert, &ca, Some(&crl_path)).unwrap();
+    assert!(live.refresh().is_empty(), "nothing changed yet");
+    assert_eq!(live.snapshot().credentials.chain.leaf.body.serial, 4);
+
+    let renewed: Certificate = sign(
+        body(
+            learn_mtls::cert::Usage::Server,
+            "api.internal",
+            &server_key(),
+            &root_key(),
+            9,
+        ),
+        &root_key(),
+    );
+    files::write_atomically(&cert, &certificates_text(&[renewed])).unwrap();
+    let notices = live.refresh();
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert!(
+        notices[0].contains("now presenting api.internal (server, serial 9"),
+        "{notices:?}"
+    );
+    assert_eq!(live.snapshot().credentials.chain.leaf.body.serial, 9);
+
+    // A broken certificate file: reported once, the renewed one stays.
+    std::fs::write(&cert, "garbage\n").unwrap();
+    let notices = live.refresh();
+    assert_eq!(notices.len(), 1);
+    assert!(notices[0].starts_with("WARNING: "), "{notices:?}");
+    assert!(
+        notices[0].contains("server.crt:1: text outside"),
+        "{notices:?}"
+    );
+    assert!(live.refresh().is_empty(), "reported once");
+    assert_eq!(live.snapshot().credentials.chain.leaf.body.serial, 9);
+
+    // A certificate for another key than server.key is not swapped in.
+    files::write_atomically(&cert, &certificates_text(&[alice_cert()])).unwrap();
+    let notices = live.refresh();
+    assert!(
+        notices[0].contains("the certificate is for another key"),
+        "{notices:?}"
+    );
+    assert_eq!(live.snapshot().credentials.chain.leaf.body.serial, 9);
+}
+
+#[test]
+fn a_broken_list_file_fails_closed_and_recovers() {
+    let dir = scratch("live-crl");
+    let (key, cert, ca, crl_path) = server_files(&dir);
+    let live = LiveFiles::open(&key, &cert, &ca, Some(&crl_path)).unwrap();
+    std::fs::remove_file(&crl_path).unwrap();
+    let notices = live.refresh();
+    assert!(notices[0].starts_with("WARNING: "), "{notices:?}");
+    assert!(matches!(live.snapshot().crls, Some(Err(_))));
+    files::write_atomically(&crl_path, &crl_text(&crl(&root_key(), &[3]))).unwrap();
+    let notices = live.refresh();
+    assert!(notices[0].contains("1 revoked serial(s)"), "{notices:?}");
+    let snapshot = live.snapshot();
+    let Some(Ok(crls)) = &snapshot.crls else {
+        panic!("the list is back")
+    };
+    assert!(crls.lists()[0].contains(3));
+}
+
+#[test]
+fn start_up_refuses_any_bad_file() {
+    let dir = scratch("startup");
+    let (key, cert, ca, _) = server_files(&dir);
+    let missing = dir.join("missing.crl");
+    let err: CertFileError = LiveFiles::open(&key, &cert, &ca, Some(&missing)).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with(&format!("{}: ", missing.display()))
+    );
+    // The root file given where the chain goes: a CA certificate is not for server.key.
+    let err = LiveFiles::open(&key, &ca, &ca, None).unwrap_err();
+    assert!(matches!(err.problem, Problem::KeyMismatch));
+}
+
+#[test]
+fn a_new_root_is_trusted_at_the_next_refresh_and_a_broken_one_ignored() {
+    let dir = scratch("live-root");
+    let (key, cert, ca, _) = server_files(&dir);
+    let live = LiveFiles::open(&key, &cert, &ca, None).unwrap();
+    let k = intermediate_key();
+    let new_root = sign(
+        body(
+            learn_mtls::cert::Usage::Ca { path_len: 0 },
+            "new-root",
+            &k,
+            &k,
+            1,
+        ),
+        &k,
+    );
+    files::write_atomically(&ca, &certificates_text(&[new_root])).unwrap();
+    let notices = live.refresh();
+    assert!(notices[0].contains("trusting new-root"), "{notices:?}");
+    assert_eq!(live.snapshot().root.certificate(), &new_root);
+
+    // Not a root (a client certificate): reported, and new-root stays.
+    files::write_atomically(&ca, &certificates_text(&[alice_cert()])).unwrap();
+    let notices = live.refresh();
+    assert!(notices[0].starts_with("WARNING: "), "{notices:?}");
+    assert!(notices[0].contains("alice is not a root"), "{notices:?}");
+    assert_eq!(live.snapshot().root.certificate(), &new_root);
+}
