@@ -1,8 +1,7 @@
 //! Exercise 13.5, the finale: your server under the transcript binding.
 //!
-//! Lesson: `lessons/13-breaking-lesson-11.md#6-why-the-transcript-binding-holds`,
-//! section "6. Why the transcript binding holds" (every byte is in
-//! `lessons/11-specification.md`).
+//! Lesson: `lessons/13-breaking-lesson-11.md#6-why-the-transcript-binding-holds` ("6. Why the transcript binding holds");
+//! every byte: `lessons/11-specification.md#what-is-signed-the-two-bindings` ("What is signed: the two bindings").
 //!
 //! Your 11.5 server, with the fix of 13.3 and 13.4 in place. In order,
 //! stopping at the first failure:

@@ -1,7 +1,6 @@
 //! Exercise 13.1: the replay attacker.
 //!
-//! Lesson: `lessons/13-breaking-lesson-11.md#1-replay-a-recorded-handshake-played-again`,
-//! section "1. Replay: a recorded handshake, played again".
+//! Lesson: `lessons/13-breaking-lesson-11.md#1-replay-a-recorded-handshake-played-again` ("1. Replay: a recorded handshake, played again").
 //!
 //! You are Mallory. You sat on alice's path while she connected to the
 //! server, and recorded what went by (a [`Recorded`]). Now alice is gone,

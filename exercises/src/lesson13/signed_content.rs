@@ -1,8 +1,7 @@
 //! Exercise 13.3: the fix, part 1: what the transcript binding signs.
 //!
-//! Lesson: `lessons/13-breaking-lesson-11.md#6-why-the-transcript-binding-holds`,
-//! section "6. Why the transcript binding holds" (the byte layout is in
-//! `lessons/11-specification.md#what-is-signed-the-two-bindings`).
+//! Lesson: `lessons/13-breaking-lesson-11.md#6-why-the-transcript-binding-holds` ("6. Why the transcript binding holds");
+//! the exact bytes: `lessons/11-specification.md#what-is-signed-the-two-bindings` ("What is signed: the two bindings").
 //!
 //! Under the transcript binding a signature covers a hash of the
 //! handshake so far, behind a context string that names the protocol and

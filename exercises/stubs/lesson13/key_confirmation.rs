@@ -1,7 +1,7 @@
 //! Exercise 13.4: the fix, part 2: key confirmation, on the server's side.
 //!
-//! Lesson: `lessons/13-breaking-lesson-11.md#6-why-the-transcript-binding-holds`,
-//! section "6. Why the transcript binding holds".
+//! Lesson: `lessons/13-breaking-lesson-11.md#6-why-the-transcript-binding-holds` ("6. Why the transcript binding holds");
+//! the exact rule: `lessons/11-specification.md#key-confirmation-transcript-binding` ("Key confirmation (transcript binding)").
 //!
 //! Under the transcript binding the server has checked message 3 (the
 //! signature and the policy) and derived the keys, salted with

@@ -1,7 +1,6 @@
 //! Exercise 13.2: the misbinding attacker.
 //!
-//! Lesson: `lessons/13-breaking-lesson-11.md#2-identity-misbinding-an-insider-claims-alices-session`,
-//! section "2. Identity misbinding: an insider claims alice's session".
+//! Lesson: `lessons/13-breaking-lesson-11.md#2-identity-misbinding-an-insider-claims-alices-session` ("2. Identity misbinding: an insider claims alice's session").
 //!
 //! You are eve: on the server's list like alice, and in the middle of
 //! alice's connection. The check relays alice's message 1 and the
