@@ -1,6 +1,10 @@
-//! Every relative link in the course texts (`lessons/*.md` and the
-//! README) points at a file that exists, and every `#anchor` at a heading
-//! that exists, using the heading ids GitHub and mdBook both generate.
+//! Every relative link in the course texts (`lessons/*.md`, the README and
+//! `exercises/README.md`) points at a file that exists, and every `#anchor`
+//! at a heading that exists, using the heading ids GitHub and mdBook both
+//! generate. The exercises point back at the lessons: every
+//! `lessons/FILE.md#anchor` in an exercise file resolves, every section in
+//! `exercises/info.toml` is a heading of its lesson, and every exercise is
+//! named ("exercise N.M") in its lesson, and only those that exist.
 //!
 //! A broken link is reported as `FILE:LINE`, all of them at once.
 
@@ -17,6 +21,7 @@ fn pages(root: &Path) -> Vec<PathBuf> {
         .collect();
     pages.sort();
     pages.insert(0, root.join("README.md"));
+    pages.push(root.join("exercises").join("README.md"));
     pages
 }
 
@@ -288,5 +293,175 @@ fn a_broken_link_is_reported_with_its_file_and_line() {
         broken[2].starts_with("lessons/a-page-under-test.md:9: link `#missing`"),
         "{}",
         broken[2]
+    );
+}
+
+/// The headings of a Markdown page, as written (outside code blocks).
+fn headings(text: &str) -> Vec<String> {
+    prose_lines(text)
+        .into_iter()
+        .filter_map(|(_, line)| {
+            let hashes = line.len() - line.trim_start_matches('#').len();
+            ((1..=6).contains(&hashes) && line[hashes..].starts_with(' ')).then(|| {
+                line[hashes..]
+                    .trim()
+                    .trim_end_matches('#')
+                    .trim()
+                    .to_string()
+            })
+        })
+        .collect()
+}
+
+/// The `.rs` files under `dir`, recursively.
+fn rust_files(dir: &Path, found: &mut Vec<PathBuf>) {
+    for entry in fs::read_dir(dir).expect("a readable directory") {
+        let path = entry.expect("a directory entry").path();
+        if path.is_dir() {
+            rust_files(&path, found);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            found.push(path);
+        }
+    }
+}
+
+/// `exercises/info.toml` as (line, id, lesson, section), one per exercise.
+fn exercise_entries(root: &Path) -> Vec<(usize, String, String, String)> {
+    let text = fs::read_to_string(root.join("exercises").join("info.toml"))
+        .expect("exercises/info.toml is readable");
+    let value = |line: &str, key: &str| {
+        line.strip_prefix(key)
+            .and_then(|rest| rest.trim().strip_prefix('='))
+            .map(|v| v.trim().trim_matches('"').replace("\\\"", "\""))
+    };
+    let mut entries: Vec<(usize, String, String, String)> = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        if line.trim() == "[[exercise]]" {
+            entries.push((index + 1, String::new(), String::new(), String::new()));
+        } else if let Some(entry) = entries.last_mut() {
+            if let Some(v) = value(line, "id") {
+                entry.1 = v;
+            } else if let Some(v) = value(line, "lesson") {
+                entry.2 = v;
+            } else if let Some(v) = value(line, "section") {
+                entry.3 = v;
+            }
+        }
+    }
+    entries
+}
+
+/// The exercise IDs a lesson names in its prose ("exercise 10.1",
+/// "exercise\n11.5"), outside code blocks.
+fn named_exercises(text: &str) -> Vec<String> {
+    let prose: Vec<&str> = prose_lines(text).into_iter().map(|(_, l)| l).collect();
+    let joined = prose.join(" ");
+    let words: Vec<&str> = joined.split_whitespace().collect();
+    words
+        .windows(2)
+        .filter(|pair| pair[0].eq_ignore_ascii_case("exercise"))
+        .filter_map(|pair| {
+            let id: String = pair[1]
+                .chars()
+                .take_while(|c| c.is_ascii_digit() || *c == '.')
+                .collect();
+            let id = id.trim_end_matches('.');
+            let (lesson, number) = id.split_once('.')?;
+            (!lesson.is_empty() && !number.is_empty()).then(|| id.to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn the_exercises_and_the_lessons_point_at_each_other() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut broken = Vec::new();
+
+    // 1. Every `lessons/FILE.md#anchor` in an exercise file resolves.
+    let mut files = Vec::new();
+    for dir in ["src", "stubs", "solutions"] {
+        rust_files(&root.join("exercises").join(dir), &mut files);
+    }
+    files.sort();
+    let mut references = 0;
+    for file in &files {
+        let text = fs::read_to_string(file).expect("a readable exercise file");
+        for (index, line) in text.lines().enumerate() {
+            let mut rest = line;
+            while let Some(at) = rest.find("lessons/") {
+                let reference: String = rest[at..]
+                    .chars()
+                    .take_while(|c| !matches!(c, '`' | ' ' | ')' | '"' | ','))
+                    .collect();
+                rest = &rest[at + reference.len().max(1)..];
+                let Some((page, anchor)) = reference.split_once('#') else {
+                    continue;
+                };
+                references += 1;
+                let at = format!(
+                    "{}:{}",
+                    file.strip_prefix(&root).unwrap_or(file).display(),
+                    index + 1
+                );
+                match fs::read_to_string(root.join(page)) {
+                    Err(_) => broken.push(format!("{at}: `{reference}`: no such file {page}")),
+                    Ok(page_text) if !anchors(&page_text).contains(anchor) => broken.push(format!(
+                        "{at}: `{reference}`: {page} has no heading with the id `{anchor}`"
+                    )),
+                    Ok(_) => {}
+                }
+            }
+        }
+    }
+    assert!(
+        references >= files.len(),
+        "only {references} lesson references in {} exercise files: does every stub link its lesson?",
+        files.len()
+    );
+
+    // 2. info.toml: each section is a heading of its lesson, and the lesson
+    //    names the exercise.
+    let entries = exercise_entries(&root);
+    assert!(
+        entries.len() > 10,
+        "exercises/info.toml lists too few exercises"
+    );
+    let mut known = HashSet::new();
+    for (line, id, lesson, section) in &entries {
+        known.insert(id.clone());
+        let at = format!("exercises/info.toml:{line}");
+        let Ok(text) = fs::read_to_string(root.join(lesson)) else {
+            broken.push(format!("{at}: exercise {id}: no such lesson {lesson}"));
+            continue;
+        };
+        if !headings(&text).contains(section) {
+            broken.push(format!(
+                "{at}: exercise {id}: {lesson} has no heading \"{section}\""
+            ));
+        }
+        if !named_exercises(&text).contains(id) {
+            broken.push(format!(
+                "{at}: exercise {id}: {lesson} never says \"exercise {id}\""
+            ));
+        }
+    }
+
+    // 3. Every exercise a lesson names exists.
+    for page in pages(&root) {
+        let text = fs::read_to_string(&page).expect("a page is readable UTF-8");
+        for id in named_exercises(&text) {
+            if id.starts_with("1") && id.len() >= 4 && !known.contains(&id) {
+                broken.push(format!(
+                    "{}: names exercise {id}, which exercises/info.toml does not list",
+                    page.strip_prefix(&root).unwrap_or(&page).display()
+                ));
+            }
+        }
+    }
+    assert!(
+        broken.is_empty(),
+        "{} broken pointer(s) between the exercises and the lessons:\n{}",
+        broken.len(),
+        broken.join("\n")
     );
 }

@@ -76,6 +76,32 @@ impl Exercise {
     pub fn place(&self) -> String {
         format!("{}, section \"{}\"", self.lesson, self.section)
     }
+
+    /// `lesson file#anchor ("section")`: the section's address, with the
+    /// heading id GitHub and mdBook generate, for a learner to open.
+    pub fn address(&self) -> String {
+        format!(
+            "{}#{} (\"{}\")",
+            self.lesson,
+            anchor(&self.section),
+            self.section
+        )
+    }
+}
+
+/// The heading id GitHub and mdBook give `heading`: lowercase; letters,
+/// digits, `-` and `_` kept; each space becomes `-`; the rest dropped.
+pub fn anchor(heading: &str) -> String {
+    heading
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter_map(|c| match c {
+            ' ' => Some('-'),
+            c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Parses the metadata; errors name `file:line`.

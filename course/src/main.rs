@@ -261,7 +261,7 @@ impl Course {
         println!("{} {}\n", exercise.id, exercise.name);
         println!("{}\n", exercise.hint.trim_end());
         println!("File:   {}", exercise.files.join(" and "));
-        println!("Lesson: {}", exercise.place());
+        println!("Lesson: {}", exercise.address());
         true
     }
 
@@ -422,7 +422,7 @@ impl Course {
                     next.id,
                     next.name,
                     next.files.join(" and "),
-                    next.place()
+                    next.address()
                 );
             }
             None => println!("\nEvery exercise is done. Well built!"),

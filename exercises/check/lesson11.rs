@@ -2,7 +2,7 @@
 
 use std::io::{ErrorKind, Read as _, Write as _};
 use std::mem::discriminant;
-use std::net::TcpListener;
+use std::net::{TcpListener, TcpStream};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -16,6 +16,7 @@ use learn_mtls::trust::{
     AuthorizedKey, ClientIdentity, ClientName, PinnedClient, Refusal, TrustPolicy,
 };
 use learn_mtls::wire::{ClientAuth, ClientHello};
+use learn_mtls_exercises::lesson10::records::RecordLayer;
 use learn_mtls_exercises::lesson11;
 use learn_mtls_exercises::lesson11::revocation::Revocations;
 use learn_mtls_exercises::support::{public_share, read_record, sign};
@@ -477,25 +478,33 @@ pub fn finale() -> Result {
 
     // Your server, the real client; then a client your server must refuse.
     let policy = PinnedClient::new(client_key.public(), name("client"));
-    let output = serve_real_client(&dir, "client.key", &server_key, &policy, true)?;
+    let accept = |stream: &mut TcpStream| {
+        lesson11::server::accept(stream, &server_key, &policy)
+            .map(|(client, sealer, opener)| (client, sealer, opener, Vec::new()))
+    };
+    let output = serve_real_client(&dir, "client.key", "lesson11", true, accept)?;
     if output != "hello\nworld\n" {
         return Err(fail(format!(
             "the real 11-mtls-client printed {output:?}, expected the echo \"hello\\nworld\\n\""
         )));
     }
-    serve_real_client(&dir, "stranger.key", &server_key, &policy, false)?;
+    serve_real_client(&dir, "stranger.key", "lesson11", false, accept)?;
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }
 
-/// Starts the real `11-mtls-client` with `key`, accepts it with your
-/// server, echoes; returns what the client printed.
-fn serve_real_client(
+/// What a learner's server returns: the client, the sealer, the opener,
+/// and the plaintext of a first record it already opened (if any).
+pub type Served = (ClientIdentity, RecordLayer, RecordLayer, Vec<u8>);
+
+/// Starts the real `11-mtls-client` with `key` and `binding`, accepts it
+/// with `accept` (your server), echoes; returns what the client printed.
+pub fn serve_real_client(
     dir: &std::path::Path,
     key: &str,
-    server_key: &IdentityKey,
-    policy: &PinnedClient,
+    binding: &str,
     should_accept: bool,
+    accept: impl Fn(&mut TcpStream) -> std::result::Result<Served, Box<dyn std::error::Error>>,
 ) -> Result<String> {
     let listener = TcpListener::bind("127.0.0.1:0").context("listening on loopback")?;
     let address = listener
@@ -511,7 +520,7 @@ fn serve_real_client(
             "--server-pub",
             "server.pub",
             "--binding",
-            "lesson11",
+            binding,
         ])
         .current_dir(dir)
         .stdin(Stdio::piped())
@@ -530,14 +539,19 @@ fn serve_real_client(
         .set_read_timeout(Some(Duration::from_secs(10)))
         .context("a timeout")?;
     let mut stream = stream;
-    let accepted = lesson11::server::accept(&mut stream, server_key, policy);
+    let accepted = accept(&mut stream);
     match (accepted, should_accept) {
-        (Ok((client, mut sealer, mut opener)), true) => {
+        (Ok((client, mut sealer, mut opener, first)), true) => {
             if client.name.as_str() != "client" {
                 return Err(fail(format!(
                     "your server named the client {:?}",
                     client.name.as_str()
                 )));
+            }
+            if !first.is_empty() {
+                stream
+                    .write_all(&sealer.seal(&first).context("your seal")?)
+                    .context("sending")?;
             }
             loop {
                 let record = match read_record(&mut stream) {

@@ -8,6 +8,7 @@ mod harness;
 mod lesson10;
 mod lesson11;
 mod lesson12;
+mod lesson13;
 mod processes;
 
 use std::process::ExitCode;
@@ -36,6 +37,11 @@ const CHECKS: &[(&str, Check)] = &[
     ("12.4", lesson12::extended_master_secret),
     ("12.5", lesson12::key_block),
     ("12.6", lesson12::verify_data),
+    ("13.1", lesson13::replay),
+    ("13.2", lesson13::misbinding),
+    ("13.3", lesson13::signed_content),
+    ("13.4", lesson13::key_confirmation),
+    ("13.5", lesson13::finale),
 ];
 
 fn main() -> ExitCode {

@@ -6,6 +6,8 @@
 //! - [`lesson11`]: message 3, the server's checks, key lists, and a
 //!   client and server of your own (11.1 to 11.5).
 //! - [`lesson12`]: the TLS 1.2 PRF and what TLS 1.2 derives with it (12.1 to 12.6).
+//! - [`lesson13`]: the attacks on Lesson 11, then the fix, in your own
+//!   server (13.1 to 13.5).
 //! - [`support`]: small helpers the exercises use; not an exercise.
 #![forbid(unsafe_code)]
 
@@ -39,4 +41,13 @@ pub mod lesson12 {
     pub mod p_hash;
     pub mod prf;
     pub mod verify_data;
+}
+
+/// Lesson 13: breaking Lesson 11, and the fix.
+pub mod lesson13 {
+    pub mod key_confirmation;
+    pub mod misbinding;
+    pub mod replay;
+    pub mod server;
+    pub mod signed_content;
 }

@@ -1,6 +1,7 @@
 //! Exercise 10.3: the nonce of each record.
 //!
-//! Lesson: `lessons/11-mutual-authentication.md`, section "Records" (Lesson 10 uses the same records).
+//! Lesson: `lessons/10-server-authentication.md#from-the-shared-secret-to-encrypted-records` ("From the shared secret to encrypted records");
+//! the exact bytes: `lessons/11-specification.md#records` ("Records").
 //!
 //! ```text
 //! nonce = write_iv XOR (0^4 || counter as 8 bytes big-endian)   RFC 8446 section 5.3

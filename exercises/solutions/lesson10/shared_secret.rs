@@ -1,6 +1,6 @@
 //! Exercise 10.1: the X25519 shared secret, refusing the all-zero result.
 //!
-//! Lesson: `lessons/10-server-authentication.md`, section "The two keys each side needs".
+//! Lesson: `lessons/10-server-authentication.md#the-two-keys-each-side-needs` ("The two keys each side needs").
 //!
 //! Each side computes `X25519(own ephemeral secret, peer's share)` (RFC 7748
 //! section 5) and both get the same 32 bytes. But a peer can send a share

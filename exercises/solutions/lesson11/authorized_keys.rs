@@ -1,6 +1,6 @@
 //! Exercise 11.3: the authorized-keys parser, with `FILE:LINE` errors.
 //!
-//! Lesson: `lessons/11-mutual-authentication.md`, section "Exercise 2: a list of authorized clients";
+//! Lesson: `lessons/11-mutual-authentication.md#exercise-2-a-list-of-authorized-clients` ("Exercise 2: a list of authorized clients");
 //! the format in full is the documentation of `learn_mtls::trust::format`.
 //!
 //! ```text
@@ -13,15 +13,21 @@
 //! - a UTF-8 byte-order mark at the very start is ignored; a `\r` before
 //!   the `\n` is ignored; a final `\n` does not start an empty line;
 //! - blank lines, and lines whose first non-whitespace character is `#`,
-//!   are skipped; fields are separated by any run of spaces or tabs;
-//! - the key: first its length (64 characters, else `WrongLength`), then
-//!   its characters (0-9, a-f, A-F, else `NotHex` with the first bad
-//!   character and its column, counting characters from 1), then
-//!   `PublicIdentity::from_bytes` (else `Key(why)`);
-//! - the name: missing is `MissingName`; it must pass `ClientName::new`
-//!   (else `BadName(why)`); any word after it is `TextAfterName`;
-//! - a key listed twice is `Duplicate` with the line it first appeared on.
+//!   are skipped; fields are separated by any run of spaces or tabs.
 //!
+//! Then each remaining line is checked in this order, and the first
+//! problem is the one reported:
+//!
+//! 1. the key: first its length (64 characters, else `WrongLength`), then
+//!    its characters (0-9, a-f, A-F, else `NotHex` with the first bad
+//!    character and its column, counting characters from 1 at the start
+//!    of the line), then `PublicIdentity::from_bytes` (else `Key(why)`);
+//! 2. the name: missing is `MissingName`; it must pass `ClientName::new`
+//!    (else `BadName(why)`); any word after it is `TextAfterName`;
+//! 3. last, only for a line that is otherwise good: a key listed before is
+//!    `Duplicate` with the line it first appeared on.
+//!
+//! Each good line gives `AuthorizedKey::new(key, name)`, in file order.
 //! Return the first problem as a [`ListError`]: the check compares the file,
 //! the line and the kind of problem with the library's parser
 //! (`AuthorizedKeys::parse`), and never accepts half a list.

@@ -1,6 +1,7 @@
 //! Exercise 11.1: message 3, the client's proof, under the `lesson11` binding.
 //!
-//! Lesson: `lessons/11-mutual-authentication.md`, sections "The messages" and "What is signed: the two bindings".
+//! Lesson: `lessons/11-mutual-authentication.md#message-3-the-client-signs` ("Message 3: the client signs");
+//! the exact bytes: `lessons/11-specification.md#what-is-signed-the-two-bindings` ("What is signed: the two bindings").
 //!
 //! ```text
 //! message 3 = client_signature (64) || client_identity (32)

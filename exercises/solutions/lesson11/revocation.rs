@@ -1,7 +1,7 @@
 //! Exercise 11.4: the revocation check.
 //!
-//! Lesson: `lessons/11-mutual-authentication.md`, section "Exercise 4: revocation" and its part
-//! "Without its revocation list, the server refuses everyone".
+//! Lesson: `lessons/11-mutual-authentication.md#exercise-4-revocation` ("Exercise 4: revocation");
+//! and: `lessons/11-deployment.md#without-its-revocation-list-the-server-refuses-everyone` ("Without its revocation list, the server refuses everyone").
 //!
 //! [`Revocations`] puts a revocation list in front of another policy:
 //!

@@ -1,7 +1,7 @@
 //! Exercise 12.5: the key block, cut into its six pieces.
 //!
-//! Lesson: `lessons/12-tls12-prf.md`, sections "The key block and its six pieces" and
-//! "Why the randoms swap places".
+//! Lesson: `lessons/12-tls12-prf.md#the-key-block-and-its-six-pieces` ("The key block and its six pieces");
+//! and: `lessons/12-tls12-prf.md#why-the-randoms-swap-places` ("Why the randoms swap places").
 //!
 //! ```text
 //! key_block = PRF(master_secret, "key expansion",

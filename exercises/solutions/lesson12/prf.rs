@@ -1,6 +1,6 @@
 //! Exercise 12.2: the TLS 1.2 PRF: `P_hash` with a label in front.
 //!
-//! Lesson: `lessons/12-tls12-prf.md`, section "2. The PRF: P_hash with a label in front".
+//! Lesson: `lessons/12-tls12-prf.md#2-the-prf-p_hash-with-a-label-in-front` ("2. The PRF: P_hash with a label in front").
 //!
 //! ```text
 //! PRF(secret, label, seed) = P_SHA256(secret, label + seed)      RFC 5246 section 5

@@ -1,6 +1,7 @@
 //! Exercise 10.6, the finale: your Lesson 10 client, from your own pieces.
 //!
-//! Lesson: `lessons/10-server-authentication.md`, sections "The protocol" and "Run it".
+//! Lesson: `lessons/10-server-authentication.md#run-it` ("Run it");
+//! the messages: `lessons/10-server-authentication.md#the-protocol` ("The protocol").
 //!
 //! ```text
 //! Client                                            Server

@@ -1,6 +1,7 @@
 //! Exercise 10.4: sealing and opening records, with a counter per direction.
 //!
-//! Lesson: `lessons/11-mutual-authentication.md`, section "Records".
+//! Lesson: `lessons/10-server-authentication.md#from-the-shared-secret-to-encrypted-records` ("From the shared secret to encrypted records");
+//! the exact bytes: `lessons/11-specification.md#records` ("Records").
 //!
 //! ```text
 //! record = length (2 bytes, big-endian) || ciphertext || tag (16 bytes)

@@ -1,6 +1,6 @@
 //! Exercise 10.5: the Lesson 10 client checks the server's signature (message 2).
 //!
-//! Lesson: `lessons/10-server-authentication.md`, section "What is signed".
+//! Lesson: `lessons/10-server-authentication.md#what-is-signed` ("What is signed").
 //!
 //! Message 2 is `server_share (32) || server_signature (64)`. What the
 //! server signed depends on the binding:

@@ -1,6 +1,7 @@
 //! Exercise 11.5 (first half), the finale: your Lesson 11 client.
 //!
-//! Lesson: `lessons/11-mutual-authentication.md`, sections "The protocol" and "Exercise 1: run the mutual handshake".
+//! Lesson: `lessons/11-mutual-authentication.md#your-own-client-and-server` ("Your own client and server");
+//! the messages: `lessons/11-mutual-authentication.md#the-protocol` ("The protocol").
 //!
 //! ```text
 //! Client                                             Server

@@ -1,6 +1,7 @@
 //! Exercise 11.5 (second half), the finale: your Lesson 11 server.
 //!
-//! Lesson: `lessons/11-mutual-authentication.md`, sections "The protocol" and "The checks, in order".
+//! Lesson: `lessons/11-mutual-authentication.md#your-own-client-and-server` ("Your own client and server");
+//! the checks: `lessons/11-mutual-authentication.md#the-servers-checks-of-message-3-in-order` ("The server's checks of message 3, in order").
 //!
 //! Read message 1 (32 bytes). Make your own ephemeral secret and share,
 //! compute the shared secret at once (your 10.1: a low-order client share

@@ -1,6 +1,6 @@
 //! Exercise 12.6: `verify_data`, the heart of a Finished message.
 //!
-//! Lesson: `lessons/12-tls12-prf.md`, section "3. The four uses".
+//! Lesson: `lessons/12-tls12-prf.md#3-the-four-uses` ("3. The four uses").
 //!
 //! ```text
 //! verify_data = PRF(master_secret, finished_label,

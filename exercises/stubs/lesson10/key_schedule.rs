@@ -1,7 +1,7 @@
 //! Exercise 10.2: the key schedule, from the shared secret to four traffic secrets.
 //!
-//! Lessons: `lessons/10-server-authentication.md`, section "What is signed"; the byte-exact schedule is
-//! in `lessons/11-mutual-authentication.md`, section "The key schedule".
+//! Lesson: `lessons/10-server-authentication.md#from-the-shared-secret-to-encrypted-records` ("From the shared secret to encrypted records");
+//! the exact bytes: `lessons/11-specification.md#the-key-schedule` ("The key schedule").
 //!
 //! ```text
 //! PRK = HKDF-Extract(salt, shared_secret)          RFC 5869 section 2.2

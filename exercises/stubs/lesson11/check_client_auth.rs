@@ -1,6 +1,7 @@
 //! Exercise 11.2: the server's checks of message 3, in order.
 //!
-//! Lesson: `lessons/11-mutual-authentication.md`, section "The checks, in order".
+//! Lesson: `lessons/11-mutual-authentication.md#the-servers-checks-of-message-3-in-order` ("The server's checks of message 3, in order");
+//! the exact rules: `lessons/11-specification.md#the-checks-in-order` ("The checks, in order").
 //!
 //! Under the `lesson11` binding, the server checks message 3 like this,
 //! and stops at the first failure:

@@ -1,6 +1,6 @@
 //! Exercise 12.4: the extended master secret (RFC 7627).
 //!
-//! Lesson: `lessons/12-tls12-prf.md`, section "4. What the extended master secret fixes".
+//! Lesson: `lessons/12-tls12-prf.md#4-what-the-extended-master-secret-fixes` ("4. What the extended master secret fixes").
 //!
 //! ```text
 //! master_secret = PRF(pre_master_secret, "extended master secret",

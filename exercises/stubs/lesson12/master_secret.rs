@@ -1,6 +1,6 @@
 //! Exercise 12.3: the master secret.
 //!
-//! Lesson: `lessons/12-tls12-prf.md`, section "3. The four uses".
+//! Lesson: `lessons/12-tls12-prf.md#3-the-four-uses` ("3. The four uses").
 //!
 //! ```text
 //! master_secret = PRF(pre_master_secret, "master secret",

@@ -1,6 +1,6 @@
 //! Exercise 12.1: `P_hash`, a stream of bytes from HMAC.
 //!
-//! Lesson: `lessons/12-tls12-prf.md`, section "1. P_hash: a stream of bytes from HMAC".
+//! Lesson: `lessons/12-tls12-prf.md#1-p_hash-a-stream-of-bytes-from-hmac` ("1. P_hash: a stream of bytes from HMAC").
 //!
 //! ```text
 //! A(0) = seed
