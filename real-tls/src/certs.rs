@@ -187,7 +187,7 @@ impl fmt::Debug for Issued {
 pub fn issue(algorithm: Algorithm, days: i64) -> Result<Issued, CertError> {
     let now = OffsetDateTime::now_utc();
     let ca_key = KeyPair::generate_for(algorithm.rcgen())?;
-    let ca_key_pem = ca_key.serialize_pem();
+    let ca_key_pem = private_key_pem(&ca_key);
     let ca = CertifiedIssuer::self_signed(ca_params(now, days)?, ca_key)?;
 
     let server_key = KeyPair::generate_for(algorithm.rcgen())?;
@@ -201,10 +201,41 @@ pub fn issue(algorithm: Algorithm, days: i64) -> Result<Issued, CertError> {
         ca_pem: ca.pem(),
         ca_key_pem,
         server_pem: server.pem(),
-        server_key_pem: server_key.serialize_pem(),
+        server_key_pem: private_key_pem(&server_key),
         client_pem: client.pem(),
-        client_key_pem: client_key.serialize_pem(),
+        client_key_pem: private_key_pem(&client_key),
     })
+}
+
+/// The start of a PKCS#8 v1 Ed25519 private key (RFC 8410 §7), up to the 32-byte seed:
+/// `SEQUENCE { INTEGER 0, SEQUENCE { OID 1.3.101.112 }, OCTET STRING { OCTET STRING (32) } }`.
+const ED25519_PKCS8_V1_PREFIX: [u8; 16] = [
+    0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20,
+];
+
+/// A private key as PKCS#8 PEM that OpenSSL 3.0 and Python load.
+///
+/// ring writes Ed25519 keys as PKCS#8 v2 (RFC 5958: the public key
+/// appended), which OpenSSL 3.0 refuses; the v1 form (RFC 8410) carries
+/// the same 32-byte seed and every library reads it. Other keys are
+/// written as they are.
+fn private_key_pem(key: &KeyPair) -> String {
+    let der = zeroize::Zeroizing::new(key.serialize_der());
+    let v1 = if key.algorithm() == &rcgen::PKCS_ED25519
+        && der.get(7..16) == Some(&ED25519_PKCS8_V1_PREFIX[7..])
+    {
+        der.get(16..48).map(|seed| {
+            let mut v1 = ED25519_PKCS8_V1_PREFIX.to_vec();
+            v1.extend_from_slice(seed);
+            zeroize::Zeroizing::new(v1)
+        })
+    } else {
+        None
+    };
+    match v1 {
+        Some(v1) => pem::encode(&pem::Pem::new("PRIVATE KEY", v1.to_vec())),
+        None => key.serialize_pem(),
+    }
 }
 
 /// Writes `contents` to `path`; private keys get mode 0600 on Unix.
