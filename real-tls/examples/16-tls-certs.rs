@@ -31,6 +31,10 @@ struct Args {
     /// Signature algorithm of every key: ed25519 (the course's) or ecdsa-p256.
     #[arg(long, default_value = "ed25519")]
     algorithm: Algorithm,
+    /// The CA's name (its subject CN). Certificates are matched to their
+    /// issuer by name, so two CAs should not share one.
+    #[arg(long, default_value = certs::CA_NAME)]
+    ca_name: String,
     /// Days the certificates stay valid.
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(i64).range(1..=3650))]
     days: i64,
@@ -73,8 +77,8 @@ fn run(args: Args) -> Result<(), String> {
             let out = args
                 .out
                 .ok_or("--out DIR is required (or `revoke --out DIR client`)")?;
-            let written =
-                certs::write_all(&out, args.algorithm, args.days).map_err(|e| e.to_string())?;
+            let written = certs::write_all(&out, args.algorithm, &args.ca_name, args.days)
+                .map_err(|e| e.to_string())?;
             for path in written {
                 let detail = if path.extension().is_some_and(|e| e == "pem") {
                     let cert = files::certificates(&path).map_err(|e| e.to_string())?;

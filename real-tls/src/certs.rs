@@ -20,8 +20,9 @@ use time::{Duration, OffsetDateTime};
 use crate::files;
 use crate::x509;
 
-/// The CA's name. `revoke` rebuilds the issuer from it, so a revocation
-/// list names exactly the issuer the certificates name.
+/// The CA's name unless told otherwise. `revoke` reads the name back from
+/// `ca.pem`, so a revocation list names exactly the issuer the
+/// certificates name.
 pub const CA_NAME: &str = "learn-mtls lesson 16 CA";
 /// The server certificate's name, and the name a client must ask for.
 pub const SERVER_NAME: &str = "localhost";
@@ -122,9 +123,9 @@ fn named(name: &str) -> DistinguishedName {
 
 /// The CA's parameters: may issue certificates (and no intermediate
 /// below it: path length 0) and sign revocation lists.
-fn ca_params(now: OffsetDateTime, days: i64) -> Result<CertificateParams, CertError> {
+fn ca_params(name: &str, now: OffsetDateTime, days: i64) -> Result<CertificateParams, CertError> {
     let mut params = CertificateParams::new(Vec::<String>::new())?;
-    params.distinguished_name = named(CA_NAME);
+    params.distinguished_name = named(name);
     params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
     params.key_usages = vec![
         KeyUsagePurpose::KeyCertSign,
@@ -179,16 +180,17 @@ impl fmt::Debug for Issued {
     }
 }
 
-/// Makes a CA and the two leaf certificates, valid from an hour ago for `days` days.
+/// Makes a CA named `ca_name` and the two leaf certificates, valid from an
+/// hour ago for `days` days.
 ///
 /// # Errors
 ///
 /// rcgen refused the parameters or the random number generator failed.
-pub fn issue(algorithm: Algorithm, days: i64) -> Result<Issued, CertError> {
+pub fn issue(algorithm: Algorithm, ca_name: &str, days: i64) -> Result<Issued, CertError> {
     let now = OffsetDateTime::now_utc();
     let ca_key = KeyPair::generate_for(algorithm.rcgen())?;
     let ca_key_pem = private_key_pem(&ca_key);
-    let ca = CertifiedIssuer::self_signed(ca_params(now, days)?, ca_key)?;
+    let ca = CertifiedIssuer::self_signed(ca_params(ca_name, now, days)?, ca_key)?;
 
     let server_key = KeyPair::generate_for(algorithm.rcgen())?;
     let server = leaf_params(SERVER_NAME, ExtendedKeyUsagePurpose::ServerAuth, now, days)?
@@ -257,9 +259,14 @@ fn write(path: &Path, contents: &str, secret: bool) -> Result<(), CertError> {
 /// # Errors
 ///
 /// As [`issue`], or a file could not be written.
-pub fn write_all(dir: &Path, algorithm: Algorithm, days: i64) -> Result<Vec<PathBuf>, CertError> {
+pub fn write_all(
+    dir: &Path,
+    algorithm: Algorithm,
+    ca_name: &str,
+    days: i64,
+) -> Result<Vec<PathBuf>, CertError> {
     fs::create_dir_all(dir).map_err(|e| CertError::Write(dir.to_owned(), e))?;
-    let issued = issue(algorithm, days)?;
+    let issued = issue(algorithm, ca_name, days)?;
     let files = [
         ("ca.pem", &issued.ca_pem, false),
         ("ca.key", &issued.ca_key_pem, true),
@@ -320,7 +327,20 @@ pub fn revoke(dir: &Path, which: &str, days: i64) -> Result<(PathBuf, String), C
         fs::read_to_string(&key_path).map_err(|e| CertError::Write(key_path.clone(), e))?;
     let ca_key = KeyPair::from_pem(&key_pem)?;
     let now = OffsetDateTime::now_utc();
-    let issuer = Issuer::new(ca_params(now, days)?, ca_key);
+    // The CRL's issuer must be, byte for byte, the name in the certificates.
+    let ca_path = dir.join("ca.pem");
+    let ca = files::certificates(&ca_path).map_err(CertError::File)?;
+    let ca_subject = x509::summarize(&ca[0])
+        .map_err(|e| CertError::X509(ca_path.clone(), e))?
+        .subject;
+    let ca_name = ca_subject
+        .strip_prefix("CN=")
+        .filter(|name| !name.contains(", "))
+        .ok_or(CertError::X509(
+            ca_path,
+            x509::X509Error("the CA's name is not a single CN, as 16-tls-certs writes it"),
+        ))?;
+    let issuer = Issuer::new(ca_params(ca_name, now, days)?, ca_key);
 
     let mut revoked_certs = Vec::new();
     for hex in &serials {

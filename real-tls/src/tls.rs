@@ -171,7 +171,10 @@ fn certificate_reason(why: &CertificateError) -> String {
         CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
             "certificate not valid for the name we asked for".to_owned()
         }
-        CertificateError::BadSignature => "certificate signature does not verify".to_owned(),
+        CertificateError::BadSignature => {
+            "certificate signature does not verify (a different CA with the same name issued it?)"
+                .to_owned()
+        }
         other => format!("certificate refused: {other:?}"),
     }
 }

@@ -31,7 +31,7 @@ struct Pki(PathBuf);
 impl Pki {
     fn new(name: &str, algorithm: Algorithm) -> Self {
         let dir = std::env::temp_dir().join(format!("lesson16-kata-{name}-{}", std::process::id()));
-        certs::write_all(&dir, algorithm, 1).expect("certificates are written");
+        certs::write_all(&dir, algorithm, certs::CA_NAME, 1).expect("certificates are written");
         Self(dir)
     }
     fn path(&self, file: &str) -> PathBuf {
