@@ -71,14 +71,12 @@ fn run(args: &Args) -> Result<(), String> {
         args.keylog.display()
     );
     let _ = io::stdout().flush();
-    let mut served = 0;
-    for client in listener.incoming() {
+    for (index, client) in listener.incoming().enumerate() {
         let client = client.map_err(|e| e.to_string())?;
         if let Err(e) = relay(client, args) {
             println!("relay error: {e}");
         }
-        served += 1;
-        if args.connections.is_some_and(|n| served >= n) {
+        if args.connections.is_some_and(|n| index + 1 >= n) {
             break;
         }
     }
@@ -172,10 +170,11 @@ fn wait_for_master_secret(
 ) -> Option<[u8; MASTER_SECRET_LEN]> {
     let deadline = Instant::now() + wait;
     loop {
-        if let Ok(text) = std::fs::read_to_string(keylog) {
-            if let Some(secret) = find_master_secret(&text, random) {
-                return Some(secret);
-            }
+        if let Some(secret) = std::fs::read_to_string(keylog)
+            .ok()
+            .and_then(|text| find_master_secret(&text, random))
+        {
+            return Some(secret);
         }
         if Instant::now() >= deadline {
             return None;

@@ -20,13 +20,16 @@ use crate::x509::hex;
 pub const BANNER: &str = "TEACHING AID: this key log holds the secrets of TLS sessions; \
      anyone with it can decrypt them. Never enable it for real traffic.";
 
+/// Secrets by (label, client_random).
+type Secrets = HashMap<(String, Vec<u8>), Zeroizing<Vec<u8>>>;
+
 /// A [`rustls::KeyLog`] that appends to a file, keeps the secrets in
 /// memory for the trace, or both.
 pub struct KeyLogRecorder {
     file: Option<Mutex<File>>,
     keep: bool,
     /// (label, client_random) -> secret.
-    secrets: Mutex<HashMap<(String, Vec<u8>), Zeroizing<Vec<u8>>>>,
+    secrets: Mutex<Secrets>,
 }
 
 impl fmt::Debug for KeyLogRecorder {

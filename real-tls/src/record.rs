@@ -89,10 +89,7 @@ impl RecordReader {
     pub fn push(&mut self, bytes: &[u8]) -> Result<Vec<Record>, RecordError> {
         self.buffer.extend_from_slice(bytes);
         let mut records = Vec::new();
-        loop {
-            let [content_type, v0, v1, l0, l1, ..] = self.buffer[..] else {
-                break;
-            };
+        while let [content_type, v0, v1, l0, l1, ..] = self.buffer[..] {
             if !(CHANGE_CIPHER_SPEC..=APPLICATION_DATA).contains(&content_type) {
                 return Err(RecordError::UnknownContentType(content_type));
             }
