@@ -395,11 +395,12 @@ impl Tracer {
     }
 
     fn message(&mut self, from: Peer, message: HandshakeMessage, how: String) {
-        let name = record::handshake_name(message.msg_type);
+        let mut name = record::handshake_name(message.msg_type);
         let mut concept = concept(message.msg_type, from);
         match message.msg_type {
             1 => self.client_random = record::hello_random(&message),
             2 if record::hello_random(&message) == Some(HELLO_RETRY_REQUEST_RANDOM) => {
+                name = "HelloRetryRequest (a ServerHello with a fixed random)";
                 concept = "HelloRetryRequest: the server wants a key share in another group; \
                            the course has one group, so it never needs this round trip";
             }

@@ -476,6 +476,33 @@ fn our_server_refuses_no_certificate_another_ca_and_a_revoked_one_each_with_its_
 }
 
 #[test]
+fn certificates_made_with_the_openssl_command_line_work_with_our_binaries() {
+    require("openssl");
+    let dir = TempDir::new("openssl-certs");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("openssl-certs.sh");
+    let out = Command::new("bash")
+        .arg(script)
+        .arg(dir.join("pki"))
+        .output()
+        .expect("bash runs");
+    assert!(
+        out.status.success(),
+        "openssl-certs.sh failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("client.pem: OK"));
+    let (mut server, addr) = our_server(&dir, "pki", None);
+    let mut client = our_client(&dir, &addr, Some("pki"), "pki/ca.pem", &[]);
+    client.send("made by openssl\n");
+    client.expect("made by openssl");
+    let accepted = server.expect("accepted ");
+    assert!(
+        accepted.contains("CN=alice") && accepted.contains("issuer CN=openssl lesson 16 CA"),
+        "{accepted}"
+    );
+}
+
+#[test]
 fn trace_and_keylog_show_each_message_and_write_the_secrets() {
     let dir = TempDir::new("trace");
     make_certs(&dir, "pki", "ed25519");
