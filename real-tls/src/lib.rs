@@ -26,3 +26,9 @@ pub mod tls;
 pub mod tls12;
 pub mod trace;
 pub mod x509;
+
+/// The lesson text, compiled and run as doctests of this crate (the root
+/// crate cannot, since it does not depend on rustls).
+#[cfg(doctest)]
+#[doc = include_str!("../../lessons/16-real-tls.md")]
+pub struct Lesson16;

@@ -171,6 +171,10 @@ fn certificate_reason(why: &CertificateError) -> String {
         CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
             "certificate not valid for the name we asked for".to_owned()
         }
+        CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
+            "certificate not valid for this use (its extended key usage does not allow it)"
+                .to_owned()
+        }
         CertificateError::BadSignature => {
             "certificate signature does not verify (a different CA with the same name issued it?)"
                 .to_owned()
