@@ -373,7 +373,7 @@ pub fn revoke(dir: &Path, which: &str, days: i64) -> Result<(PathBuf, String), C
 }
 
 fn decode_hex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) {
+    if text.len() % 2 != 0 {
         return None;
     }
     (0..text.len())

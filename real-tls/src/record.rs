@@ -224,3 +224,46 @@ pub fn server_hello_suite(message: &HandshakeMessage) -> Option<u16> {
     let at = 35 + sid_len;
     Some(u16::from_be_bytes([*body.get(at)?, *body.get(at + 1)?]))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_arrive_in_pieces_of_any_size() {
+        let stream = [22, 3, 3, 0, 2, 0xaa, 0xbb, 23, 3, 3, 0, 1, 0xcc];
+        for cut in 0..stream.len() {
+            let mut reader = RecordReader::default();
+            let mut records = reader.push(&stream[..cut]).expect("TLS");
+            records.extend(reader.push(&stream[cut..]).expect("TLS"));
+            assert_eq!(records.len(), 2, "cut at {cut}");
+            assert_eq!(records[0].payload, [0xaa, 0xbb]);
+            assert_eq!(records[1].content_type, APPLICATION_DATA);
+            assert_eq!(records[0].header(), [22, 3, 3, 0, 2]);
+        }
+    }
+
+    #[test]
+    fn a_stream_that_is_not_tls_is_refused_by_name() {
+        let mut reader = RecordReader::default();
+        assert_eq!(
+            reader.push(b"GET / HTTP/1.1\r\n"),
+            Err(RecordError::UnknownContentType(b'G'))
+        );
+        let mut reader = RecordReader::default();
+        assert_eq!(
+            reader.push(&[22, 3, 3, 0xff, 0xff]),
+            Err(RecordError::TooLong(0xffff))
+        );
+    }
+
+    #[test]
+    fn handshake_messages_may_span_records_or_share_one() {
+        let mut reader = HandshakeReader::default();
+        assert!(reader.push(&[20, 0, 0, 2, 1]).is_empty());
+        let messages = reader.push(&[2, 14, 0, 0, 0]);
+        assert_eq!(messages.len(), 2);
+        assert_eq!(messages[0].body(), [1, 2]);
+        assert_eq!(handshake_name(messages[1].msg_type), "ServerHelloDone");
+    }
+}

@@ -618,3 +618,48 @@ pub fn find_master_secret(
         Some(out)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_master_secret_is_found_by_its_client_random() {
+        let random = [0xab; RANDOM_LEN];
+        let log = format!(
+            "# comment\nCLIENT_RANDOM {} {}\nCLIENT_RANDOM {} {}\n",
+            hex(&[0; 32]),
+            hex(&[1; 48]),
+            hex(&random).to_uppercase(),
+            hex(&[2; 48])
+        );
+        assert_eq!(find_master_secret(&log, &random), Some([2; 48]));
+        assert_eq!(find_master_secret(&log, &[0xcd; 32]), None);
+        assert_eq!(find_master_secret("CLIENT_RANDOM abab zz", &random), None);
+    }
+
+    #[test]
+    fn the_suites_named_in_the_issue_are_known() {
+        for code in [0xcca9, 0xcca8, 0xc02b, 0xc02f] {
+            let suite = suite(code).expect("known");
+            assert_eq!(suite.hash, PrfHash::Sha256);
+        }
+        assert_eq!(suite(0xcca9).map(|s| s.layout.key_block_len()), Some(88));
+        assert_eq!(suite(0xc02f).map(|s| s.layout.key_block_len()), Some(40));
+        assert!(suite(0x009c).is_none(), "no RSA key exchange");
+    }
+
+    #[test]
+    fn encrypted_records_before_the_hellos_are_refused() {
+        let mut session = Session::new();
+        let mut never = |_: &[u8; RANDOM_LEN]| -> Option<[u8; MASTER_SECRET_LEN]> { None };
+        let events = session
+            .feed(Peer::Client, &[20, 3, 3, 0, 1, 1], &mut never)
+            .expect("CCS");
+        assert_eq!(events, [Event::ChangeCipherSpec(Peer::Client)]);
+        let error = session
+            .feed(Peer::Client, &[22, 3, 3, 0, 1, 0], &mut never)
+            .expect_err("no hellos");
+        assert_eq!(error, Tls12Error::MissingHello);
+    }
+}

@@ -224,3 +224,41 @@ impl<'a> Reader<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn garbage_is_an_error_not_a_panic() {
+        for bad in [
+            &[][..],
+            &[0x30],
+            &[0x30, 0x05, 0x02],
+            &[0x30, 0x84, 0, 0, 0, 1, 0],
+            &[0x02, 0x01, 0x01],
+        ] {
+            assert!(summarize(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_certificate_from_the_lesson_ca_reads_back() {
+        let issued =
+            crate::certs::issue(crate::certs::Algorithm::Ed25519, "kata CA", 1).expect("issued");
+        let der = rustls::pki_types::pem::PemObject::from_pem_slice(issued.client_pem.as_bytes())
+            .map(|c: rustls::pki_types::CertificateDer<'_>| c.to_vec())
+            .expect("PEM");
+        let s = summarize(&der).expect("DER");
+        assert_eq!(s.subject, "CN=alice");
+        assert_eq!(s.issuer, "CN=kata CA");
+        assert_eq!(s.key_algorithm, "Ed25519");
+        assert_eq!(s.public_key.len(), 32);
+        assert_eq!(s.serial.len(), 16);
+        assert_eq!(s.der_len, der.len());
+        // Every truncation fails cleanly.
+        for cut in 0..der.len() {
+            assert!(summarize(&der[..cut]).is_err(), "cut at {cut}");
+        }
+    }
+}
