@@ -52,7 +52,13 @@ pub fn certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, FileErr
 ///
 /// The file is unreadable or holds no private key.
 pub fn private_key(path: &Path) -> Result<PrivateKeyDer<'static>, FileError> {
-    PrivateKeyDer::from_pem_file(path).map_err(|e| error(path, pem_problem(&e)))
+    PrivateKeyDer::from_pem_file(path).map_err(|e| match e {
+        rustls::pki_types::pem::Error::NoItemsFound => error(
+            path,
+            "no private key (`BEGIN PRIVATE KEY` or `BEGIN EC PRIVATE KEY`) in this file",
+        ),
+        other => error(path, pem_problem(&other)),
+    })
 }
 
 /// Every `X509 CRL` block in a PEM file.

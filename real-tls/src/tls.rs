@@ -97,9 +97,7 @@ pub fn server_config(
         .map_err(|e| SetupError::Rustls(e.to_string()))?
         .with_client_cert_verifier(verifier)
         .with_single_cert(chain, private_key)
-        .map_err(|e| {
-            SetupError::Rustls(format!("{} and {}: {e}", cert.display(), key.display()))
-        })?;
+        .map_err(|e| key_error(cert, key, &e))?;
     if let Some(key_log) = key_log {
         config.key_log = key_log;
     }
@@ -124,15 +122,23 @@ pub fn client_config(
     let mut config = match identity {
         Some((cert, key)) => builder
             .with_client_auth_cert(files::certificates(cert)?, files::private_key(key)?)
-            .map_err(|e| {
-                SetupError::Rustls(format!("{} and {}: {e}", cert.display(), key.display()))
-            })?,
+            .map_err(|e| key_error(cert, key, &e))?,
         None => builder.with_no_client_auth(),
     };
     if let Some(key_log) = key_log {
         config.key_log = key_log;
     }
     Ok(config)
+}
+
+fn key_error(cert: &Path, key: &Path, e: &Error) -> SetupError {
+    let what = match e {
+        Error::InconsistentKeys(_) => {
+            "the private key does not belong to the certificate".to_owned()
+        }
+        other => other.to_string(),
+    };
+    SetupError::Rustls(format!("{} and {}: {what}", cert.display(), key.display()))
 }
 
 /// Why a handshake failed, in the words of the course, followed by rustls's own.
