@@ -170,8 +170,10 @@ fn wait_for_master_secret(
 ) -> Option<[u8; MASTER_SECRET_LEN]> {
     let deadline = Instant::now() + wait;
     loop {
+        // The key log is all secrets: wipe each copy read.
         if let Some(secret) = std::fs::read_to_string(keylog)
             .ok()
+            .map(zeroize::Zeroizing::new)
             .and_then(|text| find_master_secret(&text, random))
         {
             return Some(secret);

@@ -550,9 +550,10 @@ impl Session {
             return Err(Tls12Error::MissingHello);
         };
         if self.master_secret.is_none() {
-            let bytes = master_secret(&client_random)
+            let mut bytes = master_secret(&client_random)
                 .ok_or_else(|| Tls12Error::NoMasterSecret(hex(&client_random)))?;
             self.master_secret = Some(MasterSecret::from_bytes(bytes));
+            zeroize::Zeroize::zeroize(&mut bytes);
         }
         let ms = self
             .master_secret
