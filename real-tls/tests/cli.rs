@@ -32,13 +32,17 @@ fn bad_files_are_refused_by_name() {
     let dir = std::env::temp_dir().join(format!("lesson16-cli-{}", std::process::id()));
     let (a, b) = (dir.join("a"), dir.join("b"));
     for (out, name) in [(&a, "CA a"), (&b, "CA b")] {
-        let status = Command::new(example("16-tls-certs"))
+        let out = Command::new(example("16-tls-certs"))
             .arg("--out")
             .arg(out)
             .args(["--ca-name", name])
-            .status()
+            .output()
             .expect("16-tls-certs runs");
-        assert!(status.success());
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let server = |cert: &Path, key: &Path, ca: &Path, crl: Option<&Path>| {
         let mut command = Command::new(example("16-tls-server"));
