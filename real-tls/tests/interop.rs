@@ -302,6 +302,50 @@ fn our_client_against_openssl_s_server_requiring_a_client_certificate() {
     server.expect_any("Protocol version: TLSv1.3");
 }
 
+/// `-Verify 1` alone only *logs* a client certificate that does not verify
+/// and carries on; `-verify_return_error` is what makes it refuse.
+#[test]
+fn openssl_s_server_refuses_a_stranger_only_with_verify_return_error() {
+    require("openssl");
+    let dir = TempDir::new("ossl-stranger");
+    make_certs(&dir, "pki", "ed25519");
+    make_certs(&dir, "other", "ed25519");
+    for strict in [false, true] {
+        let mut args = vec![
+            "s_server".to_owned(),
+            "-accept".into(),
+            "127.0.0.1:0".into(),
+            "-tls1_3".into(),
+            "-Verify".into(),
+            "1".into(),
+            "-cert".into(),
+            dir.s("pki/server.pem"),
+            "-key".into(),
+            dir.s("pki/server.key"),
+            "-CAfile".into(),
+            dir.s("pki/ca.pem"),
+            "-rev".into(),
+            "-naccept".into(),
+            "1".into(),
+        ];
+        if strict {
+            args.push("-verify_return_error".into());
+        }
+        let mut server = spawn("openssl s_server", Command::new("openssl").args(&args));
+        let addr = server.address("ACCEPT ");
+        let mut client = our_client(&dir, &addr, Some("other"), "pki/ca.pem", &[]);
+        client.send("stranger\n");
+        if strict {
+            let error = client.expect("error: ");
+            assert!(error.contains("UnknownCA"), "{error}");
+        } else {
+            // Accepted: the reply comes back, and s_server merely notes the failure.
+            client.expect("regnarts");
+            server.expect("Verification error: unable to verify the first certificate");
+        }
+    }
+}
+
 #[test]
 fn openssl_s_client_with_a_certificate_against_our_server() {
     require("openssl");
