@@ -1,0 +1,102 @@
+//! Lesson 16: a CA, a server certificate for `localhost` and a client
+//! certificate for `alice`, as PEM files OpenSSL and Python load as they are.
+//!
+//! ```console
+//! $ cargo run -p learn-mtls-real-tls --example 16-tls-certs -- --out pki
+//! wrote pki/ca.pem
+//! ...
+//! $ cargo run -p learn-mtls-real-tls --example 16-tls-certs -- revoke --out pki client
+//! wrote pki/crl.pem: serial 4f... revoked
+//! ```
+//!
+//! `DIR/ca.key` is the CA's private key, kept so that `revoke` can sign the
+//! revocation list. In real life it would live offline (Lesson 15).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use learn_mtls_real_tls::certs::{self, Algorithm};
+use learn_mtls_real_tls::{files, x509};
+
+#[derive(Parser)]
+#[command(about = "Lesson 16: X.509 certificates for the mutual TLS server and client")]
+#[command(args_conflicts_with_subcommands = true)]
+struct Args {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Directory to write ca.pem, ca.key, server.pem, server.key, client.pem, client.key.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Signature algorithm of every key: ed25519 (the course's) or ecdsa-p256.
+    #[arg(long, default_value = "ed25519")]
+    algorithm: Algorithm,
+    /// The CA's name (its subject CN). Certificates are matched to their
+    /// issuer by name, so two CAs should not share one.
+    #[arg(long, default_value = certs::CA_NAME)]
+    ca_name: String,
+    /// Days the certificates stay valid.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(i64).range(1..=3650))]
+    days: i64,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Revoke a certificate: writes DIR/crl.pem, signed by DIR/ca.key.
+    Revoke {
+        /// The directory `16-tls-certs --out` wrote.
+        #[arg(long)]
+        out: PathBuf,
+        /// Which certificate: `client` or `server`.
+        which: String,
+        /// Days until the revocation list should be replaced.
+        #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(i64).range(1..=3650))]
+        days: i64,
+    },
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: Args) -> Result<(), String> {
+    match args.command {
+        Some(Command::Revoke { out, which, days }) => {
+            let (crl, serial) = certs::revoke(&out, &which, days).map_err(|e| e.to_string())?;
+            println!("wrote {}: serial {serial} ({which}) revoked", crl.display());
+            Ok(())
+        }
+        None => {
+            let out = args
+                .out
+                .ok_or("--out DIR is required (or `revoke --out DIR client`)")?;
+            let written = certs::write_all(&out, args.algorithm, &args.ca_name, args.days)
+                .map_err(|e| e.to_string())?;
+            for path in written {
+                let detail = if path.extension().is_some_and(|e| e == "pem") {
+                    let cert = files::certificates(&path).map_err(|e| e.to_string())?;
+                    let s = x509::summarize(&cert[0])
+                        .map_err(|e| format!("{}: {e}", path.display()))?;
+                    format!(
+                        ": {} (serial {}), valid to {}, {}",
+                        s.subject,
+                        s.serial_hex(),
+                        s.not_after,
+                        s.key_algorithm
+                    )
+                } else {
+                    " (private key: keep it secret)".to_owned()
+                };
+                println!("wrote {}{detail}", path.display());
+            }
+            Ok(())
+        }
+    }
+}

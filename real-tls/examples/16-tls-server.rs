@@ -1,0 +1,189 @@
+//! Lesson 16: a mutual TLS 1.3 server (rustls) that echoes lines.
+//!
+//! ```console
+//! $ cargo run -p learn-mtls-real-tls --example 16-tls-server -- --listen 127.0.0.1:8443 \
+//!       --cert pki/server.pem --key pki/server.key --client-ca pki/ca.pem [--crl pki/crl.pem] [--trace]
+//! listening on 127.0.0.1:8443
+//! accepted CN=alice (serial ..., issuer CN=learn-mtls lesson 16 CA) from 127.0.0.1:50412
+//! rejected 127.0.0.1:50414: no client certificate (the server requires one) (rustls: ...)
+//! ```
+//!
+//! TLS 1.3 only, X25519 only, a client certificate from the CA in
+//! `--client-ca` required (and refused if revoked by `--crl`). The same
+//! `listening on` / `accepted` / `rejected` lines as Lesson 11's server.
+
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use clap::Parser;
+use learn_mtls_real_tls::cli::{self, Failure, Socket, SocketRef};
+use learn_mtls_real_tls::keylog::KeyLogRecorder;
+use learn_mtls_real_tls::tls;
+use learn_mtls_real_tls::trace::Peer;
+use rustls::{ServerConfig, ServerConnection};
+
+#[derive(Parser)]
+#[command(
+    about = "Lesson 16 server: mutual TLS 1.3 with X.509 certificates (rustls); echoes lines"
+)]
+struct Args {
+    /// Address to listen on, HOST:PORT (port 0 picks a free one).
+    #[arg(long)]
+    listen: String,
+    /// The server's certificate (PEM; the leaf first, then any intermediates).
+    #[arg(long)]
+    cert: PathBuf,
+    /// The server's private key (PEM).
+    #[arg(long)]
+    key: PathBuf,
+    /// The CA certificate(s) whose clients are accepted (PEM).
+    #[arg(long)]
+    client_ca: PathBuf,
+    /// A revocation list signed by that CA (PEM): listed clients are refused.
+    #[arg(long)]
+    crl: Option<PathBuf>,
+    /// Print each handshake message as it passes, beside its course concept.
+    #[arg(long)]
+    trace: bool,
+    /// TEACHING AID: append the session secrets to FILE in the key log format.
+    #[arg(long, value_name = "FILE")]
+    keylog: Option<PathBuf>,
+    /// Seconds a client has to finish its handshake, and may stay idle after.
+    #[arg(long, default_value_t = 30)]
+    timeout: u64,
+    /// At most this many connections at once; more are refused.
+    #[arg(long, default_value_t = 64)]
+    max_connections: usize,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &Args) -> Result<(), String> {
+    let key_log = cli::key_log(args.trace, args.keylog.as_deref()).map_err(|e| e.to_string())?;
+    let config = tls::server_config(
+        &args.cert,
+        &args.key,
+        &args.client_ca,
+        args.crl.as_deref(),
+        key_log.clone().map(|k| k as Arc<dyn rustls::KeyLog>),
+    )
+    .map_err(|e| e.to_string())?;
+    let config = Arc::new(config);
+    let listener = TcpListener::bind(&args.listen)
+        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    println!("listening on {addr}");
+    let _ = io::stdout().flush();
+    match &args.crl {
+        Some(crl) => eprintln!(
+            "TLS 1.3, client certificate required; revocation list {}",
+            crl.display()
+        ),
+        None => eprintln!("TLS 1.3, client certificate required; no revocation list"),
+    }
+
+    let open = Arc::new(AtomicUsize::new(0));
+    for stream in listener.incoming() {
+        let Ok(stream) = stream else { continue };
+        let Ok(peer) = stream.peer_addr() else {
+            continue;
+        };
+        if open.fetch_add(1, Ordering::SeqCst) >= args.max_connections {
+            open.fetch_sub(1, Ordering::SeqCst);
+            println!(
+                "rejected {peer}: too many connections (at most {})",
+                args.max_connections
+            );
+            continue;
+        }
+        let (config, key_log, open) = (config.clone(), key_log.clone(), open.clone());
+        let (trace, timeout) = (args.trace, Duration::from_secs(args.timeout));
+        std::thread::spawn(move || {
+            serve(stream, peer, &config, key_log.as_ref(), trace, timeout);
+            open.fetch_sub(1, Ordering::SeqCst);
+        });
+    }
+    Ok(())
+}
+
+fn serve(
+    stream: TcpStream,
+    peer: SocketAddr,
+    config: &Arc<ServerConfig>,
+    key_log: Option<&Arc<KeyLogRecorder>>,
+    trace: bool,
+    timeout: Duration,
+) {
+    let _ = stream.set_read_timeout(Some(timeout));
+    let _ = stream.set_write_timeout(Some(timeout));
+    let prefix = format!("trace {peer}");
+    let (mut socket, tracer) = cli::traced(stream, Peer::Server, trace, key_log);
+    let mut conn = match ServerConnection::new(config.clone()) {
+        Ok(conn) => conn,
+        Err(e) => return println!("rejected {peer}: {e}"),
+    };
+    let result = cli::complete_handshake(&mut conn, socket.as_mut(), &tracer, &prefix);
+    match result {
+        Ok(()) => {
+            println!(
+                "accepted {} from {peer}",
+                tls::describe_peer(conn.peer_certificates())
+            );
+            let _ = io::stdout().flush();
+            if let Err(e) = echo(&mut conn, socket.as_mut()) {
+                eprintln!("closed {peer}: {e}");
+            }
+        }
+        Err(e) => {
+            println!("rejected {peer}: {e}");
+            let _ = io::stdout().flush();
+        }
+    }
+    cli::print_trace(&tracer, &prefix, true);
+    if let (Some(key_log), Some(tracer)) = (key_log, &tracer) {
+        let tracer = tracer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(random) = tracer.client_random() {
+            key_log.forget(&random);
+        }
+    }
+}
+
+/// Sends back every line the client sends, until it closes.
+fn echo(conn: &mut ServerConnection, socket: &mut dyn Socket) -> Result<(), Failure> {
+    let mut io = SocketRef(socket);
+    let mut pending = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = match rustls::Stream::new(conn, &mut io).read(&mut buf) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => 0,
+            Err(e) => return Err(e.into()),
+        };
+        if n == 0 {
+            conn.send_close_notify();
+            let _ = conn.write_tls(&mut io);
+            return Ok(());
+        }
+        pending.extend_from_slice(&buf[..n]);
+        while let Some(end) = pending.iter().position(|b| *b == b'\n') {
+            let line: Vec<u8> = pending.drain(..=end).collect();
+            rustls::Stream::new(conn, &mut io).write_all(&line)?;
+        }
+    }
+}
