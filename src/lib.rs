@@ -34,6 +34,8 @@ extern crate std;
 pub mod handshake;
 pub mod hex;
 pub mod keys;
+#[cfg(feature = "alloc")]
+pub mod openssh;
 pub mod record;
 pub mod schedule;
 pub mod tls12;
