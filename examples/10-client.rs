@@ -51,7 +51,7 @@ struct Args {
     #[arg(long, default_value_t = 10)]
     timeout: u64,
     /// Seconds to wait for each reply (a Lesson 10 server echoes at once).
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 5)]
     reply_timeout: u64,
 }
 

@@ -51,6 +51,9 @@ struct Args {
     /// Seconds to wait for the handshake.
     #[arg(long, default_value_t = 10)]
     timeout: u64,
+    /// Seconds to wait for each reply (a Lesson 11 server echoes at once, or closes).
+    #[arg(long, default_value_t = 5)]
+    reply_timeout: u64,
 }
 
 impl Args {
@@ -85,6 +88,10 @@ fn run(args: &Args) -> Result<(), String> {
     let timeout = Duration::from_secs(args.timeout);
     let mut channel = net::connect_tcp(stream, &key, server, args.config(), timeout)
         .map_err(|e| explain(&e, args))?;
+    // A server that neither answers nor closes is not a Lesson 11 server.
+    channel
+        .set_idle_timeout(Some(Duration::from_secs(args.reply_timeout)))
+        .map_err(|e| format!("cannot set the reply timeout: {e}"))?;
     eprintln!(
         "handshake done: the server proved it holds {} (fingerprint {})",
         args.server_pub.display(),
@@ -124,6 +131,16 @@ fn explain(e: &Error, args: &Args) -> String {
             args.key.display(),
             args.binding,
             args.schedule
+        ),
+        Error::TimedOut(Stage::FirstReply) => format!(
+            "no reply within {}s to the first message, though a Lesson 11 server answers at once \
+             (or closes when it refuses a client): this looks like a Lesson 10 server, which took \
+             message 3 for the start of a record and waits for the rest; use 10-client",
+            args.reply_timeout
+        ),
+        Error::TimedOut(Stage::Records) => format!(
+            "no reply within {}s (--reply-timeout): the server is stuck or overloaded",
+            args.reply_timeout
         ),
         Error::Input(e) => format!("cannot read standard input: {e}"),
         Error::InputLineTooLong { line } => format!(
