@@ -114,9 +114,8 @@ impl core::error::Error for KeyError {}
 /// with the sign bit set, only occurs for y = 1 and y = -1, both of small
 /// order, so already refused as weak.) Public data: branching is fine.
 fn is_canonical_y(bytes: &[u8; PUBLIC_KEY_LEN]) -> bool {
-    let at_least_p = bytes[31] & 0x7f == 0x7f
-        && bytes[1..31].iter().all(|&b| b == 0xff)
-        && bytes[0] >= 0xed;
+    let at_least_p =
+        bytes[31] & 0x7f == 0x7f && bytes[1..31].iter().all(|&b| b == 0xff) && bytes[0] >= 0xed;
     !at_least_p
 }
 

@@ -188,8 +188,8 @@ fn every_drill_is_caught_by_its_katas_and_only_by_sensible_ones() {
     let drills = parse_drills(&fs::read_to_string(root.join("lessons/drills.md")).unwrap());
     assert!(drills.len() >= 6, "expected the drills, found {drills:#?}");
     let discover = std::env::var_os("DRILLS_DISCOVER").is_some();
-    let target: PathBuf = std::env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| root.join("target"), PathBuf::from);
+    let target: PathBuf =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
     let scratch = std::env::temp_dir().join(format!("learn-mtls-drills-{}", std::process::id()));
     let _ = fs::remove_dir_all(&scratch);
     copy_tree(root, &scratch);

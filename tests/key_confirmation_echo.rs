@@ -67,8 +67,7 @@ fn the_empty_key_confirmation_record_is_not_echoed() {
         .unwrap();
 
     // `net::connect` sends the empty confirmation record itself.
-    let mut channel =
-        net::connect(stream, &alice, server.public(), Binding::Transcript).unwrap();
+    let mut channel = net::connect(stream, &alice, server.public(), Binding::Transcript).unwrap();
     channel.send(b"ping").unwrap();
 
     // Notice: the first thing back is the echo of "ping", not an empty echo
