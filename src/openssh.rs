@@ -46,7 +46,8 @@ pub const ED25519_KEY_TYPE: &str = "ssh-ed25519";
 /// The decoded key: `string "ssh-ed25519"` then `string key32`.
 const BLOB_LEN: usize = 4 + ED25519_KEY_TYPE.len() + 4 + PUBLIC_KEY_LEN;
 
-/// [`BLOB_LEN`] bytes in base64 (no padding: 51 is a multiple of 3).
+/// The length of an `ssh-ed25519` key in base64: 51 bytes, 68 characters
+/// (no padding: 51 is a multiple of 3).
 pub const BASE64_LEN: usize = BLOB_LEN / 3 * 4;
 
 /// Why an OpenSSH public key cannot be used.
