@@ -20,13 +20,16 @@
 //!
 //! ```text
 //! master_secret = PRF(shared_secret, "master secret",
-//!                     client_share + server_share)[0..47]      (lesson11 binding)
+//!                     client_share + server_share)[0..48]      (lesson11 binding)
 //! master_secret = PRF(shared_secret, "extended master secret",
-//!                     SHA-256(all handshake bytes))[0..47]     (transcript binding, RFC 7627)
+//!                     SHA-256(all handshake bytes))[0..48]     (transcript binding, RFC 7627)
 //! key_block     = PRF(master_secret, "key expansion", server_share + client_share)
 //!               = client_write_key (32) || server_write_key (32)
 //!                 || client_write_iv (12) || server_write_iv (12)
 //! ```
+//!
+//! Ranges are Rust's, end excluded: `[0..48]` is the first 48 bytes, which
+//! RFC 5246 writes `[0..47]`.
 //!
 //! Either way there is one key and one IV per direction, so the two
 //! directions never share a (key, nonce) pair even though both count

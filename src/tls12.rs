@@ -243,6 +243,7 @@ pub fn master_secret<H: EagerHash>(
     let mut ms = MasterSecret([0; MASTER_SECRET_LEN]);
     // master_secret = PRF(pre_master_secret, "master secret",
     //                     ClientHello.random + ServerHello.random)[0..47]
+    // (the RFC's [0..47] counts both ends: the first 48 bytes, Rust's [0..48])
     prf::<H>(
         pre_master_secret,
         MASTER_SECRET_LABEL,
@@ -278,6 +279,7 @@ pub fn extended_master_secret<H: EagerHash>(
     let mut ms = MasterSecret([0; MASTER_SECRET_LEN]);
     // master_secret = PRF(pre_master_secret, "extended master secret",
     //                     session_hash)[0..47]
+    // (the RFC's [0..47] counts both ends: the first 48 bytes, Rust's [0..48])
     prf::<H>(
         pre_master_secret,
         EXTENDED_MASTER_SECRET_LABEL,
