@@ -5,7 +5,8 @@
 //! hello
 //! ```
 //!
-//! Sends each line of standard input and prints each reply; exits 0 at the
+//! Sends each line of standard input as one encrypted message and prints
+//! the server's reply, which is the same line echoed back; exits 0 at the
 //! end of input, 1 with a reason on any failure.
 
 use std::io;
@@ -15,22 +16,32 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use learn_mtls::handshake::{Binding, Config, HandshakeError};
+use learn_mtls::handshake::{Binding, Config, Handshake, HandshakeError};
 use learn_mtls::keyfile;
 use learn_mtls::net::{self, Error, Stage};
 use learn_mtls::record::{MAX_PLAINTEXT_LEN, RecordError};
 use learn_mtls::schedule::KeySchedule;
 
 #[derive(Parser)]
-#[command(about = "Lesson 10 client: authenticates the server, stays anonymous")]
+#[command(
+    about = "Lesson 10 client: authenticates the server, stays anonymous",
+    long_about = "Lesson 10 client: authenticates the server, stays anonymous.\n\n\
+        Sends each line of standard input as one encrypted message and prints the reply \
+        (a Lesson 10 server echoes each message back). A line ends at \\n; the \\n, and a \\r \
+        just before it, are not sent. Lines are sent as bytes, UTF-8 or not, at most 16384 \
+        bytes each. Exits 0 at the end of input; otherwise exits 1 saying what failed."
+)]
 struct Args {
     /// Server address, HOST:PORT.
     #[arg(long)]
     connect: String,
-    /// The server's public key file: the only server this client will talk to.
+    /// The server's public key file (64 hex characters, or an OpenSSH `ssh-ed25519 AAAA...`
+    /// line): the only server this client will talk to.
     #[arg(long)]
     server_pub: PathBuf,
-    /// What the signature covers: `lesson11` (as taught) or `transcript`.
+    /// What the server's signature covers: `lesson11` (its bare share, as Lessons 10 and 11
+    /// teach; the name is the binding's, shared by both lessons) or `transcript`. Must match
+    /// the server's.
     #[arg(long, default_value = "lesson11")]
     binding: Binding,
     /// How keys are derived: `hkdf` (Lessons 10-11) or `tls12-prf` (Lesson 12).
@@ -39,6 +50,9 @@ struct Args {
     /// Seconds to wait for the handshake.
     #[arg(long, default_value_t = 10)]
     timeout: u64,
+    /// Seconds to wait for each reply (a Lesson 10 server echoes at once).
+    #[arg(long, default_value_t = 5)]
+    reply_timeout: u64,
 }
 
 impl Args {
@@ -78,10 +92,44 @@ fn run(args: &Args) -> Result<(), String> {
             args.binding,
             args.schedule
         ),
-        Error::Closed(Stage::FirstReply | Stage::Records) => {
+        Error::ServerSpeaksOther(guess) => format!(
+            "{} answered with the pinned key, but {guess}; this client speaks Lesson 10 with \
+             --binding {} --schedule {}{}",
+            args.connect,
+            args.binding,
+            args.schedule,
+            if guess.handshake == Some(Handshake::Mutual) {
+                " (a Lesson 11 server needs 11-mtls-client)"
+            } else {
+                ""
+            }
+        ),
+        Error::TimedOut(Stage::FirstReply) => format!(
+            "no reply within {}s to the first message, though a Lesson 10 server echoes at once: \
+             this looks like a Lesson 11 server, which after message 2 waits for message 3 (the \
+             client's key and signature) that a Lesson 10 client never sends; use 11-mtls-client \
+             with a key the server accepts",
+            args.reply_timeout
+        ),
+        Error::Closed(Stage::FirstReply) => {
+            "the server closed the connection before its first reply (it stopped, or it is a \
+             Lesson 11 server, which takes the first message for message 3 and refuses it; \
+             use 11-mtls-client)"
+                .to_owned()
+        }
+        Error::TimedOut(Stage::Records) => format!(
+            "no reply within {}s (--reply-timeout): the server is stuck or overloaded",
+            args.reply_timeout
+        ),
+        Error::Closed(Stage::Records) => {
             "the server closed the connection (it stopped, or dropped us after a long silence)"
                 .to_owned()
         }
+        Error::Input(e) => format!("cannot read standard input: {e}"),
+        Error::InputLineTooLong { line } => format!(
+            "line {line} of standard input is longer than {MAX_PLAINTEXT_LEN} bytes; each line \
+             travels as one record of at most {MAX_PLAINTEXT_LEN} bytes"
+        ),
         Error::Record(RecordError::PlaintextTooLong { len }) => format!(
             "an input line is {len} bytes; each line travels as one record of at most {MAX_PLAINTEXT_LEN} bytes"
         ),
@@ -89,6 +137,10 @@ fn run(args: &Args) -> Result<(), String> {
     };
     let mut channel =
         net::connect_anonymous_tcp(stream, server, args.config(), timeout).map_err(explain)?;
+    // A reply that does not come at once is the sign of a Lesson 11 server.
+    channel
+        .set_idle_timeout(Some(Duration::from_secs(args.reply_timeout)))
+        .map_err(|e| format!("cannot set the reply timeout: {e}"))?;
     eprintln!(
         "handshake done: the server proved it holds {}",
         args.server_pub.display()

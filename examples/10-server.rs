@@ -24,7 +24,13 @@ use learn_mtls::net::{self, Connection, Limits};
 use learn_mtls::schedule::KeySchedule;
 
 #[derive(Parser)]
-#[command(about = "Lesson 10 server: only the server is authenticated")]
+#[command(
+    about = "Lesson 10 server: only the server is authenticated",
+    long_about = "Lesson 10 server: only the server is authenticated.\n\n\
+        Proves its key to anonymous clients and echoes each message back, encrypted: \
+        10-client sends each line of its standard input and prints the echo. First line of \
+        output: `listening on HOST:PORT`; then one line per connection."
+)]
 struct Args {
     /// Address to listen on, HOST:PORT (port 0 picks a free port).
     #[arg(long)]
@@ -32,7 +38,9 @@ struct Args {
     /// The server's secret key file.
     #[arg(long)]
     key: PathBuf,
-    /// What the signature covers: `lesson11` (as taught) or `transcript`.
+    /// What the server's signature covers: `lesson11` (its bare share, as Lessons 10 and 11
+    /// teach; the name is the binding's, shared by both lessons) or `transcript`. Clients
+    /// must use the same.
     #[arg(long, default_value = "lesson11")]
     binding: Binding,
     /// How keys are derived: `hkdf` (Lessons 10-11) or `tls12-prf` (Lesson 12).

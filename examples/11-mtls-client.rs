@@ -6,8 +6,8 @@
 //! ```
 //!
 //! Sends each line of standard input as one encrypted message and prints
-//! each reply. Exits 0 at the end of input; on any failure it exits 1 and
-//! says what failed.
+//! the server's reply, which is the same line echoed back. Exits 0 at the
+//! end of input; on any failure it exits 1 and says what failed.
 
 use std::io;
 use std::net::TcpStream;
@@ -16,14 +16,21 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use learn_mtls::handshake::{Binding, Config, HandshakeError};
+use learn_mtls::handshake::{Binding, Config, Handshake, HandshakeError};
 use learn_mtls::keyfile;
 use learn_mtls::net::{self, Error, Stage};
 use learn_mtls::record::{MAX_PLAINTEXT_LEN, RecordError};
 use learn_mtls::schedule::KeySchedule;
 
 #[derive(Parser)]
-#[command(about = "Lesson 11 client: mutual authentication with a pinned server key")]
+#[command(
+    about = "Lesson 11 client: mutual authentication with a pinned server key",
+    long_about = "Lesson 11 client: mutual authentication with a pinned server key.\n\n\
+        Sends each line of standard input as one encrypted message and prints the reply \
+        (a Lesson 11 server echoes each message back). A line ends at \\n; the \\n, and a \\r \
+        just before it, are not sent. Lines are sent as bytes, UTF-8 or not, at most 16384 \
+        bytes each. Exits 0 at the end of input; otherwise exits 1 saying what failed."
+)]
 struct Args {
     /// Server address, HOST:PORT.
     #[arg(long)]
@@ -31,7 +38,8 @@ struct Args {
     /// This client's secret key file.
     #[arg(long)]
     key: PathBuf,
-    /// The server's public key file: the only server this client will talk to.
+    /// The server's public key file (64 hex characters, or an OpenSSH `ssh-ed25519 AAAA...`
+    /// line): the only server this client will talk to.
     #[arg(long)]
     server_pub: PathBuf,
     /// What the signatures cover: `lesson11` (as taught) or `transcript`.
@@ -43,6 +51,9 @@ struct Args {
     /// Seconds to wait for the handshake.
     #[arg(long, default_value_t = 10)]
     timeout: u64,
+    /// Seconds to wait for each reply (a Lesson 11 server echoes at once, or closes).
+    #[arg(long, default_value_t = 5)]
+    reply_timeout: u64,
 }
 
 impl Args {
@@ -77,6 +88,10 @@ fn run(args: &Args) -> Result<(), String> {
     let timeout = Duration::from_secs(args.timeout);
     let mut channel = net::connect_tcp(stream, &key, server, args.config(), timeout)
         .map_err(|e| explain(&e, args))?;
+    // A server that neither answers nor closes is not a Lesson 11 server.
+    channel
+        .set_idle_timeout(Some(Duration::from_secs(args.reply_timeout)))
+        .map_err(|e| format!("cannot set the reply timeout: {e}"))?;
     eprintln!(
         "handshake done: the server proved it holds {} (fingerprint {})",
         args.server_pub.display(),
@@ -96,13 +111,41 @@ fn explain(e: &Error, args: &Args) -> String {
             args.binding,
             args.schedule
         ),
+        Error::ServerSpeaksOther(guess) => format!(
+            "{} answered with the pinned key, but {guess}; this client speaks Lesson 11 with \
+             --binding {} --schedule {}{}",
+            args.connect,
+            args.binding,
+            args.schedule,
+            if guess.handshake == Some(Handshake::ServerOnly) {
+                " (a Lesson 10 server needs 10-client)"
+            } else {
+                ""
+            }
+        ),
         Error::Closed(Stage::FirstReply) => format!(
             "the connection closed right after the handshake: the server probably did not accept \
              this client (is the public key of {} on its list, and do both ends use --binding {} \
-             --schedule {}?)",
+             --schedule {}?), or it is a Lesson 10 server, which closes the same way when message \
+             3 arrives (use 10-client)",
             args.key.display(),
             args.binding,
             args.schedule
+        ),
+        Error::TimedOut(Stage::FirstReply) => format!(
+            "no reply within {}s to the first message, though a Lesson 11 server answers at once \
+             (or closes when it refuses a client): this looks like a Lesson 10 server, which took \
+             message 3 for the start of a record and waits for the rest; use 10-client",
+            args.reply_timeout
+        ),
+        Error::TimedOut(Stage::Records) => format!(
+            "no reply within {}s (--reply-timeout): the server is stuck or overloaded",
+            args.reply_timeout
+        ),
+        Error::Input(e) => format!("cannot read standard input: {e}"),
+        Error::InputLineTooLong { line } => format!(
+            "line {line} of standard input is longer than {MAX_PLAINTEXT_LEN} bytes; each line \
+             travels as one record of at most {MAX_PLAINTEXT_LEN} bytes"
         ),
         Error::Closed(Stage::Records) => {
             "the server closed the connection in the middle of the session \

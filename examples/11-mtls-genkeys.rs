@@ -5,9 +5,10 @@
 //! $ cargo run --example 11-mtls-genkeys -- --out keys alice bob
 //! ```
 //!
-//! Each NAME gets `NAME.key` (the secret, mode 0600) and `NAME.pub` (one
-//! line of 64 hex characters to hand to the other side). Existing files are
-//! never overwritten unless you say `--force`.
+//! Each NAME gets `NAME.key` (the secret, mode 0600, beginning with the
+//! line `# learn-mtls Ed25519 secret key`, by which readers know it from a
+//! public key) and `NAME.pub` (one line of 64 hex characters to hand to the
+//! other side). Existing files are never overwritten unless you say `--force`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -18,7 +19,15 @@ use learn_mtls::keys::IdentityKey;
 use learn_mtls::net::os_rng;
 
 #[derive(Parser)]
-#[command(about = "Generate Ed25519 identity keys for Lesson 11")]
+#[command(
+    about = "Generate Ed25519 identity keys for Lesson 11",
+    long_about = "Generate Ed25519 identity keys for Lesson 11.\n\n\
+        For each NAME writes NAME.key (the secret: mode 0600, first line \
+        `# learn-mtls Ed25519 secret key ...`, then 64 hex characters) and NAME.pub (one line \
+        of 64 lowercase hex characters), and prints the public key and its fingerprint. \
+        Never overwrites a file without --force. Programs that read a public key also accept \
+        an OpenSSH `ssh-ed25519 AAAA...` line."
+)]
 struct Args {
     /// Directory to write the key files into (created if missing).
     #[arg(long, default_value = ".")]

@@ -48,13 +48,16 @@ struct Args {
     /// The server's secret key file.
     #[arg(long)]
     key: PathBuf,
-    /// The one client public key to accept (exercise 1).
+    /// The one client public key to accept (exercise 1): a `.pub` file, or an OpenSSH
+    /// `ssh-ed25519 AAAA...` one.
     #[arg(long)]
     client_pub: Option<PathBuf>,
-    /// An authorized-keys file: `<64 hex> <name>` per line (exercise 2).
+    /// An authorized-keys file: `<64 hex> <name>` or `ssh-ed25519 <base64> <name>` per line
+    /// (exercise 2).
     #[arg(long)]
     authorized: Option<PathBuf>,
-    /// A revocation file: `<64 hex>` per line; refused even when authorized (exercise 4).
+    /// A revocation file: `<64 hex>` or `ssh-ed25519 <base64>` per line, then an optional
+    /// comment; refused even when authorized (exercise 4).
     #[arg(long)]
     revoked: Option<PathBuf>,
     /// What the signatures cover: `lesson11` (as taught) or `transcript`.

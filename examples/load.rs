@@ -21,7 +21,7 @@
 //! machine's cores divided by the time the handshake's public-key
 //! operations take for both sides (2 X25519 key generations, 2 X25519
 //! agreements, 2 Ed25519 signatures, 2 strict verifications and 1 key
-//! decompression, timed in this process as `benches/handshake.rs` times
+//! decompression, timed in this process as `bench/benches/handshake.rs` times
 //! them), measured before and after the load, the faster measurement
 //! taken (the higher floor). The server and these clients share the same
 //! cores; the floor counts both sides' work, so the comparison is fair.

@@ -1,15 +1,31 @@
 //! Key files: how identities live on disk between lessons.
 //!
 //! ```text
-//! NAME.key   secret, mode 0600:   # comment lines...
+//! NAME.key   secret, mode 0600:   # learn-mtls Ed25519 secret key for NAME. Keep it private:
+//!                                 # whoever holds this file can prove they are NAME.
 //!                                 <64 hex characters: the Ed25519 secret seed>
 //! NAME.pub   public:              <64 lowercase hex characters>
 //! ```
 //!
 //! Readers skip blank lines and lines starting with `#`, and expect exactly
-//! one line of hex. A secret key file that group or others may read is
-//! refused, as OpenSSH refuses an unprotected private key: a key that others
-//! could have copied no longer proves who you are.
+//! one key line. Hex digits may be upper or lower case (writers use lower).
+//!
+//! A secret key file must **begin with the line `# learn-mtls Ed25519
+//! secret key`** (anything may follow on that line), as 11-mtls-genkeys has
+//! always written it: a public key file is also one line of 64 hex
+//! characters, and without the header a `.pub` copied to `x.key` would be
+//! taken for a secret. A file without the header is refused, and one that
+//! looks like a public key is refused as one. (A secret key file written by
+//! hand needs the header added as its first line.)
+//!
+//! A public key file may instead hold an OpenSSH public key line,
+//! `ssh-ed25519 AAAA... [comment]` (see [`crate::openssh`]), so an
+//! `id_ed25519.pub` can be used as it is. OpenSSH private keys (`-----BEGIN
+//! OPENSSH PRIVATE KEY-----`) are recognised and refused with what to do.
+//!
+//! A secret key file that group or others may read or write (any of the
+//! mode bits 077) is refused, as OpenSSH refuses an unprotected private
+//! key: a key that others could have copied no longer proves who you are.
 
 // The crate is no_std; modules that need std bring its prelude in by name.
 use std::prelude::rust_2024::*;
@@ -21,6 +37,7 @@ use std::path::{Path, PathBuf};
 
 use crate::hex::{self, HexError};
 use crate::keys::{IdentityKey, KeyError, PUBLIC_KEY_LEN, PublicIdentity, SECRET_KEY_LEN};
+use crate::openssh::{self, OpenSshError};
 use zeroize::Zeroizing;
 
 /// Key files are tiny; anything bigger than this is not one.
@@ -58,6 +75,18 @@ pub enum Problem {
     Hex(HexError),
     /// The public key is not usable.
     Key(KeyError),
+    /// A secret key file without the `# learn-mtls Ed25519 secret key`
+    /// header line (and not a public key either).
+    NoSecretKeyHeader,
+    /// An OpenSSH public key line that cannot be used.
+    OpenSsh(OpenSshError),
+    /// An OpenSSH private key file.
+    OpenSshPrivateKey {
+        /// Whether a secret key file was expected.
+        wanted_secret: bool,
+    },
+    /// A PEM file (`-----BEGIN ...`) other than an OpenSSH private key.
+    Pem,
 }
 
 /// An error about one key file, naming it (and the line, when there is one).
@@ -93,7 +122,9 @@ impl fmt::Display for KeyFileError {
             Problem::WrongKind {
                 wanted_secret: true,
             } => f.write_str(
-                "this is a public key file (NAME.pub); a secret key file (NAME.key) is needed here",
+                "this is a public key file (NAME.pub), not a secret key file: a secret key file \
+                 (NAME.key, as 11-mtls-genkeys writes it) is needed here, and it begins with the \
+                 line `# learn-mtls Ed25519 secret key`",
             ),
             Problem::WrongKind {
                 wanted_secret: false,
@@ -108,6 +139,29 @@ impl fmt::Display for KeyFileError {
             }
             Problem::Hex(e) => write!(f, "not a key: {e}"),
             Problem::Key(e) => write!(f, "{e}"),
+            Problem::NoSecretKeyHeader => write!(
+                f,
+                "not a learn-mtls secret key file: its first line must be `{SECRET_KEY_HEADER} ...`, \
+                 as 11-mtls-genkeys writes it (a secret key written by hand needs that line added)"
+            ),
+            Problem::OpenSsh(e) => write!(f, "{e}"),
+            Problem::OpenSshPrivateKey {
+                wanted_secret: true,
+            } => f.write_str(
+                "this is an OpenSSH private key, which learn-mtls does not read: make a key pair \
+                 with 11-mtls-genkeys (a server or client may still be given your OpenSSH public \
+                 key, `ssh-ed25519 AAAA...`, wherever a public key is read)",
+            ),
+            Problem::OpenSshPrivateKey {
+                wanted_secret: false,
+            } => f.write_str(
+                "this is an OpenSSH private key; a public key is needed here: give the matching \
+                 `.pub` file (`ssh-ed25519 AAAA...`), and never hand the private one to anyone",
+            ),
+            Problem::Pem => f.write_str(
+                "a PEM file (-----BEGIN ...), which learn-mtls does not read: key files are the \
+                 ones 11-mtls-genkeys writes (public keys may also be `ssh-ed25519 AAAA...` lines)",
+            ),
         }
     }
 }
@@ -118,6 +172,7 @@ impl std::error::Error for KeyFileError {
             Problem::Io(e) => Some(e),
             Problem::Hex(e) => Some(e),
             Problem::Key(e) => Some(e),
+            Problem::OpenSsh(e) => Some(e),
             _ => None,
         }
     }
@@ -148,10 +203,11 @@ fn read_key_line<'t>(path: &Path, text: &'t str) -> Result<(usize, &'t str), Key
     found.ok_or_else(|| error(path, None, Problem::NoKey))
 }
 
-/// Reads a whole key file. The checks run on the open file, not on the
-/// path, so the file checked is the file read even if the path is swapped
-/// in between; the text is wiped when dropped, on every path out.
-fn read_small(path: &Path, must_be_private: bool) -> Result<Zeroizing<String>, KeyFileError> {
+/// Reads a whole key file, returning it with its metadata. The checks run
+/// on the open file, not on the path, so the file checked is the file read
+/// even if the path is swapped in between; the text is wiped when dropped,
+/// on every path out.
+fn read_small(path: &Path) -> Result<(Zeroizing<String>, fs::Metadata), KeyFileError> {
     let io = |e| error(path, None, Problem::Io(e));
     // Opening a named pipe would wait for a writer forever: look first.
     if !fs::metadata(path).map_err(io)?.is_file() {
@@ -161,9 +217,6 @@ fn read_small(path: &Path, must_be_private: bool) -> Result<Zeroizing<String>, K
     let metadata = file.metadata().map_err(io)?;
     if !metadata.is_file() {
         return Err(error(path, None, Problem::NotAFile));
-    }
-    if must_be_private {
-        check_private(path, &metadata)?;
     }
     // Sized up front so the buffer never reallocates and leaves a stray
     // copy of a secret behind in freed memory.
@@ -175,7 +228,26 @@ fn read_small(path: &Path, must_be_private: bool) -> Result<Zeroizing<String>, K
     if read as u64 > MAX_KEY_FILE_LEN {
         return Err(error(path, None, Problem::TooLarge));
     }
-    Ok(text)
+    Ok((text, metadata))
+}
+
+/// The first line of an OpenSSH private key file.
+const OPENSSH_PRIVATE_KEY_HEADER: &str = "-----BEGIN OPENSSH PRIVATE KEY-----";
+
+/// Refuses PEM files (OpenSSH private keys and the rest) with what they are.
+fn refuse_pem(path: &Path, text: &str, wanted_secret: bool) -> Result<(), KeyFileError> {
+    let first = text.trim_start();
+    if first.starts_with(OPENSSH_PRIVATE_KEY_HEADER) {
+        return Err(error(
+            path,
+            None,
+            Problem::OpenSshPrivateKey { wanted_secret },
+        ));
+    }
+    if first.starts_with("-----BEGIN ") {
+        return Err(error(path, None, Problem::Pem));
+    }
+    Ok(())
 }
 
 /// The first line of every secret key file this crate writes.
@@ -206,13 +278,19 @@ pub fn read_public(path: impl AsRef<Path>) -> Result<PublicIdentity, KeyFileErro
     if named_as(path, "key") {
         return Err(wrong_kind());
     }
-    let text = read_small(path, false)?;
+    let (text, _) = read_small(path)?;
     if text.starts_with(SECRET_KEY_HEADER) {
         return Err(wrong_kind());
     }
-    let (line, hex_text) = read_key_line(path, &text)?;
+    refuse_pem(path, &text, false)?;
+    let (line, key_text) = read_key_line(path, &text)?;
+    if let Some(parsed) = openssh::parse_line(key_text) {
+        return parsed
+            .map(|(key, _comment)| key)
+            .map_err(|e| error(path, Some(line), Problem::OpenSsh(e)));
+    }
     let bytes: [u8; PUBLIC_KEY_LEN] =
-        hex::decode_array(hex_text).map_err(|e| error(path, Some(line), Problem::Hex(e)))?;
+        hex::decode_array(key_text).map_err(|e| error(path, Some(line), Problem::Hex(e)))?;
     PublicIdentity::from_bytes(&bytes).map_err(|e| error(path, Some(line), Problem::Key(e)))
 }
 
@@ -231,13 +309,44 @@ pub fn read_secret(path: impl AsRef<Path>) -> Result<IdentityKey, KeyFileError> 
             },
         ));
     }
-    let text = read_small(path, true)?;
+    let (text, metadata) = read_small(path)?;
+    // What kind of file this is comes first: a public key with mode 0644
+    // must be refused as a public key, not with advice to chmod it.
+    refuse_pem(path, &text, true)?;
+    if !text.starts_with(SECRET_KEY_HEADER) {
+        return Err(error(path, None, missing_header(&text)));
+    }
+    check_private(path, &metadata)?;
     let (line, hex_text) = read_key_line(path, &text)?;
     let secret = Zeroizing::new(
         hex::decode_array::<SECRET_KEY_LEN>(hex_text)
             .map_err(|e| error(path, Some(line), Problem::Hex(e)))?,
     );
     Ok(IdentityKey::from_secret_bytes(&secret))
+}
+
+/// Why a file without the secret key header is refused: it looks like a
+/// public key (one line of 64 hex characters, or an OpenSSH public key
+/// line), or it is simply not a learn-mtls secret key file.
+fn missing_header(text: &str) -> Problem {
+    let mut key_lines = text
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'));
+    let looks_public = match (key_lines.next(), key_lines.next()) {
+        (Some(line), None) => {
+            openssh::parse_line(line).is_some()
+                || (line.len() == 2 * PUBLIC_KEY_LEN && line.bytes().all(|b| b.is_ascii_hexdigit()))
+        }
+        _ => false,
+    };
+    if looks_public {
+        Problem::WrongKind {
+            wanted_secret: true,
+        }
+    } else {
+        Problem::NoSecretKeyHeader
+    }
 }
 
 #[cfg(unix)]

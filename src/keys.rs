@@ -85,6 +85,9 @@ pub enum KeyError {
     /// The point has small order: signatures under it prove nothing,
     /// because many messages verify under such a key.
     Weak,
+    /// The y-coordinate is written as a number not below the field prime
+    /// 2^255 - 19: a second spelling of a key that has a shorter one.
+    NonCanonical,
 }
 
 impl fmt::Display for KeyError {
@@ -94,11 +97,27 @@ impl fmt::Display for KeyError {
             Self::Weak => {
                 "a weak Ed25519 public key (small order): it would accept forged signatures"
             }
+            Self::NonCanonical => {
+                "a non-canonical Ed25519 public key encoding (y is not below 2^255 - 19): \
+                 the same point has a canonical encoding, and only that one is accepted"
+            }
         })
     }
 }
 
 impl core::error::Error for KeyError {}
+
+/// Whether the y-coordinate of an encoded Edwards point (its low 255 bits,
+/// little-endian) is below p = 2^255 - 19. The encodings at or above p are
+/// p + 0 ..= p + 18: byte 0 at least 0xed, bytes 1..=30 all 0xff, byte 31
+/// 0x7f once the sign bit is cleared. (The other non-canonical form, x = 0
+/// with the sign bit set, only occurs for y = 1 and y = -1, both of small
+/// order, so already refused as weak.) Public data: branching is fine.
+fn is_canonical_y(bytes: &[u8; PUBLIC_KEY_LEN]) -> bool {
+    let at_least_p =
+        bytes[31] & 0x7f == 0x7f && bytes[1..31].iter().all(|&b| b == 0xff) && bytes[0] >= 0xed;
+    !at_least_p
+}
 
 /// A checked Ed25519 public key: a valid point of large order.
 ///
@@ -111,12 +130,20 @@ pub struct PublicIdentity {
 impl PublicIdentity {
     /// Checks and wraps 32 bytes received from a peer or read from a file.
     ///
+    /// Only the canonical encoding of a point is accepted (RFC 8032
+    /// section 5.1.3 allows refusing the others): one key, one spelling, so
+    /// a key compared by its bytes (a pinned key, a list) cannot be matched
+    /// or dodged by writing it differently.
+    ///
     /// # Errors
-    /// [`KeyError::NotAPoint`] or [`KeyError::Weak`].
+    /// [`KeyError::NotAPoint`], [`KeyError::Weak`] or [`KeyError::NonCanonical`].
     pub fn from_bytes(bytes: &[u8; PUBLIC_KEY_LEN]) -> Result<Self, KeyError> {
         let key = VerifyingKey::from_bytes(bytes).map_err(|_| KeyError::NotAPoint)?;
         if key.is_weak() {
             return Err(KeyError::Weak);
+        }
+        if !is_canonical_y(bytes) {
+            return Err(KeyError::NonCanonical);
         }
         Ok(Self { key })
     }

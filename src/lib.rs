@@ -36,6 +36,8 @@ pub mod cert;
 pub mod handshake;
 pub mod hex;
 pub mod keys;
+#[cfg(feature = "alloc")]
+pub mod openssh;
 pub mod record;
 pub mod schedule;
 pub mod tls12;

@@ -24,9 +24,9 @@ use std::time::{Duration, Instant};
 use std::vec::Vec;
 
 use crate::handshake::mutual::{self, ClientVerified};
-use crate::handshake::{Binding, Config, HandshakeError, server_only};
+use crate::handshake::{Binding, Config, HandshakeError, ServerGuess, server_only};
 use crate::keys::{IdentityKey, PublicIdentity};
-use crate::record::{self, HEADER_LEN, MAX_RECORD_LEN, RecordError, Session};
+use crate::record::{self, HEADER_LEN, MAX_PLAINTEXT_LEN, MAX_RECORD_LEN, RecordError, Session};
 use crate::trust::{ClientIdentity, TrustPolicy};
 use crate::wire::{
     CLIENT_AUTH_LEN, CLIENT_HELLO_LEN, ClientAuth, ClientHello, SERVER_HELLO_LEN, ServerHello,
@@ -87,6 +87,18 @@ pub enum Error {
     TimedOut(Stage),
     /// Any other I/O error.
     Io(Stage, io::Error),
+    /// The input to send could not be read ([`echo_lines`]).
+    Input(io::Error),
+    /// A line of the input to send is longer than one record carries
+    /// ([`echo_lines`]).
+    InputLineTooLong {
+        /// The line's number, counting from 1.
+        line: u64,
+    },
+    /// The server's signature verifies under the pinned key, but for a
+    /// different handshake, binding or key schedule than this client's:
+    /// the right server, speaking another lesson's protocol.
+    ServerSpeaksOther(ServerGuess),
 }
 
 impl fmt::Display for Error {
@@ -97,6 +109,17 @@ impl fmt::Display for Error {
             Self::Closed(stage) => write!(f, "the connection closed while {stage}"),
             Self::TimedOut(stage) => write!(f, "timed out while {stage}"),
             Self::Io(stage, e) => write!(f, "I/O error while {stage}: {e}"),
+            Self::Input(e) => write!(f, "cannot read the input to send: {e}"),
+            Self::InputLineTooLong { line } => write!(
+                f,
+                "line {line} of the input is longer than {MAX_PLAINTEXT_LEN} bytes, \
+                 the most one record carries"
+            ),
+            Self::ServerSpeaksOther(guess) => write!(
+                f,
+                "the pinned server answered, but {guess}; both ends must run the same lesson, \
+                 --binding and --schedule"
+            ),
         }
     }
 }
@@ -106,8 +129,11 @@ impl std::error::Error for Error {
         match self {
             Self::Handshake(e) => Some(e),
             Self::Record(e) => Some(e),
-            Self::Io(_, e) => Some(e),
-            Self::Closed(_) | Self::TimedOut(_) => None,
+            Self::Io(_, e) | Self::Input(e) => Some(e),
+            Self::Closed(_)
+            | Self::TimedOut(_)
+            | Self::InputLineTooLong { .. }
+            | Self::ServerSpeaksOther(_) => None,
         }
     }
 }
@@ -253,6 +279,23 @@ impl<S> fmt::Debug for Channel<S> {
     }
 }
 
+/// A message 2 whose signature did not verify: if it verifies for another
+/// handshake, binding or schedule, say which ([`Error::ServerSpeaksOther`]).
+fn diagnose(
+    error: HandshakeError,
+    server: &PublicIdentity,
+    hello: &ClientHello,
+    server_hello: &ServerHello,
+) -> Error {
+    match error {
+        HandshakeError::ServerSignatureInvalid => {
+            ServerGuess::from_server_hello(server, hello, server_hello)
+                .map_or(Error::Handshake(error), Error::ServerSpeaksOther)
+        }
+        other => Error::Handshake(other),
+    }
+}
+
 /// Runs the Lesson 11 client over `stream`.
 ///
 /// Under the transcript binding it also sends an empty first record, which
@@ -274,7 +317,9 @@ pub fn connect<S: Read + Write>(
         &mut stream,
         Stage::ServerHello,
     )?);
-    let (session, auth) = client.read_server_hello(&server_hello)?;
+    let (session, auth) = client
+        .read_server_hello(&server_hello)
+        .map_err(|e| diagnose(e, &server, &hello, &server_hello))?;
     write_all(&mut stream, &auth.to_bytes(), Stage::ClientAuth)?;
     let mut channel = Channel::new(stream, session);
     if config.binding == Binding::Transcript {
@@ -343,7 +388,9 @@ pub fn connect_anonymous<S: Read + Write>(
         &mut stream,
         Stage::ServerHello,
     )?);
-    let session = client.read_server_hello(&server_hello)?;
+    let session = client
+        .read_server_hello(&server_hello)
+        .map_err(|e| diagnose(e, &server, &hello, &server_hello))?;
     Ok(Channel::new(stream, session))
 }
 
@@ -733,29 +780,40 @@ where
 /// Sends each line of `input` as a message and writes each reply to
 /// `output`, one per line: the lesson clients' loop.
 ///
+/// A line is any bytes up to a `\n` (or the end of the input); the `\n`, and
+/// a `\r` just before it, are not sent. Lines need not be UTF-8: bytes go
+/// as they are. No line is read past what one record carries, so an input
+/// without newlines (`/dev/zero`) costs one record's worth of memory.
+///
 /// # Errors
 /// [`Error::Closed`] with [`Stage::FirstReply`] if the server closes before
 /// its first reply (under the lesson11 binding, the only sign that it
-/// refused this client), with [`Stage::Records`] if it closes later; any
-/// other channel or I/O error.
+/// refused this client), with [`Stage::Records`] if it closes later;
+/// [`Error::TimedOut`] likewise, if a read timeout is set on the stream;
+/// [`Error::Input`] or [`Error::InputLineTooLong`] for the input; any other
+/// channel or I/O error.
 pub fn echo_lines<S: Read + Write>(
     channel: &mut Channel<S>,
-    input: impl io::BufRead,
+    mut input: impl io::BufRead,
     mut output: impl Write,
 ) -> Result<(), Error> {
     let mut replied = false;
-    for line in input.lines() {
-        let line = line.map_err(|e| Error::Io(Stage::Records, e))?;
-        let closed = |replied: bool| {
-            Error::Closed(if replied {
-                Stage::Records
-            } else {
-                Stage::FirstReply
-            })
+    let mut line = Vec::with_capacity(MAX_PLAINTEXT_LEN + 2);
+    let mut number = 0;
+    while read_line(&mut input, &mut line)? {
+        number += 1;
+        if line.len() > MAX_PLAINTEXT_LEN {
+            return Err(Error::InputLineTooLong { line: number });
+        }
+        let stage = if replied {
+            Stage::Records
+        } else {
+            Stage::FirstReply
         };
-        let reply = match channel.send(line.as_bytes()).and_then(|()| channel.recv()) {
+        let reply = match channel.send(&line).and_then(|()| channel.recv()) {
             Ok(Some(reply)) => reply,
-            Ok(None) | Err(Error::Closed(_)) => return Err(closed(replied)),
+            Ok(None) | Err(Error::Closed(_)) => return Err(Error::Closed(stage)),
+            Err(Error::TimedOut(_)) => return Err(Error::TimedOut(stage)),
             Err(e) => return Err(e),
         };
         replied = true;
@@ -766,6 +824,31 @@ pub fn echo_lines<S: Read + Write>(
             .map_err(|e| Error::Io(Stage::Records, e))?;
     }
     Ok(())
+}
+
+/// Reads one line of `input` into `line` without its `\n` or `\r\n`;
+/// `false` at the end of the input. Reads at most one byte more than a
+/// record carries (plus the line ending), enough to tell a line that is
+/// too long.
+fn read_line(input: &mut impl io::BufRead, line: &mut Vec<u8>) -> Result<bool, Error> {
+    use io::BufRead as _;
+    line.clear();
+    // A record's worth, one more byte to notice a longer line, and "\r\n".
+    let limit = MAX_PLAINTEXT_LEN as u64 + 3;
+    let read = input
+        .take(limit)
+        .read_until(b'\n', line)
+        .map_err(Error::Input)?;
+    if read == 0 {
+        return Ok(false);
+    }
+    if line.last() == Some(&b'\n') {
+        line.pop();
+        if line.last() == Some(&b'\r') {
+            line.pop();
+        }
+    }
+    Ok(true)
 }
 
 /// Echoes every message back until the peer closes: the lesson servers' loop.

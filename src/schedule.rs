@@ -28,6 +28,9 @@
 //!                 || client_write_iv (12) || server_write_iv (12)
 //! ```
 //!
+//! Ranges are Rust's, end excluded: `[0..48]` is the first 48 bytes, which
+//! RFC 5246 writes `[0..47]`.
+//!
 //! Either way there is one key and one IV per direction, so the two
 //! directions never share a (key, nonce) pair even though both count
 //! records from zero.

@@ -1,8 +1,9 @@
 //! Key files: how identities live on disk between lessons.
 //!
-//! `NAME.key` holds the secret seed as hex and must be private (mode 0600);
-//! `NAME.pub` is one line of 64 lowercase hex characters. Every error names
-//! the file, and the line when there is one.
+//! `NAME.key` begins with the line `# learn-mtls Ed25519 secret key`, holds
+//! the secret seed as hex and must be private (mode 0600); `NAME.pub` is one
+//! line of 64 lowercase hex characters, or an OpenSSH `ssh-ed25519` line.
+//! Every error names the file, and the line when there is one.
 #![cfg(unix)]
 
 use std::fs::{self, OpenOptions};
@@ -383,7 +384,11 @@ fn a_huge_pub_file_is_refused_without_reading_it_all() {
 #[test]
 fn a_garbled_secret_key_file_names_the_line() {
     let dir = TempDir::new("garbled-secret");
-    let path = dir.file("bad.key", b"# secret\nnot a key at all\n", 0o600);
+    let path = dir.file(
+        "bad.key",
+        b"# learn-mtls Ed25519 secret key for bad\n# secret\nnot a key at all\n",
+        0o600,
+    );
 
     let error = keyfile::read_secret(&path).unwrap_err();
 
@@ -395,7 +400,7 @@ fn a_garbled_secret_key_file_names_the_line() {
             found: 16
         })
     ));
-    assert_eq!(error.line, Some(2));
+    assert_eq!(error.line, Some(3));
     assert!(!error.to_string().contains("not a key at all"), "{error}");
 }
 
@@ -497,4 +502,194 @@ fn a_secret_key_file_given_where_a_public_key_is_needed_says_so_without_printing
         let secret_hex = learn_mtls::hex::Hex(&alice().to_secret_bytes()[..]).to_string();
         assert!(!error.to_string().contains(&secret_hex));
     }
+}
+
+// ---------------------------------------------------------------------------
+// Telling the kinds of key file apart
+// ---------------------------------------------------------------------------
+
+/// The secret seed of `alice()` as a hex line.
+fn alice_secret_line() -> String {
+    learn_mtls::hex::Hex(&alice().to_secret_bytes()[..]).to_string()
+}
+
+#[test]
+fn a_secret_key_file_begins_with_its_header_line() {
+    let dir = TempDir::new("header");
+
+    let (secret, _) = keyfile::write_pair(dir.path(), "alice", &alice(), Overwrite::Never).unwrap();
+    let text = fs::read_to_string(secret).unwrap();
+
+    // Notice: the header is what tells a secret key file from a public one.
+    assert!(
+        text.starts_with("# learn-mtls Ed25519 secret key for alice."),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_pub_file_copied_to_a_key_name_is_refused_as_a_public_key() {
+    let dir = TempDir::new("pub-copied-to-key");
+    let (_, public) = keyfile::write_pair(dir.path(), "alice", &alice(), Overwrite::Never).unwrap();
+    let copy = dir.path().join("x.key");
+    fs::copy(&public, &copy).unwrap();
+
+    for mode in [0o600, 0o644] {
+        fs::set_permissions(&copy, fs::Permissions::from_mode(mode)).unwrap();
+        let error = keyfile::read_secret(&copy).unwrap_err();
+
+        // Notice: one line of 64 hex characters is what a public key looks
+        // like; taking it for a secret seed would give a different identity.
+        // Refused as a public key whatever its mode, never with chmod advice.
+        assert!(
+            matches!(
+                error.problem,
+                Problem::WrongKind {
+                    wanted_secret: true
+                }
+            ),
+            "{error}"
+        );
+        assert!(error.to_string().contains("public key"), "{error}");
+        assert!(!error.to_string().contains("chmod"), "{error}");
+    }
+}
+
+#[test]
+fn a_secret_key_file_without_the_header_is_refused_with_the_fix() {
+    let dir = TempDir::new("no-header");
+    let text = format!("# my key\n{}\n", alice_secret_line());
+    let path = dir.file("alice.key", text.as_bytes(), 0o600);
+
+    let error = keyfile::read_secret(&path).unwrap_err();
+
+    // Notice: a hand-written seed cannot be told from a public key, so it
+    // needs the header; the message says which line to add.
+    assert!(
+        matches!(
+            error.problem,
+            Problem::WrongKind {
+                wanted_secret: true
+            }
+        ),
+        "{error}"
+    );
+    assert!(
+        error
+            .to_string()
+            .contains("# learn-mtls Ed25519 secret key"),
+        "{error}"
+    );
+    assert!(!error.to_string().contains(&alice_secret_line()));
+
+    // With the header added, the same file is read.
+    let fixed = format!("# learn-mtls Ed25519 secret key\n{text}");
+    let path = dir.file("fixed.key", fixed.as_bytes(), 0o600);
+    assert_eq!(
+        keyfile::read_secret(&path).unwrap().public(),
+        alice().public()
+    );
+}
+
+#[test]
+fn a_file_that_is_no_key_at_all_is_refused_for_its_missing_header() {
+    let dir = TempDir::new("no-key-at-all");
+    let path = dir.file("notes.key", b"remember the milk\n", 0o600);
+
+    let error = keyfile::read_secret(&path).unwrap_err();
+
+    assert!(
+        matches!(error.problem, Problem::NoSecretKeyHeader),
+        "{error}"
+    );
+}
+
+/// The key of `/tmp/sshk.pub` made by `ssh-keygen -t ed25519 -C alice@laptop`,
+/// in OpenSSH form and as hex.
+const SSH_LINE: &str =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIL+oN2zdAph7ewqWHMmumlD/orLSfLQUj/033qLnjmij alice@laptop";
+const SSH_HEX: &str = "bfa8376cdd02987b7b0a961cc9ae9a50ffa2b2d27cb4148ffd37dea2e78e68a3";
+
+#[test]
+fn an_openssh_ed25519_public_key_file_is_read_as_a_public_key() {
+    let dir = TempDir::new("openssh-pub");
+    let path = dir.file("id_ed25519.pub", format!("{SSH_LINE}\n").as_bytes(), 0o644);
+
+    let key = keyfile::read_public(&path).unwrap();
+
+    // Notice: the same 32 bytes as the hex form; the comment is ignored.
+    assert_eq!(key.to_string(), SSH_HEX);
+}
+
+#[test]
+fn an_openssh_rsa_public_key_is_refused_as_the_wrong_type() {
+    let dir = TempDir::new("openssh-rsa");
+    let path = dir.file(
+        "id_rsa.pub",
+        b"ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQCx me@host\n",
+        0o644,
+    );
+
+    let error = keyfile::read_public(&path).unwrap_err();
+
+    assert!(
+        matches!(
+            error.problem,
+            Problem::OpenSsh(learn_mtls::openssh::OpenSshError::NotEd25519)
+        ),
+        "{error}"
+    );
+    assert!(error.to_string().contains("ssh-ed25519"), "{error}");
+    assert_eq!(error.line, Some(1));
+}
+
+#[test]
+fn an_openssh_public_key_given_as_a_secret_key_is_refused_as_a_public_key() {
+    let dir = TempDir::new("openssh-pub-as-key");
+    let path = dir.file("id_ed25519", format!("{SSH_LINE}\n").as_bytes(), 0o600);
+
+    let error = keyfile::read_secret(&path).unwrap_err();
+
+    assert!(
+        matches!(
+            error.problem,
+            Problem::WrongKind {
+                wanted_secret: true
+            }
+        ),
+        "{error}"
+    );
+}
+
+#[test]
+fn an_openssh_private_key_is_recognised_wherever_a_key_is_read() {
+    let dir = TempDir::new("openssh-private");
+    let text = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\n-----END OPENSSH PRIVATE KEY-----\n";
+    let path = dir.file("id_ed25519", text.as_bytes(), 0o600);
+
+    let as_secret = keyfile::read_secret(&path).unwrap_err();
+    let as_public = keyfile::read_public(&path).unwrap_err();
+
+    // Notice: not "expected 64 hex characters, found 36" but what it is,
+    // and what to do instead.
+    assert!(
+        matches!(
+            as_secret.problem,
+            Problem::OpenSshPrivateKey {
+                wanted_secret: true
+            }
+        ),
+        "{as_secret}"
+    );
+    assert!(as_secret.to_string().contains("11-mtls-genkeys"));
+    assert!(
+        matches!(
+            as_public.problem,
+            Problem::OpenSshPrivateKey {
+                wanted_secret: false
+            }
+        ),
+        "{as_public}"
+    );
+    assert!(as_public.to_string().contains(".pub"));
 }

@@ -450,6 +450,15 @@ pub const BINDINGS: [Binding; 2] = [Binding::InsecureLesson11, Binding::Transcri
 /// Runs `attack` under both bindings, prints each story and the verdict,
 /// and returns success only if both outcomes are the taught ones.
 pub fn run_both(title: &str, setup: &str, attack: Attack) -> ExitCode {
+    // No options: `--help` explains, anything else is refused (exit 2).
+    clap::Command::new(env!("CARGO_BIN_NAME"))
+        .about(title.to_owned())
+        .long_about(format!(
+            "{title}\n\n{setup}\n\nRuns the attack on loopback under both bindings, lesson11 \
+             then transcript, prints what happened and a verdict, and exits 0 if both outcomes \
+             are the ones Lesson 13 teaches, 1 otherwise. Takes no arguments."
+        ))
+        .get_matches();
     println!("{title}\n{setup}");
     let mut outcomes = Vec::new();
     let mut all_taught = true;

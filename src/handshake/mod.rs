@@ -271,6 +271,92 @@ const _: () = {
     }
 };
 
+/// Which handshake a server's message 2 was made for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Handshake {
+    /// Lesson 10's server-only handshake.
+    ServerOnly,
+    /// Lesson 11's mutual handshake.
+    Mutual,
+}
+
+/// What a message 2 that failed the client's check was made for, found by
+/// checking its signature under every other handshake, binding and schedule.
+///
+/// Under the lesson11 binding the server signs its bare share in both
+/// lessons and under both schedules, so then only the binding can be told
+/// apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ServerGuess {
+    /// The handshake, when the signature tells (transcript binding only).
+    pub handshake: Option<Handshake>,
+    /// The binding and schedule under which the signature verifies (the
+    /// schedule only means something under the transcript binding).
+    pub config: Config,
+}
+
+impl ServerGuess {
+    /// Checks `server_hello`'s signature under the pinned `server` key for
+    /// each handshake, binding and schedule; the first that verifies.
+    /// `None` when none does: a different server, or an altered message.
+    pub fn from_server_hello(
+        server: &PublicIdentity,
+        hello: &ClientHello,
+        server_hello: &ServerHello,
+    ) -> Option<Self> {
+        let signed_by_server = |signed: SignedContent| {
+            server.verify_strict(signed.as_bytes(), &server_hello.signature)
+        };
+        if signed_by_server(SignedContent::own_share(&server_hello.share)) {
+            return Some(Self {
+                handshake: None,
+                config: Binding::InsecureLesson11.into(),
+            });
+        }
+        let handshakes = [
+            (Handshake::ServerOnly, &SERVER_ONLY_SERVER),
+            (Handshake::Mutual, &MUTUAL_SERVER),
+        ];
+        for (handshake, context) in handshakes {
+            for schedule in [KeySchedule::Hkdf, KeySchedule::Tls12Prf] {
+                let config = Config {
+                    binding: Binding::Transcript,
+                    schedule,
+                };
+                if signed_by_server(server_signed(config, context, hello, &server_hello.share)) {
+                    return Some(Self {
+                        handshake: Some(handshake),
+                        config,
+                    });
+                }
+            }
+        }
+        None
+    }
+}
+
+impl fmt::Display for ServerGuess {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.handshake {
+            None => write!(f, "it runs --binding {}", self.config.binding),
+            Some(handshake) => write!(
+                f,
+                "this looks like a Lesson {} server ({}) with --binding {} --schedule {}",
+                match handshake {
+                    Handshake::ServerOnly => "10",
+                    Handshake::Mutual => "11",
+                },
+                match handshake {
+                    Handshake::ServerOnly => "server-only handshake",
+                    Handshake::Mutual => "mutual handshake",
+                },
+                self.config.binding,
+                self.config.schedule
+            ),
+        }
+    }
+}
+
 /// The exact bytes a party signs, built on the stack.
 pub(crate) struct SignedContent {
     bytes: [u8; SIGNED_CAPACITY],

@@ -9,13 +9,17 @@
 //!
 //! # Authorized keys
 //!
-//! One client per line: the client's public key as 64 hex characters, then
-//! whitespace, then its name.
+//! One client per line: the client's public key, then whitespace, then its
+//! name. The key is 64 hex characters, or an OpenSSH Ed25519 public key
+//! (`ssh-ed25519 AAAA...`, see [`crate::openssh`]), so a line of OpenSSH's
+//! own `authorized_keys` or an `id_ed25519.pub` works as it is, its comment
+//! (`alice@laptop`) becoming the name.
 //!
 //! ```text
 //! # Who may connect to the lab server.
 //! 3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c alice
 //! fc51cd8e6218a1a38da47ed00230f0580816ed13ba3303ac5deb911548908025 billing-service
+//! ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIL+oN2zdAph7ewqWHMmumlD/orLSfLQUj/033qLnjmij carol@laptop
 //! ```
 //!
 //! - The name follows the [`ClientName`] rules: 1 to 64 bytes of UTF-8,
@@ -29,8 +33,8 @@
 //!
 //! # Revoked keys
 //!
-//! One key per line, 64 hex characters, optionally followed by whitespace
-//! and a free-form comment (no `#` needed):
+//! One key per line, 64 hex characters or `ssh-ed25519 AAAA...`, optionally
+//! followed by whitespace and a free-form comment (no `#` needed):
 //!
 //! ```text
 //! # Refused even if authorized.
@@ -52,6 +56,9 @@
 //! - Empty lines, lines of only whitespace, and lines whose first
 //!   non-whitespace character is `#` are ignored.
 //! - Hex digits may be upper or lower case.
+//! - An OpenSSH key must be `ssh-ed25519`: other types (`ssh-rsa`,
+//!   `ecdsa-sha2-*`, `sk-*`) and OpenSSH options before the key
+//!   (`restrict,command="..."`) are refused, each with its own error.
 //! - Every key must be a valid Ed25519 public key of large order, exactly
 //!   what the handshake would accept ([`PublicIdentity::from_bytes`]). In a
 //!   revocation list this matters too: a key that does not decode is a
@@ -73,6 +80,7 @@ use super::lists::{AuthorizedKey, AuthorizedKeys, RevokedKeys};
 use super::{ClientName, NameError};
 use crate::hex::{self, HexError};
 use crate::keys::{KeyError, PUBLIC_KEY_LEN, PublicIdentity};
+use crate::openssh::{self, OpenSshError};
 
 /// The UTF-8 byte-order mark, ignored at the start of a file.
 const BOM: &str = "\u{feff}";
@@ -103,6 +111,8 @@ pub enum LineProblem {
         /// The line it first appeared on.
         first_line: usize,
     },
+    /// An OpenSSH key (`ssh-...`) that cannot be used.
+    OpenSsh(OpenSshError),
     /// An authorized key with no name after it.
     MissingName,
     /// The name breaks a [`ClientName`] rule.
@@ -127,6 +137,7 @@ impl fmt::Display for LineProblem {
                 2 * PUBLIC_KEY_LEN
             ),
             Self::Key(why) => fmt::Display::fmt(why, f),
+            Self::OpenSsh(why) => fmt::Display::fmt(why, f),
             Self::Duplicate { first_line } => write!(
                 f,
                 "duplicate key: the same key is already on line {first_line}; \
@@ -311,12 +322,38 @@ fn parse_key(text: &str, column: usize) -> Result<PublicIdentity, LineProblem> {
     PublicIdentity::from_bytes(&bytes).map_err(LineProblem::Key)
 }
 
-/// One line of an authorized-keys list: `Ok(None)` for blank and comment lines.
-fn authorized_line(line: Result<&str, LineProblem>) -> Result<Option<AuthorizedKey>, LineProblem> {
-    let Some((key, column, rest)) = first_field(line?) else {
+/// The key a line starts with, in either form, and the rest of the line;
+/// `Ok(None)` for blank and comment lines.
+fn line_key(line: &str) -> Result<Option<(PublicIdentity, &str)>, LineProblem> {
+    if let Some(parsed) = openssh::parse_line(line) {
+        return parsed.map(Some).map_err(|why| match why {
+            OpenSshError::Key(why) => LineProblem::Key(why),
+            why => LineProblem::OpenSsh(why),
+        });
+    }
+    let Some((key, column, rest)) = first_field(line) else {
         return Ok(None);
     };
-    let key = parse_key(key, column)?;
+    match parse_key(key, column) {
+        Ok(key) => Ok(Some((key, rest))),
+        // `restrict,command="..." ssh-ed25519 AAAA... name`: say so, rather
+        // than "not hex" about the options.
+        Err(_)
+            if rest
+                .split_whitespace()
+                .any(|w| w == openssh::ED25519_KEY_TYPE) =>
+        {
+            Err(LineProblem::OpenSsh(OpenSshError::Options))
+        }
+        Err(problem) => Err(problem),
+    }
+}
+
+/// One line of an authorized-keys list: `Ok(None)` for blank and comment lines.
+fn authorized_line(line: Result<&str, LineProblem>) -> Result<Option<AuthorizedKey>, LineProblem> {
+    let Some((key, rest)) = line_key(line?)? else {
+        return Ok(None);
+    };
     let mut words = rest.split_whitespace();
     let name = words.next().ok_or(LineProblem::MissingName)?;
     let name = ClientName::new(name).map_err(LineProblem::BadName)?;
@@ -329,8 +366,5 @@ fn authorized_line(line: Result<&str, LineProblem>) -> Result<Option<AuthorizedK
 /// One line of a revocation list: `Ok(None)` for blank and comment lines.
 /// Whatever follows the key is a comment.
 fn revoked_line(line: Result<&str, LineProblem>) -> Result<Option<PublicIdentity>, LineProblem> {
-    let Some((key, column, _comment)) = first_field(line?) else {
-        return Ok(None);
-    };
-    parse_key(key, column).map(Some)
+    Ok(line_key(line?)?.map(|(key, _comment)| key))
 }

