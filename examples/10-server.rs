@@ -81,6 +81,7 @@ fn main() -> ExitCode {
     let limits = Limits {
         max_pending: args.max_pending,
         max_connections: args.max_connections,
+        ..Limits::DEFAULT
     };
     net::serve(&listener, limits, move |conn: Connection| {
         let Connection {

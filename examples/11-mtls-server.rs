@@ -23,7 +23,8 @@
 //! also ends the sessions it has open. Reload notices go to standard error;
 //! problems start with `WARNING`.
 
-use std::net::TcpListener;
+use std::io::Write;
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -32,7 +33,8 @@ use std::time::Duration;
 use clap::Parser;
 use learn_mtls::handshake::{Binding, Config};
 use learn_mtls::keyfile;
-use learn_mtls::net::{self, Channel, Connection, Limits};
+use learn_mtls::net::log::Log;
+use learn_mtls::net::{self, Channel, Connection, KeySessions, Limits, Slot, WhenFull};
 use learn_mtls::schedule::KeySchedule;
 use learn_mtls::trust::files::{Clients, FilePolicy};
 use learn_mtls::trust::{ClientIdentity, TrustPolicy};
@@ -66,21 +68,69 @@ struct Args {
     /// Seconds a client has to complete its handshake.
     #[arg(long, default_value_t = 10)]
     handshake_timeout: u64,
-    /// Most handshakes in progress at once; more connections are refused.
+    /// Most handshakes in progress at once; see --when-full for what a new
+    /// connection does when there are this many.
     #[arg(long, default_value_t = Limits::DEFAULT.max_pending)]
     max_pending: usize,
-    /// Most connections open at once, handshaking or not.
+    /// Most connections open at once, handshaking or not; more are refused.
     #[arg(long, default_value_t = Limits::DEFAULT.max_connections)]
     max_connections: usize,
     /// Seconds an authenticated client may stay silent before it is dropped.
     #[arg(long, default_value_t = 300)]
     idle_timeout: u64,
+    /// When --max-pending handshakes are in progress: `evict-oldest` closes
+    /// the oldest to take the new connection (Lesson 14); `refuse` refuses
+    /// the new one, which lets a few silent connections lock everyone out.
+    #[arg(long, default_value_t = Limits::DEFAULT.when_full)]
+    when_full: WhenFull,
+    /// Seconds a record may take from its first byte to its last, however
+    /// its bytes are paced (Lesson 14). 0: no such deadline, only the idle
+    /// timeout, which every byte restarts (insecure: a trickle never ends).
+    #[arg(long, default_value_t = 10)]
+    record_timeout: u64,
+    /// Most sessions one client key may have open at once; more are
+    /// closed once authenticated (Lesson 14). 0: no cap (insecure: one key
+    /// can take every connection).
+    #[arg(long, default_value_t = 32)]
+    max_sessions_per_key: usize,
+    /// Under --binding lesson11, when a client stops being a handshake in
+    /// progress (evictable, not counted against its key): at its
+    /// `first-record` that opens, which proves it holds the session keys
+    /// (Lesson 14), or at `message-3`, as Lesson 11 taught (insecure: a
+    /// replayed handshake then counts as alice's session).
+    #[arg(long, default_value = "first-record")]
+    lesson11_session_at: SessionAt,
+}
+
+/// When a `lesson11` client counts as a session rather than a handshake.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum SessionAt {
+    /// Once its first record opens: it has proved it holds the keys.
+    FirstRecord,
+    /// As soon as its signature checks, which a replay achieves.
+    #[value(name = "message-3")]
+    Message3,
+}
+
+/// What each connection's thread needs.
+struct Server {
+    key: learn_mtls::keys::IdentityKey,
+    policy: FilePolicy,
+    config: Config,
+    handshake_timeout: Duration,
+    idle: Duration,
+    /// `None`: no per-record deadline.
+    record: Option<Duration>,
+    sessions: KeySessions,
+    /// True when a client is a session as soon as `accept` returns.
+    session_at_accept: bool,
+    log: Log,
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
     let key = match keyfile::read_secret(&args.key) {
-        Ok(key) => Arc::new(key),
+        Ok(key) => key,
         Err(e) => return fail(&e),
     };
     let clients = match (&args.authorized, &args.client_pub) {
@@ -106,88 +156,182 @@ fn main() -> ExitCode {
             ));
         }
     };
+    // From here on every line goes through the log, which never blocks
+    // serving and never panics, whatever standard output is.
+    let log = Log::stdio();
     match listener.local_addr() {
-        Ok(addr) => println!("listening on {addr}"),
+        Ok(addr) => log.out(format!("listening on {addr}")),
         Err(e) => return fail(&e),
     }
     let clients = policy.client_count();
     if clients == 0 {
-        eprintln!("WARNING: no client is authorized: every connection will be refused");
+        log.err("WARNING: no client is authorized: every connection will be refused");
     }
     match (&args.revoked, policy.revoked_count()) {
-        (None, _) => eprintln!("trusting {clients} client(s); no revocation list"),
-        (Some(_), Some(revoked)) => {
-            eprintln!("trusting {clients} client(s); {revoked} revoked key(s)")
-        }
-        (Some(_), None) => eprintln!(
+        (None, _) => log.err(format!("trusting {clients} client(s); no revocation list")),
+        (Some(_), Some(revoked)) => log.err(format!(
+            "trusting {clients} client(s); {revoked} revoked key(s)"
+        )),
+        (Some(_), None) => log.err(format!(
             "trusting {clients} client(s); revocation list unavailable: refusing everyone"
-        ),
+        )),
     }
 
-    let config = Config {
-        binding: args.binding,
-        schedule: args.schedule,
-    };
-    let timeout = Duration::from_secs(args.handshake_timeout);
-    let idle = Duration::from_secs(args.idle_timeout);
     let limits = Limits {
         max_pending: args.max_pending,
         max_connections: args.max_connections,
+        when_full: args.when_full,
     };
+    if let Some(descriptors) = net::descriptor_limit() {
+        let fitted = limits.fit_to_descriptors(descriptors);
+        if fitted != limits {
+            log.err(format!(
+                "only {descriptors} file descriptors (ulimit -n): at most {} connections \
+                 and {} handshakes in progress",
+                fitted.max_connections, fitted.max_pending
+            ));
+        }
+    }
+    let server = Arc::new(Server {
+        key,
+        policy,
+        config: Config {
+            binding: args.binding,
+            schedule: args.schedule,
+        },
+        handshake_timeout: Duration::from_secs(args.handshake_timeout),
+        idle: Duration::from_secs(args.idle_timeout),
+        record: (args.record_timeout > 0).then(|| Duration::from_secs(args.record_timeout)),
+        sessions: KeySessions::new(args.max_sessions_per_key),
+        session_at_accept: args.binding == Binding::Transcript
+            || args.lesson11_session_at == SessionAt::Message3,
+        log,
+    });
     net::serve(&listener, limits, move |conn: Connection| {
+        server.handle(conn)
+    })
+}
+
+impl Server {
+    /// One connection, from accept to close. Never blocks on the log.
+    fn handle(&self, conn: Connection) {
         let Connection {
             stream, peer, slot, ..
         } = conn;
         let slot = match slot {
             Ok(slot) => slot,
-            Err(busy) => return println!("rejected {peer}: {busy}"),
+            Err(busy) => return self.log.refusal(format!("rejected {peer}: {busy}")),
         };
         // Pick up edits to the key lists before deciding about this client.
-        refresh(&policy);
-        match net::accept_tcp(stream, &key, &policy, config, timeout) {
+        self.refresh();
+        match net::accept_tcp(
+            stream,
+            &self.key,
+            &self.policy,
+            self.config,
+            self.handshake_timeout,
+        ) {
             Ok((mut channel, client)) => {
-                drop(slot);
-                println!("accepted {client} from {peer}");
-                if let Err(why) = echo_while_trusted(&mut channel, &client, &policy, idle) {
-                    eprintln!("closed {peer} ({}): {why}", client.name);
+                if let Err(why) = self.session(&mut channel, client, peer, slot) {
+                    self.log
+                        .err(format!("closed {peer} ({}): {why}", client.name));
                 }
             }
-            Err(e) => println!("rejected {peer}: {e}"),
-        }
-    })
-}
-
-/// Re-reads the key lists if they changed, and says what happened.
-fn refresh(policy: &FilePolicy) {
-    for notice in policy.refresh() {
-        if notice.is_problem() {
-            eprintln!("WARNING: {notice}");
-        } else {
-            eprintln!("{notice}");
+            Err(e) if slot.was_evicted() => self.log.refusal(format!(
+                "rejected {peer}: evicted: the oldest of --max-pending handshakes in progress \
+                 when a new connection came ({e})"
+            )),
+            Err(e) => self.log.refusal(format!("rejected {peer}: {e}")),
         }
     }
-}
 
-/// Echoes each message back, asking the policy again before each one: a
-/// key revoked while its session is open loses the session at its next
-/// message, not only at its next connection.
-fn echo_while_trusted(
-    channel: &mut Channel<std::net::TcpStream>,
-    client: &ClientIdentity,
-    policy: &FilePolicy,
-    idle: Duration,
-) -> Result<(), String> {
-    channel
-        .set_idle_timeout(Some(idle))
-        .map_err(|e| e.to_string())?;
-    while let Some(message) = channel.recv().map_err(|e| e.to_string())? {
-        refresh(policy);
-        if let Err(refusal) = policy.check(&client.key) {
-            return Err(format!("no longer trusted: {refusal}"));
+    /// An authenticated client's session: echoes each message back, asking
+    /// the policy again before each one, so a key revoked while its
+    /// session is open loses the session at its next message.
+    fn session(
+        &self,
+        channel: &mut Channel<TcpStream>,
+        client: ClientIdentity,
+        peer: SocketAddr,
+        slot: Slot,
+    ) -> Result<(), String> {
+        let mut pending = Some(slot);
+        let mut _place = None;
+        if self.session_at_accept {
+            // Refused before it is logged as accepted.
+            match self.sessions.try_open(&client.key) {
+                Some(place) => _place = Some(place),
+                None => {
+                    self.log
+                        .refusal(format!("rejected {peer}: {}", self.too_many(&client)));
+                    return Ok(());
+                }
+            }
+            drop(pending.take());
         }
-        channel.send(&message).map_err(|e| e.to_string())?;
+        self.log.out(format!("accepted {client} from {peer}"));
+        let write_timeout = self.record.unwrap_or(self.idle);
+        channel
+            .get_ref()
+            .set_write_timeout(Some(write_timeout))
+            .map_err(|e| e.to_string())?;
+        loop {
+            let message = match self.record {
+                Some(record) => channel.recv_within(Some(self.idle), record),
+                None => channel
+                    .set_idle_timeout(Some(self.idle))
+                    .map_err(|e| net::Error::Io(net::Stage::Records, e))
+                    .and_then(|()| channel.recv()),
+            };
+            let message = match message {
+                Ok(Some(message)) => message,
+                Ok(None) => return Ok(()),
+                Err(e) if pending.as_ref().is_some_and(Slot::was_evicted) => {
+                    return Err(format!(
+                        "evicted before its first record opened: the oldest of \
+                         --max-pending handshakes in progress when a new connection came ({e})"
+                    ));
+                }
+                Err(e) => return Err(e.to_string()),
+            };
+            if pending.is_some() {
+                // lesson11: the first record opened, so the client holds
+                // the keys; now, and only now, it is one of its key's sessions.
+                _place = Some(
+                    self.sessions
+                        .try_open(&client.key)
+                        .ok_or_else(|| self.too_many(&client))?,
+                );
+                drop(pending.take());
+            }
+            self.refresh();
+            if let Err(refusal) = self.policy.check(&client.key) {
+                return Err(format!("no longer trusted: {refusal}"));
+            }
+            channel.send(&message).map_err(|e| e.to_string())?;
+        }
+        // `_place` is held for the whole session: dropped on return.
     }
-    Ok(())
+
+    fn too_many(&self, client: &ClientIdentity) -> String {
+        format!(
+            "{} already has {} session(s) open (--max-sessions-per-key {})",
+            client.name,
+            self.sessions.open_for(&client.key),
+            self.sessions.limit()
+        )
+    }
+
+    /// Re-reads the key lists if they changed, and says what happened.
+    fn refresh(&self) {
+        for notice in self.policy.refresh() {
+            if notice.is_problem() {
+                self.log.err(format!("WARNING: {notice}"));
+            } else {
+                self.log.err(notice.to_string());
+            }
+        }
+    }
 }
 
 /// The client pinned with --client-pub, named after its file: client.pub -> "client".
@@ -204,7 +348,8 @@ fn pinned(file: &std::path::Path) -> Result<PinnedClient, keyfile::KeyFileError>
     ))
 }
 
+/// Reports a start-up error; a closed standard error is no reason to panic.
 fn fail(e: &dyn std::fmt::Display) -> ExitCode {
-    eprintln!("error: {e}");
+    let _ = writeln!(std::io::stderr(), "error: {e}");
     ExitCode::FAILURE
 }

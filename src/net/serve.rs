@@ -1,0 +1,637 @@
+//! Accepting connections without being locked out: caps, eviction, file
+//! descriptors, per-key sessions and a pool of threads that shrinks.
+//!
+//! Lesson 14 is about this module. Every defence here answers one attack:
+//!
+//! | attack | defence |
+//! |---|---|
+//! | silent connections fill the handshake table | the oldest handshake in progress is evicted ([`WhenFull::EvictOldest`]) |
+//! | a flood of connections exhausts file descriptors | the caps are fitted to the descriptor limit ([`Limits::fit_to_descriptors`]); one descriptor is kept in reserve to accept and close a connection when none is left ([`Busy::Descriptors`]) |
+//! | one authorized key opens every session | at most so many sessions per key ([`KeySessions`]) |
+//! | a burst leaves a thousand threads behind | idle threads exit after [`IDLE_THREAD_LINGER`], down to [`IDLE_THREADS_KEPT`] |
+
+use std::prelude::rust_2024::*;
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::fs::File;
+use std::io;
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+use std::vec::Vec;
+
+use crate::keys::{PUBLIC_KEY_LEN, PublicIdentity};
+
+/// A counting cap: on open connections (see [`Limits`]), or anything else
+/// a server must not take on without bound. Clone it into each thread.
+#[derive(Clone, Debug)]
+pub struct HandshakeSlots {
+    in_use: Arc<AtomicUsize>,
+    limit: usize,
+}
+
+impl HandshakeSlots {
+    /// At most `limit` at once.
+    pub fn new(limit: usize) -> Self {
+        Self {
+            in_use: Arc::new(AtomicUsize::new(0)),
+            limit,
+        }
+    }
+
+    /// A slot, or `None` if all are taken.
+    pub fn try_acquire(&self) -> Option<Slot> {
+        self.in_use
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < self.limit).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| Slot {
+                kind: SlotKind::Counted(Arc::clone(&self.in_use)),
+            })
+    }
+
+    /// How many slots are taken now.
+    pub fn in_use(&self) -> usize {
+        self.in_use.load(Ordering::Acquire)
+    }
+}
+
+/// A place in a cap: one handshake in progress, or one open connection.
+/// It frees itself when dropped.
+#[derive(Debug)]
+pub struct Slot {
+    kind: SlotKind,
+}
+
+#[derive(Debug)]
+enum SlotKind {
+    Counted(Arc<AtomicUsize>),
+    Pending {
+        table: Arc<PendingTable>,
+        id: u64,
+        evicted: Arc<AtomicBool>,
+    },
+}
+
+impl Slot {
+    /// True if the server closed this connection to make room for a newer
+    /// one: its handshake then fails with [`super::Error::Closed`], and
+    /// this says why.
+    pub fn was_evicted(&self) -> bool {
+        match &self.kind {
+            SlotKind::Counted(_) => false,
+            SlotKind::Pending { evicted, .. } => evicted.load(Ordering::Acquire),
+        }
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        match &self.kind {
+            SlotKind::Counted(in_use) => {
+                in_use.fetch_sub(1, Ordering::AcqRel);
+            }
+            SlotKind::Pending { table, id, .. } => table.remove(*id),
+        }
+    }
+}
+
+/// What to do with a new connection when [`Limits::max_pending`]
+/// handshakes are already in progress.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WhenFull {
+    /// Close the oldest handshake in progress and take the new one (what
+    /// nginx does with its oldest idle connections). An honest handshake
+    /// takes milliseconds, so the oldest one is almost always an
+    /// attacker's; to push an honest client out, an attacker must open
+    /// `max_pending` connections within that client's few milliseconds.
+    EvictOldest,
+    /// Refuse the new connection. Insecure against a flood: a few silent
+    /// connections per handshake timeout hold every slot for ever. Lesson
+    /// 14's naive configuration.
+    Refuse,
+}
+
+impl WhenFull {
+    /// The name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::EvictOldest => "evict-oldest",
+            Self::Refuse => "refuse",
+        }
+    }
+}
+
+impl core::str::FromStr for WhenFull {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "evict-oldest" => Ok(Self::EvictOldest),
+            "refuse" => Ok(Self::Refuse),
+            _ => Err(format!("expected evict-oldest or refuse, not {s:?}")),
+        }
+    }
+}
+
+impl fmt::Display for WhenFull {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The handshakes in progress, oldest first, each with a second handle on
+/// its socket so that it can be closed from the accepting thread.
+#[derive(Debug)]
+struct PendingTable {
+    entries: Mutex<PendingEntries>,
+    limit: usize,
+}
+
+#[derive(Debug, Default)]
+struct PendingEntries {
+    next_id: u64,
+    /// In arrival order: ids only grow.
+    queue: VecDeque<PendingEntry>,
+}
+
+#[derive(Debug)]
+struct PendingEntry {
+    id: u64,
+    /// A duplicate of the connection's descriptor, for `shutdown`.
+    socket: TcpStream,
+    evicted: Arc<AtomicBool>,
+}
+
+impl PendingTable {
+    fn new(limit: usize) -> Self {
+        Self {
+            entries: Mutex::new(PendingEntries::default()),
+            limit,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, PendingEntries> {
+        // A panic elsewhere cannot leave the queue half-updated: every
+        // change is a single push or remove.
+        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// A slot for `stream`, evicting the oldest entry if the table is full
+    /// and `when_full` says so.
+    fn admit(self: &Arc<Self>, stream: &TcpStream, when_full: WhenFull) -> Result<Slot, Busy> {
+        let socket = stream.try_clone().map_err(|_| Busy::Descriptors)?;
+        let mut entries = self.lock();
+        if entries.queue.len() >= self.limit {
+            let oldest = match when_full {
+                WhenFull::EvictOldest => entries.queue.pop_front(),
+                WhenFull::Refuse => None,
+            };
+            let Some(oldest) = oldest else {
+                return Err(Busy::Handshakes);
+            };
+            oldest.evicted.store(true, Ordering::Release);
+            // Wakes the thread blocked reading it: its read sees the end
+            // of the stream. Already gone is fine too.
+            let _ = oldest.socket.shutdown(Shutdown::Both);
+        }
+        let id = entries.next_id;
+        entries.next_id += 1;
+        let evicted = Arc::new(AtomicBool::new(false));
+        entries.queue.push_back(PendingEntry {
+            id,
+            socket,
+            evicted: Arc::clone(&evicted),
+        });
+        Ok(Slot {
+            kind: SlotKind::Pending {
+                table: Arc::clone(self),
+                id,
+                evicted,
+            },
+        })
+    }
+
+    fn remove(&self, id: u64) {
+        let mut entries = self.lock();
+        // Ids are in order, so a binary search finds it (if not evicted).
+        if let Ok(at) = entries.queue.binary_search_by_key(&id, |e| e.id) {
+            entries.queue.remove(at);
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.lock().queue.len()
+    }
+}
+
+/// The handshakes in progress, for a server that drives its own
+/// connections (such as the async driver): [`serve`] keeps one of these.
+#[derive(Clone, Debug)]
+pub struct PendingHandshakes {
+    table: Arc<PendingTable>,
+    when_full: WhenFull,
+}
+
+impl PendingHandshakes {
+    /// At most `limit` handshakes in progress; `when_full` decides who
+    /// gives way to a new one.
+    pub fn new(limit: usize, when_full: WhenFull) -> Self {
+        Self {
+            table: Arc::new(PendingTable::new(limit)),
+            when_full,
+        }
+    }
+
+    /// A slot for a new connection, evicting the oldest handshake in
+    /// progress if the table is full and the policy says so.
+    ///
+    /// # Errors
+    /// [`Busy::Handshakes`] if the table is full and the policy is to
+    /// refuse; [`Busy::Descriptors`] if the socket cannot be duplicated.
+    pub fn admit(&self, stream: &TcpStream) -> Result<Slot, Busy> {
+        self.table.admit(stream, self.when_full)
+    }
+
+    /// How many handshakes are in progress now.
+    pub fn in_use(&self) -> usize {
+        self.table.len()
+    }
+}
+
+/// Sessions open per authenticated key: one key, however authorized,
+/// cannot take every connection for itself.
+///
+/// This counts keys, not addresses. A cap per source address (what
+/// OpenSSH's `PerSourceMaxStartups` does) would also stop one machine from
+/// opening every handshake, but a classroom behind one NAT address is one
+/// source: the cap would have to fit the whole class.
+#[derive(Clone, Debug)]
+pub struct KeySessions {
+    open: Arc<Mutex<HashMap<[u8; PUBLIC_KEY_LEN], usize>>>,
+    limit: usize,
+}
+
+/// One open session of one key; frees its place when dropped.
+#[derive(Debug)]
+pub struct KeySession {
+    open: Arc<Mutex<HashMap<[u8; PUBLIC_KEY_LEN], usize>>>,
+    key: [u8; PUBLIC_KEY_LEN],
+}
+
+impl KeySessions {
+    /// At most `limit` sessions per key; `0` means no cap (insecure: one
+    /// key can then hold every connection).
+    pub fn new(limit: usize) -> Self {
+        Self {
+            open: Arc::new(Mutex::new(HashMap::new())),
+            limit,
+        }
+    }
+
+    /// A place for one more session of `key`, or `None` if it has `limit`.
+    pub fn try_open(&self, key: &PublicIdentity) -> Option<KeySession> {
+        let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+        let count = open.entry(*key.as_bytes()).or_insert(0);
+        if self.limit != 0 && *count >= self.limit {
+            return None;
+        }
+        *count += 1;
+        Some(KeySession {
+            open: Arc::clone(&self.open),
+            key: *key.as_bytes(),
+        })
+    }
+
+    /// How many sessions `key` has open.
+    pub fn open_for(&self, key: &PublicIdentity) -> usize {
+        let open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+        open.get(key.as_bytes()).copied().unwrap_or(0)
+    }
+
+    /// The cap (`0`: none).
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+}
+
+impl Drop for KeySession {
+    fn drop(&mut self) {
+        let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(count) = open.get_mut(&self.key) {
+            *count -= 1;
+            if *count == 0 {
+                open.remove(&self.key);
+            }
+        }
+    }
+}
+
+/// A connection handed to [`serve`]'s handler.
+#[derive(Debug)]
+pub struct Connection {
+    /// The accepted stream.
+    pub stream: TcpStream,
+    /// Who connected.
+    pub peer: SocketAddr,
+    /// This connection's handshake slot, or why there is none: a cap was
+    /// reached, and the handler should refuse the connection at once. Drop
+    /// the slot as soon as the handshake is over (under the `lesson11`
+    /// binding, once the client's first record has opened): until then
+    /// the connection may be evicted to make room for newer ones.
+    pub slot: Result<Slot, Busy>,
+    /// Counts toward [`Limits::max_connections`] until the handler returns
+    /// and drops it; never read, only held.
+    _open: Option<Slot>,
+}
+
+/// Why [`serve`] handed over a connection without a handshake slot.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Busy {
+    /// [`Limits::max_pending`] handshakes are already in progress (and the
+    /// server refuses rather than evicts).
+    Handshakes,
+    /// [`Limits::max_connections`] connections are already open.
+    Connections,
+    /// The process has run out of file descriptors: the connection was
+    /// accepted with the one kept in reserve, to be closed at once.
+    Descriptors,
+}
+
+impl fmt::Display for Busy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Handshakes => "too many handshakes in progress",
+            Self::Connections => "too many open connections",
+            Self::Descriptors => "out of file descriptors",
+        })
+    }
+}
+
+/// How much one server takes on at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Handshakes in progress. Each has a deadline, and when the table is
+    /// full `when_full` decides who gives way.
+    pub max_pending: usize,
+    /// Connections open, handshaking or not: each costs a thread and a
+    /// socket, so this bounds what authenticated but idle clients can hold.
+    pub max_connections: usize,
+    /// What a new connection does to a full handshake table.
+    pub when_full: WhenFull,
+}
+
+/// Descriptors kept free for everything that is not a connection: standard
+/// streams, the listener, the reserve, key and revocation files re-read at
+/// each connection, the process's own `/proc` reads.
+pub const DESCRIPTORS_KEPT_FREE: usize = 32;
+
+impl Limits {
+    /// The lesson servers' defaults: 64 handshakes (the oldest evicted when
+    /// full), 1024 connections.
+    pub const DEFAULT: Self = Self {
+        max_pending: 64,
+        max_connections: 1024,
+        when_full: WhenFull::EvictOldest,
+    };
+
+    /// These limits shrunk, if need be, so that the connections they allow
+    /// never need more than `descriptors` file descriptors: each connection
+    /// takes one, each handshake in progress one more (the handle eviction
+    /// closes it with), and [`DESCRIPTORS_KEPT_FREE`] stay free. A server
+    /// whose caps exceed its descriptors never reaches its caps: `accept`
+    /// fails first, clients wait instead of being refused, and the next
+    /// revocation file cannot be opened.
+    pub fn fit_to_descriptors(self, descriptors: usize) -> Self {
+        let budget = descriptors.saturating_sub(DESCRIPTORS_KEPT_FREE);
+        // Handshakes get at most a third of the budget, connections the rest.
+        let max_pending = self.max_pending.min(budget / 3);
+        let max_connections = self.max_connections.min(budget - max_pending);
+        Self {
+            max_pending,
+            max_connections,
+            when_full: self.when_full,
+        }
+    }
+}
+
+/// This process's limit on open file descriptors (the soft `RLIMIT_NOFILE`,
+/// from `/proc/self/limits`), or `None` where that cannot be read.
+pub fn descriptor_limit() -> Option<usize> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    // "Max open files            1024                 524288               files"
+    line.strip_prefix("Max open files")?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// How long a connection thread with nothing to do waits for the next
+/// connection before it exits (unless it is one of the few kept).
+pub const IDLE_THREAD_LINGER: Duration = Duration::from_secs(2);
+
+/// Idle connection threads that stay however long they wait.
+pub const IDLE_THREADS_KEPT: usize = 4;
+
+/// Stack size of each connection thread. A handshake needs a few KiB of
+/// stack; the default 2 MiB costs nothing resident but reserves address
+/// space a thousand times over under a flood.
+const CONNECTION_STACK: usize = 512 * 1024;
+
+/// Connection threads kept for reuse: starting a thread costs about as
+/// much as a third of a handshake's cryptography, so a thread that has
+/// finished with one connection waits a little for the next.
+///
+/// Each idle thread waits on its own channel, and the newest idle thread is
+/// reused first: the older ones see no work and leave after
+/// [`IDLE_THREAD_LINGER`], all at about the same time, so the pool shrinks
+/// within seconds of a burst rather than one thread per timeout.
+struct Pool<H> {
+    handler: H,
+    /// The idle threads, oldest first, each with the channel it waits on.
+    idle: Mutex<Vec<(u64, SyncSender<Connection>)>>,
+    next_id: AtomicU64,
+}
+
+impl<H: Fn(Connection) + Send + Sync + 'static> Pool<H> {
+    fn idle(&self) -> std::sync::MutexGuard<'_, Vec<(u64, SyncSender<Connection>)>> {
+        self.idle.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Hands `connection` to an idle thread, or starts one. If no thread
+    /// can be started, the connection (and its slots) is dropped: closed,
+    /// not served, and not fatal.
+    fn dispatch(self: &Arc<Self>, connection: Connection) {
+        let waiting = self.idle().pop();
+        let connection = match waiting {
+            // The thread waits on its receiver until it has removed itself
+            // from `idle`, which it now cannot: the send reaches it.
+            Some((_, to)) => match to.send(connection) {
+                Ok(()) => return,
+                Err(std::sync::mpsc::SendError(connection)) => connection,
+            },
+            None => connection,
+        };
+        let pool = Arc::clone(self);
+        let _ = std::thread::Builder::new()
+            .name("connection".into())
+            .stack_size(CONNECTION_STACK)
+            .spawn(move || pool.run(connection));
+    }
+
+    /// A connection thread: handles `first`, then whatever it is sent.
+    fn run(&self, first: Connection) {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let (to, from): (SyncSender<Connection>, Receiver<Connection>) =
+            std::sync::mpsc::sync_channel(1);
+        let mut next = Some(first);
+        while let Some(connection) = next.take() {
+            (self.handler)(connection);
+            self.idle().push((id, to.clone()));
+            next = self.wait(id, &from);
+        }
+    }
+
+    /// Waits for the next connection; `None` when this thread should exit.
+    fn wait(&self, id: u64, from: &Receiver<Connection>) -> Option<Connection> {
+        loop {
+            if let Ok(connection) = from.recv_timeout(IDLE_THREAD_LINGER) {
+                return Some(connection);
+            }
+            let mut idle = self.idle();
+            let Some(at) = idle.iter().position(|(i, _)| *i == id) else {
+                // Claimed between the timeout and the lock: a connection
+                // is on its way.
+                drop(idle);
+                return from.recv().ok();
+            };
+            if idle.len() <= IDLE_THREADS_KEPT {
+                continue;
+            }
+            idle.remove(at);
+            return None;
+        }
+    }
+}
+
+/// Accepts connections on `listener` forever, each handled on a thread of
+/// its own (threads are reused), so a slow or broken client never blocks
+/// another.
+///
+/// The caps are first fitted to the process's file descriptors
+/// ([`Limits::fit_to_descriptors`]). At most `limits.max_pending`
+/// handshakes are in progress: when the table is full, a new connection
+/// evicts the oldest (its read sees the end of the stream, and
+/// [`Slot::was_evicted`] says why) or, with [`WhenFull::Refuse`], is
+/// refused. At most `limits.max_connections` connections are open. A
+/// connection over a cap is handed to `handler` with `slot: Err(Busy)`, on
+/// the accepting thread, to be refused quickly: the handler must not block
+/// then (log through [`super::log::Log`], not `println!`).
+///
+/// When the process runs out of descriptors, one kept in reserve is
+/// released to accept the next connection, which is handed over as
+/// [`Busy::Descriptors`] to be refused, and then taken back: clients are
+/// refused at once instead of waiting in the kernel's queue. Other accept
+/// errors are skipped after a short pause. The server never returns.
+pub fn serve<H>(listener: &TcpListener, limits: Limits, handler: H) -> !
+where
+    H: Fn(Connection) + Send + Sync + 'static,
+{
+    let limits = match descriptor_limit() {
+        Some(descriptors) => limits.fit_to_descriptors(descriptors),
+        None => limits,
+    };
+    let pool = Arc::new(Pool {
+        handler,
+        idle: Mutex::new(Vec::new()),
+        next_id: AtomicU64::new(0),
+    });
+    let pending = PendingHandshakes::new(limits.max_pending, limits.when_full);
+    let connections = HandshakeSlots::new(limits.max_connections);
+    let mut reserve = reserve_descriptor();
+    loop {
+        let (stream, peer) = match listener.accept() {
+            Ok(accepted) => accepted,
+            Err(e) if out_of_descriptors(&e) => {
+                // Give up the reserve for one accept, refuse that
+                // connection, take the reserve back.
+                drop(reserve.take());
+                let refused = listener.accept();
+                if let Ok((stream, peer)) = refused {
+                    (pool.handler)(Connection {
+                        stream,
+                        peer,
+                        slot: Err(Busy::Descriptors),
+                        _open: None,
+                    });
+                } else {
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                reserve = reserve_descriptor();
+                continue;
+            }
+            Err(_) => {
+                // A client that vanished before it was accepted, or
+                // something transient: never fatal.
+                std::thread::sleep(Duration::from_millis(1));
+                continue;
+            }
+        };
+        let open = connections.try_acquire();
+        let slot = match &open {
+            None => Err(Busy::Connections),
+            Some(_) => pending.admit(&stream),
+        };
+        let connection = Connection {
+            stream,
+            peer,
+            slot,
+            _open: open,
+        };
+        if connection.slot.is_err() {
+            (pool.handler)(connection);
+            continue;
+        }
+        pool.dispatch(connection);
+    }
+}
+
+/// A descriptor held only to be given up when all others are taken.
+fn reserve_descriptor() -> Option<File> {
+    File::open("/dev/null").ok()
+}
+
+/// `EMFILE` (this process) or `ENFILE` (the whole system).
+fn out_of_descriptors(e: &io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(23 | 24))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn caps_fit_the_descriptors_with_room_to_spare() {
+        let fitted = Limits::DEFAULT.fit_to_descriptors(256);
+        assert_eq!(fitted.max_pending, 64);
+        assert_eq!(fitted.max_connections, 256 - DESCRIPTORS_KEPT_FREE - 64);
+        let small = Limits::DEFAULT.fit_to_descriptors(128);
+        assert_eq!(small.max_pending, 32);
+        assert_eq!(small.max_connections, 128 - 32 - 32);
+        assert_eq!(Limits::DEFAULT.fit_to_descriptors(1 << 20), Limits::DEFAULT);
+        assert_eq!(Limits::DEFAULT.fit_to_descriptors(8).max_connections, 0);
+    }
+
+    #[test]
+    fn the_descriptor_limit_is_read_from_proc() {
+        if std::path::Path::new("/proc/self/limits").exists() {
+            assert!(descriptor_limit().is_some_and(|n| n > 0));
+        }
+    }
+}
