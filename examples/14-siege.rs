@@ -115,7 +115,7 @@ fn main() -> ExitCode {
         args.server,
         if args.quick { " (--quick sizes)" } else { "" }
     );
-    let conditions: [(u8, fn(&str, &Sizes) -> Result<Verdict, String>); 6] = [
+    let conditions: [(u8, Condition); 6] = [
         (1, silent),
         (2, stalled),
         (3, replayed),
@@ -178,6 +178,9 @@ fn reexec_with_more_descriptors() -> Option<ExitCode> {
         }
     })
 }
+
+/// One condition: start a server, attack it, judge.
+type Condition = fn(&str, &Sizes) -> Result<Verdict, String>;
 
 struct Verdict {
     holds: bool,
