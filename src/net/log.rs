@@ -226,3 +226,100 @@ impl Log {
         self.out.lost.load(Ordering::Relaxed) + self.err.lost.load(Ordering::Relaxed)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Mutex;
+
+    /// A sink shared with the test.
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// A pipe nobody reads: every write blocks (for a minute).
+    struct Stuck;
+
+    impl Write for Stuck {
+        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+            std::thread::sleep(Duration::from_secs(60));
+            Err(io::ErrorKind::BrokenPipe.into())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// A closed pipe: every write fails.
+    struct Closed;
+
+    impl Write for Closed {
+        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+            Err(io::ErrorKind::BrokenPipe.into())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Err(io::ErrorKind::BrokenPipe.into())
+        }
+    }
+
+    fn wait_until(mut done: impl FnMut() -> bool) {
+        let end = Instant::now() + Duration::from_secs(5);
+        while !done() && Instant::now() < end {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    #[test]
+    fn a_stuck_output_never_blocks_the_caller_and_lost_lines_are_counted() {
+        let log = Log::new(Stuck, Shared::default());
+        let began = Instant::now();
+        for n in 0..(QUEUE_LINES * 3) {
+            log.out(format!("accepted client {n}"));
+        }
+        assert!(began.elapsed() < Duration::from_secs(2), "logging blocked");
+        assert!(log.lost() >= QUEUE_LINES as u64, "lost {}", log.lost());
+    }
+
+    #[test]
+    fn a_closed_output_loses_lines_without_panicking_and_says_so_on_the_other() {
+        let err = Shared::default();
+        let log = Log::new(Closed, err.clone());
+        for n in 0..10 {
+            log.out(format!("accepted client {n}"));
+        }
+        wait_until(|| log.lost() >= 10);
+        assert_eq!(log.lost(), 10);
+        wait_until(|| !err.0.lock().unwrap().is_empty());
+        let notices = String::from_utf8(err.0.lock().unwrap().clone()).unwrap();
+        assert!(notices.contains("line(s) of the log lost"), "{notices}");
+    }
+
+    #[test]
+    fn refusals_are_rate_limited_and_summed_up() {
+        let out = Shared::default();
+        let log = Log::new(out.clone(), Shared::default());
+        log.out("listening");
+        for n in 0..200 {
+            log.refusal(format!("rejected {n}: too many"));
+        }
+        let text = || String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+        wait_until(|| text().contains("more connection(s)"));
+        let text = text();
+        let one_by_one = text
+            .lines()
+            .filter(|l| l.starts_with("rejected") && l.ends_with("too many"))
+            .count();
+        assert_eq!(one_by_one, REFUSALS_PER_SECOND as usize, "{text}");
+        assert!(text.contains("rejected 150 more connection(s)"), "{text}");
+        assert!(text.starts_with("listening\n"));
+    }
+}
