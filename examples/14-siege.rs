@@ -196,7 +196,7 @@ fn finish(
     what: String,
     extra_ok: bool,
 ) -> Verdict {
-    let settled = siege::threads_settle(server.pid(), IDLE_THREADS, Duration::from_secs(5));
+    let (settled, took) = siege::threads_settle(server.pid(), IDLE_THREADS, Duration::from_secs(5));
     let peak = sampler.peak();
     let healthy = server.healthy();
     let holds = probes.good()
@@ -207,11 +207,13 @@ fn finish(
     Verdict {
         holds,
         text: format!(
-            "{what}: {}; server {}, peak RSS {:.1} MiB, peak threads {}, threads 5 s after {settled}",
+            "{what}: {}; server {}, peak RSS {:.1} MiB, peak threads {}, \
+             {settled} threads {:.1} s after the attack",
             probes.summary(),
             if healthy { "up" } else { "DOWN or panicked" },
             peak.rss_kib as f64 / 1024.0,
             peak.threads,
+            took.as_secs_f64(),
         ),
     }
 }

@@ -644,13 +644,14 @@ impl Recorded {
     }
 }
 
-/// Threads of `pid` after waiting up to `within` for them to fall to `at_most`.
-pub fn threads_settle(pid: u32, at_most: u64, within: Duration) -> u64 {
-    let end = Instant::now() + within;
+/// Threads of `pid` after waiting up to `within` for them to fall to
+/// `at_most`, and how long that took.
+pub fn threads_settle(pid: u32, at_most: u64, within: Duration) -> (u64, Duration) {
+    let began = Instant::now();
     loop {
         let threads = Memory::of(pid).map_or(0, |m| m.threads);
-        if threads <= at_most || Instant::now() >= end {
-            return threads;
+        if threads <= at_most || began.elapsed() >= within {
+            return (threads, began.elapsed());
         }
         std::thread::sleep(Duration::from_millis(100));
     }

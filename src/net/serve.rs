@@ -50,7 +50,10 @@ impl HandshakeSlots {
             })
             .ok()
             .map(|_| Slot {
-                kind: SlotKind::Counted(Arc::clone(&self.in_use)),
+                kind: SlotKind::Counted(Arc::new(Release {
+                    done: AtomicBool::new(false),
+                    in_use: Arc::clone(&self.in_use),
+                })),
             })
     }
 
@@ -67,9 +70,25 @@ pub struct Slot {
     kind: SlotKind,
 }
 
+/// Gives a counted place back, once, whoever asks first: the slot's owner
+/// when it drops it, or the eviction that closed its connection.
+#[derive(Debug)]
+struct Release {
+    done: AtomicBool,
+    in_use: Arc<AtomicUsize>,
+}
+
+impl Release {
+    fn release(&self) {
+        if !self.done.swap(true, Ordering::AcqRel) {
+            self.in_use.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+}
+
 #[derive(Debug)]
 enum SlotKind {
-    Counted(Arc<AtomicUsize>),
+    Counted(Arc<Release>),
     Pending {
         table: Arc<PendingTable>,
         id: u64,
@@ -92,9 +111,7 @@ impl Slot {
 impl Drop for Slot {
     fn drop(&mut self) {
         match &self.kind {
-            SlotKind::Counted(in_use) => {
-                in_use.fetch_sub(1, Ordering::AcqRel);
-            }
+            SlotKind::Counted(release) => release.release(),
             SlotKind::Pending { table, id, .. } => table.remove(*id),
         }
     }
@@ -164,6 +181,22 @@ struct PendingEntry {
     /// A duplicate of the connection's descriptor, for `shutdown`.
     socket: TcpStream,
     evicted: Arc<AtomicBool>,
+    /// The connection's place among the open connections, given back at
+    /// eviction rather than when its thread gets round to closing it: a
+    /// burst evicts faster than threads wake up.
+    open: Option<Arc<Release>>,
+}
+
+impl PendingEntry {
+    fn evict(self) {
+        self.evicted.store(true, Ordering::Release);
+        // Wakes the thread blocked reading it: its read sees the end of
+        // the stream. Already gone is fine too.
+        let _ = self.socket.shutdown(Shutdown::Both);
+        if let Some(open) = &self.open {
+            open.release();
+        }
+    }
 }
 
 impl PendingTable {
@@ -182,7 +215,12 @@ impl PendingTable {
 
     /// A slot for `stream`, evicting the oldest entry if the table is full
     /// and `when_full` says so.
-    fn admit(self: &Arc<Self>, stream: &TcpStream, when_full: WhenFull) -> Result<Slot, Busy> {
+    fn admit(
+        self: &Arc<Self>,
+        stream: &TcpStream,
+        open: Option<&Slot>,
+        when_full: WhenFull,
+    ) -> Result<Slot, Busy> {
         let socket = stream.try_clone().map_err(|_| Busy::Descriptors)?;
         let mut entries = self.lock();
         if entries.queue.len() >= self.limit {
@@ -193,10 +231,7 @@ impl PendingTable {
             let Some(oldest) = oldest else {
                 return Err(Busy::Handshakes);
             };
-            oldest.evicted.store(true, Ordering::Release);
-            // Wakes the thread blocked reading it: its read sees the end
-            // of the stream. Already gone is fine too.
-            let _ = oldest.socket.shutdown(Shutdown::Both);
+            oldest.evict();
         }
         let id = entries.next_id;
         entries.next_id += 1;
@@ -205,6 +240,10 @@ impl PendingTable {
             id,
             socket,
             evicted: Arc::clone(&evicted),
+            open: open.and_then(|slot| match &slot.kind {
+                SlotKind::Counted(release) => Some(Arc::clone(release)),
+                SlotKind::Pending { .. } => None,
+            }),
         });
         Ok(Slot {
             kind: SlotKind::Pending {
@@ -213,6 +252,12 @@ impl PendingTable {
                 evicted,
             },
         })
+    }
+
+    /// Evicts the oldest handshake in progress, if there is one.
+    fn evict_oldest(&self) -> bool {
+        let oldest = self.lock().queue.pop_front();
+        oldest.map(PendingEntry::evict).is_some()
     }
 
     fn remove(&self, id: u64) {
@@ -253,7 +298,23 @@ impl PendingHandshakes {
     /// [`Busy::Handshakes`] if the table is full and the policy is to
     /// refuse; [`Busy::Descriptors`] if the socket cannot be duplicated.
     pub fn admit(&self, stream: &TcpStream) -> Result<Slot, Busy> {
-        self.table.admit(stream, self.when_full)
+        self.table.admit(stream, None, self.when_full)
+    }
+
+    /// As [`PendingHandshakes::admit`], for a connection that holds `open`
+    /// among the open connections: evicting it gives that place back too.
+    ///
+    /// # Errors
+    /// As [`PendingHandshakes::admit`].
+    pub fn admit_holding(&self, stream: &TcpStream, open: &Slot) -> Result<Slot, Busy> {
+        self.table.admit(stream, Some(open), self.when_full)
+    }
+
+    /// Makes room among the open connections by evicting the oldest
+    /// handshake in progress, if the policy evicts and there is one: nginx
+    /// reuses its oldest idle connections the same way.
+    pub fn make_room(&self) -> bool {
+        self.when_full == WhenFull::EvictOldest && self.table.evict_oldest()
     }
 
     /// How many handshakes are in progress now.
@@ -583,10 +644,13 @@ where
                 continue;
             }
         };
-        let open = connections.try_acquire();
+        // Full: a handshake in progress gives way before a newcomer is refused.
+        let open = connections
+            .try_acquire()
+            .or_else(|| pending.make_room().then(|| connections.try_acquire())?);
         let slot = match &open {
             None => Err(Busy::Connections),
-            Some(_) => pending.admit(&stream),
+            Some(open) => pending.admit_holding(&stream, open),
         };
         let connection = Connection {
             stream,
@@ -670,6 +734,29 @@ mod tests {
         let (d, _d_client) = pair(&listener);
         let slot_d = table.admit(&d).unwrap();
         assert!(!slot_c.was_evicted() && !slot_d.was_evicted());
+    }
+
+    #[test]
+    fn eviction_gives_back_the_connection_place_at_once_and_only_once() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let connections = HandshakeSlots::new(1);
+        let table = PendingHandshakes::new(4, WhenFull::EvictOldest);
+        let (a, _a_client) = pair(&listener);
+        let open = connections.try_acquire().unwrap();
+        let slot = table.admit_holding(&a, &open).unwrap();
+        assert!(connections.try_acquire().is_none(), "full");
+
+        assert!(table.make_room());
+        assert!(slot.was_evicted());
+        assert_eq!(
+            connections.in_use(),
+            0,
+            "given back before the thread drops it"
+        );
+        drop(open);
+        drop(slot);
+        assert_eq!(connections.in_use(), 0, "and not given back twice");
+        assert!(!table.make_room(), "nothing left to evict");
     }
 
     #[test]
