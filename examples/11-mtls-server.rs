@@ -6,10 +6,21 @@
 //! accepted client (fingerprint 3f1c0e2a9b4d5e6f) from 127.0.0.1:52144
 //! ```
 //!
-//! Every connection gets exactly one line on standard output: `accepted`
-//! with who, or `rejected` with why. Accepted clients get each message
-//! echoed back, encrypted. Each connection runs on its own thread with a
-//! deadline on its handshake.
+//! Every connection gets one line on standard output: `accepted` with
+//! who, or `rejected` with why (refusals are rate-limited: beyond 50 a
+//! second they are summed up in one `rejected N more` line). Accepted
+//! clients get each message echoed back, encrypted. Each connection runs on
+//! its own thread with a deadline on its handshake.
+//!
+//! Lesson 14 hardens it against clients that want it unavailable rather
+//! than fooled: when the table of handshakes in progress is full the oldest
+//! is evicted; a lesson11 client stays a handshake in progress until its
+//! first record opens; each record has a deadline from its first byte to
+//! its last; one key holds at most 32 sessions; the caps shrink to fit the
+//! file descriptors; and the log never blocks or panics, whatever standard
+//! output is. Each defence has a flag that turns it off, for the attack
+//! examples (`--when-full refuse`, `--lesson11-session-at message-3`,
+//! `--record-timeout 0`, `--max-sessions-per-key 0`).
 //!
 //! Exercises 2 to 4 swap the one pinned key for lists:
 //!

@@ -64,4 +64,6 @@ pub mod lessons {
 
     #[doc = include_str!("../lessons/13-breaking-lesson-11.md")]
     pub struct Lesson13;
+    #[doc = include_str!("../lessons/14-availability.md")]
+    pub struct Lesson14;
 }

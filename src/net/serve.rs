@@ -433,6 +433,8 @@ impl fmt::Display for Busy {
     }
 }
 
+impl std::error::Error for Busy {}
+
 /// How much one server takes on at once.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
