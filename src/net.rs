@@ -35,6 +35,8 @@ use crate::wire::{
 
 pub mod log;
 mod serve;
+#[cfg(feature = "tokio")]
+pub mod tokio;
 pub use serve::{
     Busy, Connection, DESCRIPTORS_KEPT_FREE, HandshakeSlots, IDLE_THREAD_LINGER, IDLE_THREADS_KEPT,
     KeySession, KeySessions, Limits, PendingHandshakes, Slot, WhenFull, descriptor_limit, serve,
