@@ -26,7 +26,7 @@
 //! Throughout, the server's resident memory must stay under 256 MiB, and
 //! after each attack its threads must fall back to a small idle pool
 //! within 5 s. This program holds more than a thousand sockets at once: if
-//! its descriptor limit is lower it restarts itself under `ulimit -n 4096`.
+//! its descriptor limit is lower it restarts itself under `ulimit -n 8192`.
 //! `--quick` divides the sizes by about five and, for condition 3 only,
 //! passes `--record-timeout 2` so that the check comes 8 s later, not 60.
 
@@ -62,6 +62,11 @@ struct Args {
     /// Run only these conditions (1 to 6), e.g. `--only 1 --only 4`.
     #[arg(long)]
     only: Vec<u8>,
+    /// Instead of the conditions: measure `11-mtls-server` and
+    /// `14-async-server` side by side (pending handshakes held, memory per
+    /// pending handshake, handshakes per second).
+    #[arg(long)]
+    compare: bool,
 }
 
 struct Sizes {
@@ -108,6 +113,9 @@ fn main() -> ExitCode {
     if let Some(code) = reexec_with_more_descriptors() {
         return code;
     }
+    if args.compare {
+        return compare(if args.quick { 1000 } else { 3000 });
+    }
     let sizes = if args.quick { &QUICK } else { &FULL };
     let wanted = |n: u8| args.only.is_empty() || args.only.contains(&n);
     println!(
@@ -152,11 +160,11 @@ fn main() -> ExitCode {
     }
 }
 
-/// Restarts this program under `ulimit -n 4096` if its own descriptor
+/// Restarts this program under `ulimit -n 8192` if its own descriptor
 /// limit is too low to hold the attacks' sockets; `Some(exit code)` if it
 /// did.
 fn reexec_with_more_descriptors() -> Option<ExitCode> {
-    const NEEDED: usize = 4096;
+    const NEEDED: usize = 8192;
     if net::descriptor_limit().is_none_or(|n| n >= NEEDED)
         || std::env::var_os("LEARN_MTLS_SIEGE_REEXEC").is_some()
     {
@@ -164,7 +172,7 @@ fn reexec_with_more_descriptors() -> Option<ExitCode> {
     }
     let exe = std::env::current_exe().ok()?;
     let status = std::process::Command::new("sh")
-        .args(["-c", "ulimit -n 4096 && exec \"$0\" \"$@\""])
+        .args(["-c", "ulimit -n 8192 && exec \"$0\" \"$@\""])
         .arg(exe)
         .args(std::env::args_os().skip(1))
         .env("LEARN_MTLS_SIEGE_REEXEC", "1")
@@ -446,4 +454,91 @@ fn descriptors(binary: &str, sizes: &Sizes) -> Result<Verdict, String> {
         ),
         after.ok == 1 && served_again < Duration::from_secs(5),
     ))
+}
+
+/// Both servers side by side: how many handshakes in progress each holds,
+/// what each costs in memory, and how many handshakes a second each
+/// completes for 4 client threads over 3 s.
+fn compare(pending: usize) -> ExitCode {
+    println!(
+        "| server | pending handshakes held | RSS idle | RSS holding them | per pending handshake | threads holding them | handshakes/s (4 clients, 3 s) |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    let mut ok = true;
+    for binary in ["11-mtls-server", "14-async-server"] {
+        match compare_one(binary, pending) {
+            Ok(row) => println!("{row}"),
+            Err(e) => {
+                println!("| {binary} | could not run: {e} |");
+                ok = false;
+            }
+        }
+    }
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn compare_one(binary: &str, pending: usize) -> Result<String, String> {
+    let keys = Keys::new("compare")?;
+    let n = pending.to_string();
+    let server = Server::start(
+        binary,
+        &keys,
+        Binding::Transcript,
+        Stdout::Read,
+        Some(16384),
+        &[
+            "--max-pending",
+            &n,
+            "--max-connections",
+            &n,
+            "--handshake-timeout",
+            "60",
+        ],
+    )?;
+    std::thread::sleep(Duration::from_millis(300));
+    let idle = server.memory().ok_or("no /proc")?;
+    let attack = Attack::stall_after_message_1(server.addr, &keys.server, pending);
+    wait_for(&attack.opened, pending, Duration::from_secs(60));
+    // Let the server answer each message 1 and settle.
+    std::thread::sleep(Duration::from_secs(2));
+    let held = server.memory().ok_or("no /proc")?;
+    let opened = attack.opened.load(Ordering::Relaxed);
+    let still = attack.stop();
+    let mut open = 0;
+    for mut s in still {
+        let _ = s.set_nonblocking(true);
+        if !siege::closed(&mut s) {
+            open += 1;
+        }
+    }
+    std::thread::sleep(Duration::from_secs(3));
+    let rate = handshakes_per_second(&server, &keys, 4, Duration::from_secs(3));
+    let per = (held.rss_kib.saturating_sub(idle.rss_kib)) as f64 / opened.max(1) as f64;
+    Ok(format!(
+        "| {binary} | {open} of {opened} | {:.1} MiB | {:.1} MiB | {per:.1} KiB | {} | {rate:.0} |",
+        idle.rss_kib as f64 / 1024.0,
+        held.rss_kib as f64 / 1024.0,
+        held.threads
+    ))
+}
+
+fn handshakes_per_second(server: &Server, keys: &Keys, clients: usize, time: Duration) -> f64 {
+    let done = AtomicUsize::new(0);
+    let began = Instant::now();
+    std::thread::scope(|scope| {
+        for _ in 0..clients {
+            scope.spawn(|| {
+                while began.elapsed() < time {
+                    if siege::honest(server.addr, keys, Binding::Transcript).is_ok() {
+                        done.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            });
+        }
+    });
+    done.load(Ordering::Relaxed) as f64 / began.elapsed().as_secs_f64()
 }

@@ -276,3 +276,37 @@ fn the_six_conditions_hold_in_full() {
     println!("{out}");
     assert!(out.contains("all conditions hold"), "{out}");
 }
+
+/// The event-loop server, built with the `tokio` feature (CI runs this
+/// file again with `--features tokio`): the same six conditions.
+#[cfg(feature = "tokio")]
+#[test]
+fn the_async_server_meets_the_six_conditions_in_their_quick_sizes() {
+    example("14-siege");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let exe = std::env::current_exe().unwrap();
+    let release = exe
+        .parent()
+        .and_then(std::path::Path::parent)
+        .is_some_and(|p| p.ends_with("release"));
+    let status = Command::new(cargo)
+        .args([
+            "build",
+            "--features",
+            "tokio",
+            "--example",
+            "14-async-server",
+        ])
+        .args(release.then_some("--release"))
+        .arg("--manifest-path")
+        .arg(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
+        .status()
+        .expect("run cargo");
+    assert!(status.success(), "cannot build 14-async-server");
+    let out = run_example(
+        "14-siege",
+        &["--quick", "--server", "14-async-server"],
+        Duration::from_secs(120),
+    );
+    assert!(out.contains("all conditions hold"), "{out}");
+}
