@@ -370,6 +370,12 @@ fn load(
                 micros(cost),
                 micros(cost) / each * 100.0
             );
+            // The TCP floor's ratio in CPU time: what other programs take
+            // from the cores does not move it.
+            println!(
+                "  in CPU time, (primitives + bare TCP) / both sides = {:.1}% (the TCP floor's ratio, undisturbed by other load)",
+                micros(cost + tcp) / each * 100.0
+            );
         }
     }
     if let Some(pid) = target.pid {

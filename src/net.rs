@@ -273,17 +273,18 @@ impl Channel<TcpStream> {
         self.stream
             .set_read_timeout(idle)
             .map_err(|e| Error::Io(Stage::Records, e))?;
-        let mut first = [0u8; 1];
-        loop {
-            match self.stream.read(&mut first) {
+        // Usually the whole header comes in the first read.
+        let mut header = [0u8; HEADER_LEN];
+        let got = loop {
+            match self.stream.read(&mut header) {
                 Ok(0) => return Ok(None),
-                Ok(_) => break,
+                Ok(got) => break got,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(io_error(Stage::Records, e)),
             }
-        }
+        };
         // The record's clock starts with its first byte.
-        let mut rest = (&first[..]).chain(Deadline::new(&self.stream, record));
+        let mut rest = (&header[..got]).chain(Deadline::new(&self.stream, record));
         let len = read_record(&mut rest, &mut self.buf[..], Stage::Records)?
             .ok_or(Error::Closed(Stage::Records))?;
         let plaintext = self.session.open_in_place(&mut self.buf[..len])?;
@@ -419,14 +420,26 @@ pub struct Deadline<'a> {
     stream: &'a TcpStream,
     /// `None` for a timeout too long to represent: in effect, no deadline.
     deadline: Option<Instant>,
+    /// When each direction's timeout was last set on the socket.
+    read_set: Option<Instant>,
+    write_set: Option<Instant>,
 }
 
+/// How far past its deadline a read or write may wait: a timeout set on
+/// the socket is reused for this long instead of set again before every
+/// read, which saves a system call per message in the few milliseconds a
+/// handshake takes.
+pub const DEADLINE_SLACK: Duration = Duration::from_millis(20);
+
 impl<'a> Deadline<'a> {
-    /// Wraps `stream`; operations fail with `TimedOut` after `timeout`.
+    /// Wraps `stream`; operations fail with `TimedOut` after `timeout`
+    /// (give or take [`DEADLINE_SLACK`]).
     pub fn new(stream: &'a TcpStream, timeout: Duration) -> Self {
         Self {
             stream,
             deadline: Instant::now().checked_add(timeout),
+            read_set: None,
+            write_set: None,
         }
     }
 
@@ -442,20 +455,36 @@ impl<'a> Deadline<'a> {
         }
         Ok(left)
     }
+
+    /// Sets one direction's timeout to the time left, unless it was set
+    /// less than [`DEADLINE_SLACK`] ago: a timeout set at `t0` to
+    /// `deadline - t0` ends a wait begun now at most `now - t0` late.
+    fn arm(
+        &self,
+        last: Option<Instant>,
+        set: impl FnOnce(Option<Duration>) -> io::Result<()>,
+    ) -> io::Result<Option<Instant>> {
+        let left = self.left()?;
+        if last.is_some_and(|at| at.elapsed() < DEADLINE_SLACK) {
+            return Ok(last);
+        }
+        set(Some(left))?;
+        Ok(Some(Instant::now()))
+    }
 }
 
-// Each call sets only the timeout of its own direction: one system call
-// per read or write rather than two.
+// Each call sets only the timeout of its own direction, and only when the
+// last one set is too old.
 impl Read for Deadline<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.stream.set_read_timeout(Some(self.left()?))?;
+        self.read_set = self.arm(self.read_set, |t| self.stream.set_read_timeout(t))?;
         self.stream.read(buf)
     }
 }
 
 impl Write for Deadline<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.stream.set_write_timeout(Some(self.left()?))?;
+        self.write_set = self.arm(self.write_set, |t| self.stream.set_write_timeout(t))?;
         self.stream.write(buf)
     }
     fn flush(&mut self) -> io::Result<()> {
