@@ -9,8 +9,10 @@
 //!
 //! Each condition starts a fresh server with its default flags (the
 //! authorized list holds alice and bob), attacks it, and meanwhile sends
-//! honest clients (bob: handshake and one echoed message, each within 5 s),
-//! which must succeed at least 19 times in 20:
+//! honest clients (bob, as the real `11-mtls-client` process: handshake
+//! and one echoed line, each within 5 s; `--library-client` uses the
+//! library's `connect_tcp` in this process instead), which must succeed at
+//! least 19 times in 20:
 //!
 //! 1. silent connections held open (1000), and new ones opened (100 a second);
 //! 2. connections that send message 1 and stall (500);
@@ -62,6 +64,10 @@ struct Args {
     /// Run only these conditions (1 to 6), e.g. `--only 1 --only 4`.
     #[arg(long)]
     only: Vec<u8>,
+    /// Honest clients are the library's `connect_tcp` in this process
+    /// instead of runs of the real `11-mtls-client` binary.
+    #[arg(long)]
+    library_client: bool,
     /// Instead of the conditions: measure `11-mtls-server` and
     /// `14-async-server` side by side (pending handshakes held, memory per
     /// pending handshake, handshakes per second).
@@ -117,6 +123,12 @@ fn main() -> ExitCode {
         return compare(if args.quick { 1000 } else { 3000 });
     }
     let sizes = if args.quick { &QUICK } else { &FULL };
+    if !args.library_client
+        && let Err(e) = siege::use_real_client()
+    {
+        eprintln!("error: {e}");
+        return ExitCode::FAILURE;
+    }
     let wanted = |n: u8| args.only.is_empty() || args.only.contains(&n);
     println!(
         "Lesson 14: the six conditions against {} with its default flags{}",
@@ -371,7 +383,7 @@ fn stdout(binary: &str, sizes: &Sizes) -> Result<Verdict, String> {
         let began = Instant::now();
         let mut burst = 0;
         while burst < sizes.unread_lines && began.elapsed() < Duration::from_secs(30) {
-            if siege::honest(server.addr, &keys, Binding::InsecureLesson11).is_ok() {
+            if siege::honest_in_process(server.addr, &keys, Binding::InsecureLesson11).is_ok() {
                 burst += 1;
             } else {
                 break;

@@ -58,6 +58,8 @@ impl Keys {
         };
         keyfile::write_pair(&keys.dir, "server", &keys.server, Overwrite::Replace)
             .map_err(|e| e.to_string())?;
+        keyfile::write_pair(&keys.dir, "bob", &keys.bob, Overwrite::Replace)
+            .map_err(|e| e.to_string())?;
         let list = format!(
             "{} alice\n{} bob\n",
             Hex(keys.alice.public().as_bytes()),
@@ -316,9 +318,80 @@ impl Drop for Sampler {
 
 // ---- Honest clients -------------------------------------------------------
 
+/// The `11-mtls-client` binary, once [`use_real_client`] has been called:
+/// honest clients are then that process rather than the library's
+/// `connect_tcp` in this one.
+static REAL_CLIENT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+
+/// Makes every honest client from now on a run of the real
+/// `11-mtls-client` binary (which must sit next to this program).
+pub fn use_real_client() -> Result<(), String> {
+    let path = sibling("11-mtls-client")?;
+    let _ = REAL_CLIENT.set(path);
+    Ok(())
+}
+
 /// One honest handshake as bob: connect, handshake, one echoed message,
 /// within [`HONEST_DEADLINE`]. Returns how long it took.
 pub fn honest(addr: SocketAddr, keys: &Keys, binding: Binding) -> Result<Duration, String> {
+    match REAL_CLIENT.get() {
+        Some(client) => honest_process(client, addr, keys, binding),
+        None => honest_in_process(addr, keys, binding),
+    }
+}
+
+/// `echo ping | 11-mtls-client ...`, killed if it takes longer than
+/// [`HONEST_DEADLINE`].
+fn honest_process(
+    client: &Path,
+    addr: SocketAddr,
+    keys: &Keys,
+    binding: Binding,
+) -> Result<Duration, String> {
+    let began = Instant::now();
+    let mut child = Command::new(client)
+        .current_dir(&keys.dir)
+        .args(["--connect", &addr.to_string(), "--key", "bob.key"])
+        .args(["--server-pub", "server.pub", "--binding", binding.name()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start 11-mtls-client: {e}"))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        let _ = stdin.write_all(b"ping\n");
+    }
+    loop {
+        match child.try_wait() {
+            Ok(Some(_)) => break,
+            Ok(None) if began.elapsed() > HONEST_DEADLINE => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(format!(
+                    "11-mtls-client still running after {HONEST_DEADLINE:?}"
+                ));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(2)),
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    let took = began.elapsed();
+    let out = child.wait_with_output().map_err(|e| e.to_string())?;
+    if out.status.success() && out.stdout == b"ping\n" {
+        Ok(took)
+    } else {
+        Err(format!(
+            "11-mtls-client: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))
+    }
+}
+
+pub fn honest_in_process(
+    addr: SocketAddr,
+    keys: &Keys,
+    binding: Binding,
+) -> Result<Duration, String> {
     let began = Instant::now();
     let stream =
         TcpStream::connect_timeout(&addr, HONEST_DEADLINE).map_err(|e| format!("connect: {e}"))?;
