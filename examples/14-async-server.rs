@@ -189,20 +189,28 @@ impl Server {
                 Ok(Some(message)) => message,
                 Ok(None) => return Ok(()),
                 Err(e) if pending.as_ref().is_some_and(Slot::was_evicted) => {
-                    return Err(format!(
-                        "evicted before its first record opened: the oldest of \
-                         --max-pending handshakes in progress when a new connection came ({e})"
+                    // Rate-limited: a replay flood causes thousands.
+                    self.log.err_refusal(format!(
+                        "closed {peer} ({}): evicted before its first record opened: the oldest of \
+                         --max-pending handshakes in progress when a new connection came ({e})",
+                        client.name
                     ));
+                    return Ok(());
                 }
                 Err(e) => return Err(e.to_string()),
             };
             if pending.is_some() {
                 // lesson11: the first record opened: now it is a session.
-                _place = Some(
-                    self.sessions
-                        .try_open(&client.key)
-                        .ok_or_else(|| self.too_many(&client))?,
-                );
+                let Some(place) = self.sessions.try_open(&client.key) else {
+                    // Rate-limited: one stolen key can cause thousands.
+                    self.log.err_refusal(format!(
+                        "closed {peer} ({}): {}",
+                        client.name,
+                        self.too_many(&client)
+                    ));
+                    return Ok(());
+                };
+                _place = Some(place);
                 drop(pending.take());
             }
             self.refresh();

@@ -216,6 +216,13 @@ impl Log {
         self.out.push(Line::Refusal(line.into()));
     }
 
+    /// A line on standard error about a connection an attacker may have
+    /// caused (an eviction, a key over its cap): rate-limited like
+    /// [`Log::refusal`].
+    pub fn err_refusal(&self, line: impl Into<String>) {
+        self.err.push(Line::Refusal(line.into()));
+    }
+
     /// A line on standard error.
     pub fn err(&self, line: impl Into<String>) {
         self.err.push(Line::Plain(line.into()));
