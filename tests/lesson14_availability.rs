@@ -325,3 +325,27 @@ fn the_async_server_meets_the_six_conditions_in_their_quick_sizes() {
     );
     assert!(out.contains("all conditions hold"), "{out}");
 }
+
+#[test]
+fn the_server_help_names_every_defence_and_how_to_turn_it_off() {
+    let out = Command::new(example("11-mtls-server"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    for flag in [
+        "--when-full",
+        "evict-oldest",
+        "refuse",
+        "--record-timeout",
+        "--max-sessions-per-key",
+        "--lesson11-session-at",
+        "first-record",
+        "message-3",
+    ] {
+        assert!(
+            help.contains(flag),
+            "--help does not mention {flag}:\n{help}"
+        );
+    }
+}
