@@ -38,8 +38,8 @@ mod serve;
 #[cfg(feature = "tokio")]
 pub mod tokio;
 pub use serve::{
-    Busy, Connection, DESCRIPTORS_KEPT_FREE, HandshakeSlots, IDLE_THREAD_LINGER, IDLE_THREADS_KEPT,
-    KeySession, KeySessions, Limits, PendingHandshakes, Slot, WhenFull, descriptor_limit, serve,
+    Busy, Connection, DESCRIPTORS_KEPT_FREE, HandshakeSlots, IDLE_THREADS_KEPT, KeySession,
+    KeySessions, Limits, PendingHandshakes, Slot, WhenFull, descriptor_limit, serve,
 };
 
 /// The operating system's RNG, in the form the handshakes take.

@@ -8,7 +8,7 @@
 //! | silent connections fill the handshake table | the oldest handshake in progress is evicted ([`WhenFull::EvictOldest`]) |
 //! | a flood of connections exhausts file descriptors | the caps are fitted to the descriptor limit ([`Limits::fit_to_descriptors`]); one descriptor is kept in reserve to accept and close a connection when none is left ([`Busy::Descriptors`]) |
 //! | one authorized key opens every session | at most so many sessions per key ([`KeySessions`]) |
-//! | a burst leaves a thousand threads behind | idle threads exit after [`IDLE_THREAD_LINGER`], down to [`IDLE_THREADS_KEPT`] |
+//! | a burst leaves a thousand threads behind | a thread that finishes while [`IDLE_THREADS_KEPT`] others wait in `accept` exits |
 
 use std::prelude::rust_2024::*;
 
@@ -17,11 +17,9 @@ use std::fmt;
 use std::fs::File;
 use std::io;
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::mpsc::{Receiver, SyncSender};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
-use std::vec::Vec;
 
 use crate::keys::{PUBLIC_KEY_LEN, PublicIdentity};
 
@@ -495,11 +493,10 @@ pub fn descriptor_limit() -> Option<usize> {
         .ok()
 }
 
-/// How long a connection thread with nothing to do waits for the next
-/// connection before it exits (unless it is one of the few kept).
-pub const IDLE_THREAD_LINGER: Duration = Duration::from_secs(2);
-
-/// Idle connection threads that stay however long they wait.
+/// Threads kept waiting in `accept` for the next connection, besides the
+/// one that never leaves: a thread that finishes a connection while this
+/// many already wait exits, so after a burst the pool is back to a handful
+/// at once.
 pub const IDLE_THREADS_KEPT: usize = 4;
 
 /// Stack size of each connection thread. A handshake needs a few KiB of
@@ -507,78 +504,117 @@ pub const IDLE_THREADS_KEPT: usize = 4;
 /// space a thousand times over under a flood.
 const CONNECTION_STACK: usize = 512 * 1024;
 
-/// Connection threads kept for reuse: starting a thread costs about as
-/// much as a third of a handshake's cryptography, so a thread that has
-/// finished with one connection waits a little for the next.
+/// What every connection thread shares.
 ///
-/// Each idle thread waits on its own channel, and the newest idle thread is
-/// reused first: the older ones see no work and leave after
-/// [`IDLE_THREAD_LINGER`], all at about the same time, so the pool shrinks
-/// within seconds of a burst rather than one thread per timeout.
-struct Pool<H> {
+/// The threads take turns as acceptors (the "leader/followers" pattern):
+/// each waits in `accept` on the shared listener, handles on its own stack
+/// the connection it gets, then goes back to `accept`. No connection is
+/// handed from one thread to another, so none pays for waking a second
+/// thread, and a reused thread costs nothing to start. A thread that gets
+/// a connection to serve while no other waits in `accept` first starts
+/// one, so a slow client never holds up the next; at most
+/// [`IDLE_THREADS_KEPT`] wait at once (plus the permanent one), so idle
+/// threads never pile up.
+struct Shared<H> {
+    listener: TcpListener,
     handler: H,
-    /// The idle threads, oldest first, each with the channel it waits on.
-    idle: Mutex<Vec<(u64, SyncSender<Connection>)>>,
-    next_id: AtomicU64,
+    pending: PendingHandshakes,
+    connections: HandshakeSlots,
+    /// Threads waiting in `accept` now, the permanent one excepted.
+    waiting: AtomicUsize,
+    /// The descriptor kept in reserve (see [`serve`]).
+    reserve: Mutex<Option<File>>,
 }
 
-impl<H: Fn(Connection) + Send + Sync + 'static> Pool<H> {
-    fn idle(&self) -> std::sync::MutexGuard<'_, Vec<(u64, SyncSender<Connection>)>> {
-        self.idle.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Hands `connection` to an idle thread, or starts one. If no thread
-    /// can be started, the connection (and its slots) is dropped: closed,
-    /// not served, and not fatal.
-    fn dispatch(self: &Arc<Self>, connection: Connection) {
-        let waiting = self.idle().pop();
-        let connection = match waiting {
-            // The thread waits on its receiver until it has removed itself
-            // from `idle`, which it now cannot: the send reaches it.
-            Some((_, to)) => match to.send(connection) {
-                Ok(()) => return,
-                Err(std::sync::mpsc::SendError(connection)) => connection,
-            },
-            None => connection,
-        };
-        let pool = Arc::clone(self);
-        let _ = std::thread::Builder::new()
-            .name("connection".into())
-            .stack_size(CONNECTION_STACK)
-            .spawn(move || pool.run(connection));
-    }
-
-    /// A connection thread: handles `first`, then whatever it is sent.
-    fn run(&self, first: Connection) {
-        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let (to, from): (SyncSender<Connection>, Receiver<Connection>) =
-            std::sync::mpsc::sync_channel(1);
-        let mut next = Some(first);
-        while let Some(connection) = next.take() {
-            (self.handler)(connection);
-            self.idle().push((id, to.clone()));
-            next = self.wait(id, &from);
+impl<H: Fn(Connection) + Send + Sync + 'static> Shared<H> {
+    /// A connection thread. The permanent one (the thread that called
+    /// [`serve`]) never leaves; the others leave when enough wait already.
+    fn run(self: &Arc<Self>, permanent: bool) {
+        loop {
+            // Take a waiting place, or leave if all are taken.
+            if !permanent
+                && self
+                    .waiting
+                    .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                        (n < IDLE_THREADS_KEPT).then_some(n + 1)
+                    })
+                    .is_err()
+            {
+                return;
+            }
+            let accepted = self.listener.accept();
+            if !permanent {
+                self.waiting.fetch_sub(1, Ordering::AcqRel);
+            }
+            match accepted {
+                Ok((stream, peer)) => self.admit(stream, peer),
+                Err(e) if out_of_descriptors(&e) => self.refuse_with_reserve(),
+                // A client that vanished before it was accepted, or
+                // something transient: never fatal.
+                Err(_) => std::thread::sleep(Duration::from_millis(1)),
+            }
         }
     }
 
-    /// Waits for the next connection; `None` when this thread should exit.
-    fn wait(&self, id: u64, from: &Receiver<Connection>) -> Option<Connection> {
-        loop {
-            if let Ok(connection) = from.recv_timeout(IDLE_THREAD_LINGER) {
-                return Some(connection);
-            }
-            let mut idle = self.idle();
-            let Some(at) = idle.iter().position(|(i, _)| *i == id) else {
-                // Claimed between the timeout and the lock: a connection
-                // is on its way.
-                drop(idle);
-                return from.recv().ok();
-            };
-            if idle.len() <= IDLE_THREADS_KEPT {
-                continue;
-            }
-            idle.remove(at);
-            return None;
+    /// Starts one more connection thread. If none can be started, the
+    /// others carry on (and the permanent one never leaves).
+    fn spawn(self: &Arc<Self>) {
+        let shared = Arc::clone(self);
+        let _ = std::thread::Builder::new()
+            .name("connection".into())
+            .stack_size(CONNECTION_STACK)
+            .spawn(move || shared.run(false));
+    }
+
+    /// The caps, then the handler: with a slot, or with why there is none.
+    fn admit(self: &Arc<Self>, stream: TcpStream, peer: SocketAddr) {
+        // Full: a handshake in progress gives way before a newcomer is refused.
+        let open = self.connections.try_acquire().or_else(|| {
+            self.pending
+                .make_room()
+                .then(|| self.connections.try_acquire())?
+        });
+        let slot = match &open {
+            None => Err(Busy::Connections),
+            Some(open) => self.pending.admit_holding(&stream, open),
+        };
+        // A connection with a slot may keep this thread a long time: if no
+        // other thread waits for the next one, start one. (A refusal is
+        // quick, and this thread goes straight back to `accept`.)
+        if slot.is_ok() && self.waiting.load(Ordering::Acquire) == 0 {
+            self.spawn();
+        }
+        (self.handler)(Connection {
+            stream,
+            peer,
+            slot,
+            _open: open,
+        });
+    }
+
+    /// Out of descriptors: gives up the reserve for one accept, hands that
+    /// connection over to be refused, and takes the reserve back.
+    fn refuse_with_reserve(&self) {
+        let mut reserve = self.reserve.lock().unwrap_or_else(PoisonError::into_inner);
+        if reserve.take().is_none() {
+            // It could not be reopened last time: try again, and wait a
+            // little for descriptors to come back.
+            *reserve = reserve_descriptor();
+            drop(reserve);
+            std::thread::sleep(Duration::from_millis(10));
+            return;
+        }
+        let refused = self.listener.accept();
+        *reserve = reserve_descriptor();
+        drop(reserve);
+        match refused {
+            Ok((stream, peer)) => (self.handler)(Connection {
+                stream,
+                peer,
+                slot: Err(Busy::Descriptors),
+                _open: None,
+            }),
+            Err(_) => std::thread::sleep(Duration::from_millis(10)),
         }
     }
 }
@@ -593,15 +629,19 @@ impl<H: Fn(Connection) + Send + Sync + 'static> Pool<H> {
 /// evicts the oldest (its read sees the end of the stream, and
 /// [`Slot::was_evicted`] says why) or, with [`WhenFull::Refuse`], is
 /// refused. At most `limits.max_connections` connections are open. A
-/// connection over a cap is handed to `handler` with `slot: Err(Busy)`, on
-/// the accepting thread, to be refused quickly: the handler must not block
-/// then (log through [`super::log::Log`], not `println!`).
+/// connection over a cap is handed to `handler` with `slot: Err(Busy)`, to
+/// be refused at once: the handler must not block then (log through
+/// [`super::log::Log`], not `println!`).
 ///
 /// When the process runs out of descriptors, one kept in reserve is
 /// released to accept the next connection, which is handed over as
 /// [`Busy::Descriptors`] to be refused, and then taken back: clients are
 /// refused at once instead of waiting in the kernel's queue. Other accept
 /// errors are skipped after a short pause. The server never returns.
+///
+/// # Panics
+/// Only if `listener` cannot be duplicated for the connection threads to
+/// share, before anything is served.
 pub fn serve<H>(listener: &TcpListener, limits: Limits, handler: H) -> !
 where
     H: Fn(Connection) + Send + Sync + 'static,
@@ -610,61 +650,19 @@ where
         Some(descriptors) => limits.fit_to_descriptors(descriptors),
         None => limits,
     };
-    let pool = Arc::new(Pool {
+    let shared = Arc::new(Shared {
+        listener: listener
+            .try_clone()
+            .expect("the listener, duplicated for the connection threads"),
         handler,
-        idle: Mutex::new(Vec::new()),
-        next_id: AtomicU64::new(0),
+        pending: PendingHandshakes::new(limits.max_pending, limits.when_full),
+        connections: HandshakeSlots::new(limits.max_connections),
+        waiting: AtomicUsize::new(0),
+        reserve: Mutex::new(reserve_descriptor()),
     });
-    let pending = PendingHandshakes::new(limits.max_pending, limits.when_full);
-    let connections = HandshakeSlots::new(limits.max_connections);
-    let mut reserve = reserve_descriptor();
+    // This thread is an acceptor too: the one that never leaves.
     loop {
-        let (stream, peer) = match listener.accept() {
-            Ok(accepted) => accepted,
-            Err(e) if out_of_descriptors(&e) => {
-                // Give up the reserve for one accept, refuse that
-                // connection, take the reserve back.
-                drop(reserve.take());
-                let refused = listener.accept();
-                if let Ok((stream, peer)) = refused {
-                    (pool.handler)(Connection {
-                        stream,
-                        peer,
-                        slot: Err(Busy::Descriptors),
-                        _open: None,
-                    });
-                } else {
-                    std::thread::sleep(Duration::from_millis(10));
-                }
-                reserve = reserve_descriptor();
-                continue;
-            }
-            Err(_) => {
-                // A client that vanished before it was accepted, or
-                // something transient: never fatal.
-                std::thread::sleep(Duration::from_millis(1));
-                continue;
-            }
-        };
-        // Full: a handshake in progress gives way before a newcomer is refused.
-        let open = connections
-            .try_acquire()
-            .or_else(|| pending.make_room().then(|| connections.try_acquire())?);
-        let slot = match &open {
-            None => Err(Busy::Connections),
-            Some(open) => pending.admit_holding(&stream, open),
-        };
-        let connection = Connection {
-            stream,
-            peer,
-            slot,
-            _open: open,
-        };
-        if connection.slot.is_err() {
-            (pool.handler)(connection);
-            continue;
-        }
-        pool.dispatch(connection);
+        shared.run(true);
     }
 }
 
