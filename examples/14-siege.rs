@@ -64,6 +64,10 @@ struct Args {
     /// Run only these conditions (1 to 6), e.g. `--only 1 --only 4`.
     #[arg(long)]
     only: Vec<u8>,
+    /// Condition 1's rate of new silent connections a second, instead of
+    /// 100: how fast must an attacker be to push honest clients out?
+    #[arg(long)]
+    silent_rate: Option<u32>,
     /// Honest clients are the library's `connect_tcp` in this process
     /// instead of runs of the real `11-mtls-client` binary.
     #[arg(long)]
@@ -122,7 +126,11 @@ fn main() -> ExitCode {
     if args.compare {
         return compare(if args.quick { 1000 } else { 3000 });
     }
-    let sizes = if args.quick { &QUICK } else { &FULL };
+    let mut sizes = if args.quick { QUICK } else { FULL };
+    if let Some(rate) = args.silent_rate {
+        sizes.silent_rate = rate;
+    }
+    let sizes = &sizes;
     if !args.library_client
         && let Err(e) = siege::use_real_client()
     {
