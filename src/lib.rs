@@ -21,7 +21,8 @@
 //! - [`hex`]: hex encoding for keys.
 //!
 //! With the `std` feature (on by default), [`net`] runs the handshakes over
-//! blocking streams and [`keyfile`] reads and writes key files.
+//! blocking streams and [`keyfile`] reads and writes key files. With the
+//! `tokio` feature, `net::tokio` runs them over tokio's async streams.
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
