@@ -28,7 +28,8 @@
 //! Throughout, the server's resident memory must stay under 256 MiB, and
 //! after each attack its threads must fall back to a small idle pool
 //! within 5 s. This program holds more than a thousand sockets at once: if
-//! its descriptor limit is lower it restarts itself under `ulimit -n 8192`.
+//! its descriptor limit is lower it restarts itself under `ulimit -n 8192`
+//! (or the hard limit, if that is lower).
 //! `--quick` divides the sizes by about five and, for condition 3 only,
 //! passes `--record-timeout 2` so that the check comes 8 s later, not 60.
 
@@ -192,7 +193,11 @@ fn reexec_with_more_descriptors() -> Option<ExitCode> {
     }
     let exe = std::env::current_exe().ok()?;
     let status = std::process::Command::new("sh")
-        .args(["-c", "ulimit -n 8192 && exec \"$0\" \"$@\""])
+        // As many as the hard limit allows, if that is fewer.
+        .args([
+            "-c",
+            "ulimit -n 8192 2>/dev/null || ulimit -n \"$(ulimit -Hn)\"; exec \"$0\" \"$@\"",
+        ])
         .arg(exe)
         .args(std::env::args_os().skip(1))
         .env("LEARN_MTLS_SIEGE_REEXEC", "1")

@@ -143,8 +143,13 @@ impl Server {
         let mut command = match descriptors {
             Some(n) => {
                 let mut c = Command::new("sh");
-                c.args(["-c", "ulimit -n \"$0\" && exec \"$@\"", &n.to_string()])
-                    .arg(&path);
+                // At most the hard limit: raising beyond it fails.
+                c.args([
+                    "-c",
+                    "ulimit -n \"$0\" 2>/dev/null || ulimit -n \"$(ulimit -Hn)\"; exec \"$@\"",
+                    &n.to_string(),
+                ])
+                .arg(&path);
                 c
             }
             None => Command::new(&path),
