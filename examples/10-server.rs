@@ -20,6 +20,7 @@ use std::time::Duration;
 use clap::Parser;
 use learn_mtls::handshake::{Binding, Config};
 use learn_mtls::keyfile;
+use learn_mtls::net::log::Log;
 use learn_mtls::net::{self, Connection, Limits};
 use learn_mtls::schedule::KeySchedule;
 
@@ -76,8 +77,11 @@ fn main() -> ExitCode {
             ));
         }
     };
+    // Every line from here on goes through the log: it never blocks
+    // serving and never panics, whatever standard output is (Lesson 14).
+    let log = Log::stdio();
     match listener.local_addr() {
-        Ok(addr) => println!("listening on {addr}"),
+        Ok(addr) => log.out(format!("listening on {addr}")),
         Err(e) => return fail(&e),
     }
     let config = Config {
@@ -89,6 +93,7 @@ fn main() -> ExitCode {
     let limits = Limits {
         max_pending: args.max_pending,
         max_connections: args.max_connections,
+        ..Limits::DEFAULT
     };
     net::serve(&listener, limits, move |conn: Connection| {
         let Connection {
@@ -96,27 +101,28 @@ fn main() -> ExitCode {
         } = conn;
         let slot = match slot {
             Ok(slot) => slot,
-            Err(busy) => return println!("rejected {peer}: {busy}"),
+            Err(busy) => return log.refusal(format!("rejected {peer}: {busy}")),
         };
         match net::accept_anonymous_tcp(stream, &key, config, timeout) {
             Ok(mut channel) => {
                 drop(slot);
                 // All the server can say about its client is where it came from.
-                println!("accepted anonymous client from {peer}");
+                log.out(format!("accepted anonymous client from {peer}"));
                 let echoed = channel
                     .set_idle_timeout(Some(idle))
                     .map_err(|e| net::Error::Io(net::Stage::Records, e))
                     .and_then(|()| net::echo_back(&mut channel));
                 if let Err(e) = echoed {
-                    eprintln!("closed {peer}: {e}");
+                    log.err(format!("closed {peer}: {e}"));
                 }
             }
-            Err(e) => println!("rejected {peer}: {e}"),
+            Err(e) => log.refusal(format!("rejected {peer}: {e}")),
         }
     })
 }
 
 fn fail(e: &dyn std::fmt::Display) -> ExitCode {
-    eprintln!("error: {e}");
+    // A closed standard error is no reason to panic.
+    let _ = std::io::Write::write_fmt(&mut std::io::stderr(), format_args!("error: {e}\n"));
     ExitCode::FAILURE
 }

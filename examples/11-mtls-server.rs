@@ -6,10 +6,21 @@
 //! accepted client (fingerprint 3f1c0e2a9b4d5e6f) from 127.0.0.1:52144
 //! ```
 //!
-//! Every connection gets exactly one line on standard output: `accepted`
-//! with who, or `rejected` with why. Accepted clients get each message
-//! echoed back, encrypted. Each connection runs on its own thread with a
-//! deadline on its handshake.
+//! Every connection gets one line on standard output: `accepted` with
+//! who, or `rejected` with why (refusals are rate-limited: beyond 50 a
+//! second they are summed up in one `rejected N more` line). Accepted
+//! clients get each message echoed back, encrypted. Each connection runs on
+//! its own thread with a deadline on its handshake.
+//!
+//! Lesson 14 hardens it against clients that want it unavailable rather
+//! than fooled: when the table of handshakes in progress is full the oldest
+//! is evicted; a lesson11 client stays a handshake in progress until its
+//! first record opens; each record has a deadline from its first byte to
+//! its last; one key holds at most 32 sessions; the caps shrink to fit the
+//! file descriptors; and the log never blocks or panics, whatever standard
+//! output is. Each defence has a flag that turns it off, for the attack
+//! examples (`--when-full refuse`, `--lesson11-session-at message-3`,
+//! `--record-timeout 0`, `--max-sessions-per-key 0`).
 //!
 //! Exercises 2 to 4 swap the one pinned key for lists:
 //!
@@ -23,191 +34,138 @@
 //! also ends the sessions it has open. Reload notices go to standard error;
 //! problems start with `WARNING`.
 
-use std::net::TcpListener;
-use std::path::PathBuf;
+use std::net::{SocketAddr, TcpStream};
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
 
-use clap::Parser;
-use learn_mtls::handshake::{Binding, Config};
-use learn_mtls::keyfile;
-use learn_mtls::net::{self, Channel, Connection, Limits};
-use learn_mtls::schedule::KeySchedule;
-use learn_mtls::trust::files::{Clients, FilePolicy};
+use learn_mtls::net::{self, Channel, Connection, Slot};
 use learn_mtls::trust::{ClientIdentity, TrustPolicy};
-use learn_mtls::trust::{ClientName, PinnedClient};
 
-#[derive(Parser)]
-#[command(about = "Lesson 11 server: mutual authentication with a pinned client key or a list")]
-#[command(group(clap::ArgGroup::new("clients").required(true).args(["client_pub", "authorized"])))]
-struct Args {
-    /// Address to listen on, HOST:PORT (port 0 picks a free port).
-    #[arg(long)]
-    listen: String,
-    /// The server's secret key file.
-    #[arg(long)]
-    key: PathBuf,
-    /// The one client public key to accept (exercise 1): a `.pub` file, or an OpenSSH
-    /// `ssh-ed25519 AAAA...` one.
-    #[arg(long)]
-    client_pub: Option<PathBuf>,
-    /// An authorized-keys file: `<64 hex> <name>` or `ssh-ed25519 <base64> <name>` per line
-    /// (exercise 2).
-    #[arg(long)]
-    authorized: Option<PathBuf>,
-    /// A revocation file: `<64 hex>` or `ssh-ed25519 <base64>` per line, then an optional
-    /// comment; refused even when authorized (exercise 4).
-    #[arg(long)]
-    revoked: Option<PathBuf>,
-    /// What the signatures cover: `lesson11` (as taught) or `transcript`.
-    #[arg(long, default_value = "lesson11")]
-    binding: Binding,
-    /// How keys are derived: `hkdf` (Lessons 10-11) or `tls12-prf` (Lesson 12).
-    #[arg(long, default_value = "hkdf")]
-    schedule: KeySchedule,
-    /// Seconds a client has to complete its handshake.
-    #[arg(long, default_value_t = 10)]
-    handshake_timeout: u64,
-    /// Most handshakes in progress at once; more connections are refused.
-    #[arg(long, default_value_t = Limits::DEFAULT.max_pending)]
-    max_pending: usize,
-    /// Most connections open at once, handshaking or not.
-    #[arg(long, default_value_t = Limits::DEFAULT.max_connections)]
-    max_connections: usize,
-    /// Seconds an authenticated client may stay silent before it is dropped.
-    #[arg(long, default_value_t = 300)]
-    idle_timeout: u64,
-}
+#[path = "common/server.rs"]
+mod server;
+use server::{Args, Server};
 
 fn main() -> ExitCode {
-    let args = Args::parse();
-    let key = match keyfile::read_secret(&args.key) {
-        Ok(key) => Arc::new(key),
-        Err(e) => return fail(&e),
+    let args = Args::parse_for(
+        "Lesson 11 server: mutual authentication with a pinned client key or a list",
+    );
+    let (server, listener, limits) = match server::start(&args) {
+        Ok(started) => started,
+        Err(code) => return code,
     };
-    let clients = match (&args.authorized, &args.client_pub) {
-        (Some(file), _) => Clients::AuthorizedFile(file.clone()),
-        (None, Some(file)) => match pinned(file) {
-            Ok(pinned) => Clients::Pinned(pinned),
-            Err(e) => return fail(&e),
-        },
-        (None, None) => return fail(&"give --client-pub FILE or --authorized FILE"),
-    };
-    let policy = match FilePolicy::open(clients, args.revoked.as_deref()) {
-        Ok(policy) => policy,
-        Err(e) => return fail(&e),
-    };
-
-    let listener = match TcpListener::bind(&args.listen) {
-        Ok(listener) => listener,
-        Err(e) => {
-            return fail(&format!(
-                "cannot listen on {}: {e} (expected HOST:PORT such as 127.0.0.1:7011; \
-                 if the port is in use, is another server still running?)",
-                args.listen
-            ));
-        }
-    };
-    match listener.local_addr() {
-        Ok(addr) => println!("listening on {addr}"),
-        Err(e) => return fail(&e),
-    }
-    let clients = policy.client_count();
-    if clients == 0 {
-        eprintln!("WARNING: no client is authorized: every connection will be refused");
-    }
-    match (&args.revoked, policy.revoked_count()) {
-        (None, _) => eprintln!("trusting {clients} client(s); no revocation list"),
-        (Some(_), Some(revoked)) => {
-            eprintln!("trusting {clients} client(s); {revoked} revoked key(s)")
-        }
-        (Some(_), None) => eprintln!(
-            "trusting {clients} client(s); revocation list unavailable: refusing everyone"
-        ),
-    }
-
-    let config = Config {
-        binding: args.binding,
-        schedule: args.schedule,
-    };
-    let timeout = Duration::from_secs(args.handshake_timeout);
-    let idle = Duration::from_secs(args.idle_timeout);
-    let limits = Limits {
-        max_pending: args.max_pending,
-        max_connections: args.max_connections,
-    };
+    let server = Arc::new(server);
     net::serve(&listener, limits, move |conn: Connection| {
+        server.handle(conn)
+    })
+}
+
+/// The thread-per-connection driver.
+impl Server {
+    /// One connection, from accept to close. Never blocks on the log.
+    fn handle(&self, conn: Connection) {
         let Connection {
             stream, peer, slot, ..
         } = conn;
         let slot = match slot {
             Ok(slot) => slot,
-            Err(busy) => return println!("rejected {peer}: {busy}"),
+            Err(busy) => return self.log.refusal(format!("rejected {peer}: {busy}")),
         };
         // Pick up edits to the key lists before deciding about this client.
-        refresh(&policy);
-        match net::accept_tcp(stream, &key, &policy, config, timeout) {
+        self.refresh();
+        match net::accept_tcp(
+            stream,
+            &self.key,
+            &self.policy,
+            self.config,
+            self.handshake_timeout,
+        ) {
             Ok((mut channel, client)) => {
-                drop(slot);
-                println!("accepted {client} from {peer}");
-                if let Err(why) = echo_while_trusted(&mut channel, &client, &policy, idle) {
-                    eprintln!("closed {peer} ({}): {why}", client.name);
+                if let Err(why) = self.session(&mut channel, client, peer, slot) {
+                    self.log
+                        .err(format!("closed {peer} ({}): {why}", client.name));
                 }
             }
-            Err(e) => println!("rejected {peer}: {e}"),
-        }
-    })
-}
-
-/// Re-reads the key lists if they changed, and says what happened.
-fn refresh(policy: &FilePolicy) {
-    for notice in policy.refresh() {
-        if notice.is_problem() {
-            eprintln!("WARNING: {notice}");
-        } else {
-            eprintln!("{notice}");
+            Err(e) if slot.was_evicted() => self.log.refusal(format!(
+                "rejected {peer}: evicted: the oldest of --max-pending handshakes in progress \
+                 when a new connection came ({e})"
+            )),
+            Err(e) => self.log.refusal(format!("rejected {peer}: {e}")),
         }
     }
-}
 
-/// Echoes each message back, asking the policy again before each one: a
-/// key revoked while its session is open loses the session at its next
-/// message, not only at its next connection.
-fn echo_while_trusted(
-    channel: &mut Channel<std::net::TcpStream>,
-    client: &ClientIdentity,
-    policy: &FilePolicy,
-    idle: Duration,
-) -> Result<(), String> {
-    channel
-        .set_idle_timeout(Some(idle))
-        .map_err(|e| e.to_string())?;
-    while let Some(message) = channel.recv().map_err(|e| e.to_string())? {
-        refresh(policy);
-        if let Err(refusal) = policy.check(&client.key) {
-            return Err(format!("no longer trusted: {refusal}"));
+    /// An authenticated client's session: echoes each message back, asking
+    /// the policy again before each one, so a key revoked while its
+    /// session is open loses the session at its next message.
+    fn session(
+        &self,
+        channel: &mut Channel<TcpStream>,
+        client: ClientIdentity,
+        peer: SocketAddr,
+        slot: Slot,
+    ) -> Result<(), String> {
+        let mut pending = Some(slot);
+        let mut _place = None;
+        if self.session_at_accept {
+            // Refused before it is logged as accepted.
+            match self.sessions.try_open(&client.key) {
+                Some(place) => _place = Some(place),
+                None => {
+                    self.log
+                        .refusal(format!("rejected {peer}: {}", self.too_many(&client)));
+                    return Ok(());
+                }
+            }
+            drop(pending.take());
         }
-        channel.send(&message).map_err(|e| e.to_string())?;
+        self.log.out(format!("accepted {client} from {peer}"));
+        let write_timeout = self.record.unwrap_or(self.idle);
+        channel
+            .get_ref()
+            .set_write_timeout(Some(write_timeout))
+            .map_err(|e| e.to_string())?;
+        loop {
+            let message = match self.record {
+                Some(record) => channel.recv_within(Some(self.idle), record),
+                None => channel
+                    .set_idle_timeout(Some(self.idle))
+                    .map_err(|e| net::Error::Io(net::Stage::Records, e))
+                    .and_then(|()| channel.recv()),
+            };
+            let message = match message {
+                Ok(Some(message)) => message,
+                Ok(None) => return Ok(()),
+                Err(e) if pending.as_ref().is_some_and(Slot::was_evicted) => {
+                    // Rate-limited: a replay flood causes thousands.
+                    self.log.err_refusal(format!(
+                        "closed {peer} ({}): evicted before its first record opened: the oldest of \
+                         --max-pending handshakes in progress when a new connection came ({e})",
+                        client.name
+                    ));
+                    return Ok(());
+                }
+                Err(e) => return Err(e.to_string()),
+            };
+            if pending.is_some() {
+                // lesson11: the first record opened, so the client holds
+                // the keys; now, and only now, it is one of its key's sessions.
+                let Some(place) = self.sessions.try_open(&client.key) else {
+                    // Rate-limited: one stolen key can cause thousands.
+                    self.log.err_refusal(format!(
+                        "closed {peer} ({}): {}",
+                        client.name,
+                        self.too_many(&client)
+                    ));
+                    return Ok(());
+                };
+                _place = Some(place);
+                drop(pending.take());
+            }
+            self.refresh();
+            if let Err(refusal) = self.policy.check(&client.key) {
+                return Err(format!("no longer trusted: {refusal}"));
+            }
+            channel.send(&message).map_err(|e| e.to_string())?;
+        }
+        // `_place` is held for the whole session: dropped on return.
     }
-    Ok(())
-}
-
-/// The client pinned with --client-pub, named after its file: client.pub -> "client".
-fn pinned(file: &std::path::Path) -> Result<PinnedClient, keyfile::KeyFileError> {
-    let key = keyfile::read_public(file)?;
-    let stem = file
-        .file_stem()
-        .and_then(|s| s.to_str())
-        .unwrap_or("client");
-    let name = ClientName::new(stem).or_else(|_| ClientName::new("client"));
-    Ok(PinnedClient::new(
-        key,
-        name.expect("\"client\" is a valid name"),
-    ))
-}
-
-fn fail(e: &dyn std::fmt::Display) -> ExitCode {
-    eprintln!("error: {e}");
-    ExitCode::FAILURE
 }

@@ -25,14 +25,17 @@
 //! them), measured before and after the load, the faster measurement
 //! taken (the higher floor). The server and these clients share the same
 //! cores; the floor counts both sides' work, so the comparison is fair.
-//! Target: at least 70% of the floor.
+//! That floor cannot be reached by any server that opens a TCP connection
+//! per handshake, so the target is set against the TCP floor instead: the
+//! cores divided by the primitives' cost plus what the same exchange of
+//! bytes costs over bare loopback TCP (measured first, in the same run,
+//! for 3 s or, with `--tcp-baseline`, as long as the load). Target: at
+//! least 90% of the TCP floor.
 //!
 //! On a machine shared with other work the wall-clock rate moves with
 //! whatever else runs, so the same comparison is also printed in CPU time:
 //! the primitives' share of the CPU the server and the clients actually
-//! spent per handshake (from `/proc/<pid>/stat`). `--tcp-baseline` first
-//! measures what the same exchange of bytes costs over loopback TCP with
-//! no cryptography at all, the part of the gap the operating system owns.
+//! spent per handshake (from `/proc/<pid>/stat`).
 //!
 //! Build in release: the numbers of a debug build mean nothing.
 
@@ -55,8 +58,10 @@ use learn_mtls::net::{self, os_rng};
 mod primitives;
 use primitives::Primitives;
 
-/// The share of the CPU floor the server should reach.
-const TARGET: f64 = 0.70;
+/// The share of the TCP floor the server should reach: the cores divided
+/// by what one handshake costs at least, the primitives plus bare loopback
+/// TCP for the same bytes, both measured in this run.
+const TARGET: f64 = 0.90;
 
 #[derive(Parser)]
 #[command(about = "Load generator: concurrent honest clients against the Lesson 11 server")]
@@ -93,8 +98,8 @@ struct Args {
     /// a server this program started).
     #[arg(long, conflicts_with = "connect")]
     no_echo: bool,
-    /// Also measure the same exchange of bytes with no cryptography and no
-    /// thread start per connection: what loopback TCP alone costs here.
+    /// Measure bare loopback TCP (always measured, for the TCP floor) for
+    /// as long as the load instead of 3 s.
     #[arg(long)]
     tcp_baseline: bool,
 }
@@ -153,16 +158,21 @@ fn run(args: &Args) -> Result<bool, String> {
         parallel / floor * 100.0
     );
 
-    if args.tcp_baseline {
-        tcp_baseline(args.clients, Duration::from_secs(args.seconds), cost)?;
-    }
+    // Always measured now: the target is relative to it. `--tcp-baseline`
+    // measures it for as long as the load instead of 3 s.
+    let tcp_time = if args.tcp_baseline {
+        Duration::from_secs(args.seconds)
+    } else {
+        Duration::from_secs(3).min(Duration::from_secs(args.seconds.max(1)))
+    };
+    let tcp = tcp_baseline(args.clients, tcp_time, cost)?;
 
     let scratch = std::env::temp_dir().join(format!("learn-mtls-load-{}", std::process::id()));
     let target = match &args.connect {
         Some(addr) => connect_target(args, addr)?,
         None => spawn_target(args, &scratch)?,
     };
-    let result = load(args, &target, cores, cost);
+    let result = load(args, &target, cores, cost, tcp);
     let _ = std::fs::remove_dir_all(&scratch);
     let (mut ok, handshakes) = result?;
     if let Some(mut child) = target.child {
@@ -221,6 +231,7 @@ fn load(
     target: &Target,
     cores: usize,
     cost_before: Duration,
+    tcp: Duration,
 ) -> Result<(bool, usize), String> {
     let config = Config::from(args.binding);
     let timeout = Duration::from_secs(args.timeout);
@@ -300,11 +311,24 @@ fn load(
         micros(cost)
     );
     let share = rate / floor;
-    let verdict = if share >= TARGET { "meets" } else { "MISSES" };
+    let tcp_floor = cores as f64 / (cost + tcp).as_secs_f64();
+    let tcp_share = rate / tcp_floor;
+    let verdict = if tcp_share >= TARGET {
+        "meets"
+    } else {
+        "MISSES"
+    };
     println!(
-        "handshakes: {handshakes} in {:.2} s = {rate:.0}/s = {:.1}% of the CPU floor ({verdict} the {:.0}% target)",
+        "TCP floor: {cores} / ({:.1} us primitives + {:.1} us bare TCP) = {tcp_floor:.0} handshakes/s",
+        micros(cost),
+        micros(tcp)
+    );
+    println!(
+        "handshakes: {handshakes} in {:.2} s = {rate:.0}/s = {:.1}% of the CPU floor, \
+         {:.1}% of the TCP floor ({verdict} the {:.0}% target)",
         elapsed.as_secs_f64(),
         share * 100.0,
+        tcp_share * 100.0,
         TARGET * 100.0
     );
     if handshakes > 0 {
@@ -345,6 +369,12 @@ fn load(
                 "  both sides together {each:.0} us per handshake, of which the primitives ({:.0} us) are {:.1}%",
                 micros(cost),
                 micros(cost) / each * 100.0
+            );
+            // The TCP floor's ratio in CPU time: what other programs take
+            // from the cores does not move it.
+            println!(
+                "  in CPU time, (primitives + bare TCP) / both sides = {:.1}% (the TCP floor's ratio, undisturbed by other load)",
+                micros(cost + tcp) / each * 100.0
             );
         }
     }
@@ -577,7 +607,7 @@ fn server_binary() -> Result<PathBuf, String> {
 /// connection each, between client threads and a fixed set of server
 /// threads blocked in `accept`, in this process, with no cryptography:
 /// the CPU that loopback TCP alone costs per handshake on this machine.
-fn tcp_baseline(clients: usize, duration: Duration, crypto: Duration) -> Result<(), String> {
+fn tcp_baseline(clients: usize, duration: Duration, crypto: Duration) -> Result<Duration, String> {
     use std::io::{Read, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
@@ -647,7 +677,7 @@ fn tcp_baseline(clients: usize, duration: Duration, crypto: Duration) -> Result<
         micros(crypto),
         micros(crypto) / (micros(crypto) + per) * 100.0
     );
-    Ok(())
+    Ok(cpu / u32::try_from(connections.max(1)).unwrap_or(u32::MAX))
 }
 
 /// A process's CPU time so far (user + system), from `/proc/<pid>/stat`,

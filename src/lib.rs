@@ -22,7 +22,8 @@
 //! - [`cert`]: certificates, chains and revocation lists of our own (Lesson 15).
 //!
 //! With the `std` feature (on by default), [`net`] runs the handshakes over
-//! blocking streams and [`keyfile`] reads and writes key files.
+//! blocking streams and [`keyfile`] reads and writes key files. With the
+//! `tokio` feature, `net::tokio` runs them over tokio's async streams.
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -80,6 +81,9 @@ pub mod lessons {
     pub struct Lesson13Part2;
     #[doc = include_str!("../lessons/glossary.md")]
     pub struct Glossary;
+
+    #[doc = include_str!("../lessons/14-availability.md")]
+    pub struct Lesson14;
 
     #[doc = include_str!("../lessons/11-on-a-device.md")]
     pub struct Lesson11OnADevice;

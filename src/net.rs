@@ -7,9 +7,12 @@
 //!
 //! Over TCP, the `*_tcp` functions put a deadline on the whole handshake
 //! (not on each read), so a peer that trickles one byte at a time cannot
-//! hold a connection open forever; after the handshake a server sets an
-//! idle timeout ([`Channel::set_idle_timeout`]), and [`serve`] caps both
-//! handshakes in progress and open connections ([`Limits`]).
+//! hold a connection open forever; after the handshake a server bounds both
+//! the silence before a record and the record itself
+//! ([`Channel::recv_within`]). [`serve`] caps handshakes in progress
+//! (evicting the oldest when full), open connections and file descriptors
+//! ([`Limits`]); [`KeySessions`] caps the sessions of one key; [`log`] is a
+//! log that never blocks or panics. Lesson 14 explains each.
 
 // The crate is no_std; modules that need std bring its prelude in by name.
 use std::prelude::rust_2024::*;
@@ -18,8 +21,6 @@ use std::boxed::Box;
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use std::vec::Vec;
 
@@ -34,6 +35,14 @@ use crate::wire::{
 
 /// Lesson 15: the certified handshake over the same plumbing.
 pub mod certified;
+pub mod log;
+mod serve;
+#[cfg(feature = "tokio")]
+pub mod tokio;
+pub use serve::{
+    Busy, Connection, DESCRIPTORS_KEPT_FREE, HandshakeSlots, IDLE_THREADS_KEPT, KeySession,
+    KeySessions, Limits, PendingHandshakes, Slot, WhenFull, descriptor_limit, serve,
+};
 
 /// The operating system's RNG, in the form the handshakes take.
 ///
@@ -269,6 +278,46 @@ impl Channel<TcpStream> {
         self.stream.set_read_timeout(timeout)?;
         self.stream.set_write_timeout(timeout)
     }
+
+    /// Receives one message under two clocks: waiting for its first byte
+    /// takes at most `idle` (`None`: for ever), and from its first byte to
+    /// its last at most `record`, however the peer paces them. With the
+    /// idle timeout alone, a peer that sends one byte a little more often
+    /// than `idle` holds the connection for ever, since every byte restarts
+    /// the clock; this is HAProxy's `timeout http-request` next to its
+    /// `timeout client`.
+    ///
+    /// # Errors
+    /// As [`Channel::recv`]; [`Error::TimedOut`] when either clock runs out.
+    pub fn recv_within(
+        &mut self,
+        idle: Option<Duration>,
+        record: Duration,
+    ) -> Result<Option<Vec<u8>>, Error> {
+        if let Some(message) = self.early.take() {
+            return Ok(Some(message));
+        }
+        let idle = idle.map(|t| t.max(Duration::from_nanos(1)));
+        self.stream
+            .set_read_timeout(idle)
+            .map_err(|e| Error::Io(Stage::Records, e))?;
+        // Usually the whole header comes in the first read.
+        let mut header = [0u8; HEADER_LEN];
+        let got = loop {
+            match self.stream.read(&mut header) {
+                Ok(0) => return Ok(None),
+                Ok(got) => break got,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(io_error(Stage::Records, e)),
+            }
+        };
+        // The record's clock starts with its first byte.
+        let mut rest = (&header[..got]).chain(Deadline::new(&self.stream, record));
+        let len = read_record(&mut rest, &mut self.buf[..], Stage::Records)?
+            .ok_or(Error::Closed(Stage::Records))?;
+        let plaintext = self.session.open_in_place(&mut self.buf[..len])?;
+        Ok(Some(plaintext.to_vec()))
+    }
 }
 
 impl<S> fmt::Debug for Channel<S> {
@@ -420,14 +469,26 @@ pub struct Deadline<'a> {
     stream: &'a TcpStream,
     /// `None` for a timeout too long to represent: in effect, no deadline.
     deadline: Option<Instant>,
+    /// When each direction's timeout was last set on the socket.
+    read_set: Option<Instant>,
+    write_set: Option<Instant>,
 }
 
+/// How far past its deadline a read or write may wait: a timeout set on
+/// the socket is reused for this long instead of set again before every
+/// read, which saves a system call per message in the few milliseconds a
+/// handshake takes.
+pub const DEADLINE_SLACK: Duration = Duration::from_millis(20);
+
 impl<'a> Deadline<'a> {
-    /// Wraps `stream`; operations fail with `TimedOut` after `timeout`.
+    /// Wraps `stream`; operations fail with `TimedOut` after `timeout`
+    /// (give or take [`DEADLINE_SLACK`]).
     pub fn new(stream: &'a TcpStream, timeout: Duration) -> Self {
         Self {
             stream,
             deadline: Instant::now().checked_add(timeout),
+            read_set: None,
+            write_set: None,
         }
     }
 
@@ -443,20 +504,36 @@ impl<'a> Deadline<'a> {
         }
         Ok(left)
     }
+
+    /// Sets one direction's timeout to the time left, unless it was set
+    /// less than [`DEADLINE_SLACK`] ago: a timeout set at `t0` to
+    /// `deadline - t0` ends a wait begun now at most `now - t0` late.
+    fn arm(
+        &self,
+        last: Option<Instant>,
+        set: impl FnOnce(Option<Duration>) -> io::Result<()>,
+    ) -> io::Result<Option<Instant>> {
+        let left = self.left()?;
+        if last.is_some_and(|at| at.elapsed() < DEADLINE_SLACK) {
+            return Ok(last);
+        }
+        set(Some(left))?;
+        Ok(Some(Instant::now()))
+    }
 }
 
-// Each call sets only the timeout of its own direction: one system call
-// per read or write rather than two.
+// Each call sets only the timeout of its own direction, and only when the
+// last one set is too old.
 impl Read for Deadline<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.stream.set_read_timeout(Some(self.left()?))?;
+        self.read_set = self.arm(self.read_set, |t| self.stream.set_read_timeout(t))?;
         self.stream.read(buf)
     }
 }
 
 impl Write for Deadline<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.stream.set_write_timeout(Some(self.left()?))?;
+        self.write_set = self.arm(self.write_set, |t| self.stream.set_write_timeout(t))?;
         self.stream.write(buf)
     }
     fn flush(&mut self) -> io::Result<()> {
@@ -562,219 +639,6 @@ pub fn accept_anonymous_tcp(
         Ok((accept_anonymous(s, identity, config)?, ()))
     })
     .map(|(c, ())| c)
-}
-
-/// A counting cap: on handshakes in progress, or on open connections (see
-/// [`Limits`]), so a crowd of silent connections cannot exhaust the
-/// server's threads and memory. Clone it into each thread.
-#[derive(Clone, Debug)]
-pub struct HandshakeSlots {
-    in_use: Arc<AtomicUsize>,
-    limit: usize,
-}
-
-/// One handshake in progress; the slot frees itself when dropped.
-#[derive(Debug)]
-pub struct Slot {
-    in_use: Arc<AtomicUsize>,
-}
-
-impl HandshakeSlots {
-    /// At most `limit` handshakes at once.
-    pub fn new(limit: usize) -> Self {
-        Self {
-            in_use: Arc::new(AtomicUsize::new(0)),
-            limit,
-        }
-    }
-
-    /// A slot, or `None` if all are taken.
-    pub fn try_acquire(&self) -> Option<Slot> {
-        self.in_use
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                (n < self.limit).then_some(n + 1)
-            })
-            .ok()
-            .map(|_| Slot {
-                in_use: Arc::clone(&self.in_use),
-            })
-    }
-
-    /// How many handshakes are in progress now.
-    pub fn in_use(&self) -> usize {
-        self.in_use.load(Ordering::Acquire)
-    }
-}
-
-impl Drop for Slot {
-    fn drop(&mut self) {
-        self.in_use.fetch_sub(1, Ordering::AcqRel);
-    }
-}
-
-/// A connection handed to [`serve`]'s handler.
-#[derive(Debug)]
-pub struct Connection {
-    /// The accepted stream.
-    pub stream: TcpStream,
-    /// Who connected.
-    pub peer: std::net::SocketAddr,
-    /// This connection's handshake slot, or why there is none: a cap was
-    /// reached, and the handler should refuse the connection at once. Drop
-    /// the slot as soon as the handshake is over.
-    pub slot: Result<Slot, Busy>,
-    /// Counts toward [`Limits::max_connections`] until the handler returns
-    /// and drops it; never read, only held.
-    _open: Option<Slot>,
-}
-
-/// Why [`serve`] handed over a connection without a handshake slot.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Busy {
-    /// [`Limits::max_pending`] handshakes are already in progress.
-    Handshakes,
-    /// [`Limits::max_connections`] connections are already open.
-    Connections,
-}
-
-impl fmt::Display for Busy {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Handshakes => "too many handshakes in progress",
-            Self::Connections => "too many open connections",
-        })
-    }
-}
-
-/// How much one server takes on at once.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Limits {
-    /// Handshakes in progress. Each has a deadline, so this bounds how long
-    /// silent or slow clients can crowd honest ones out.
-    pub max_pending: usize,
-    /// Connections open, handshaking or not: each costs a thread and a
-    /// socket, so this bounds what authenticated but idle clients can hold.
-    pub max_connections: usize,
-}
-
-impl Limits {
-    /// The lesson servers' defaults: 64 handshakes, 1024 connections.
-    pub const DEFAULT: Self = Self {
-        max_pending: 64,
-        max_connections: 1024,
-    };
-}
-
-/// How long a connection thread with nothing to do waits for the next
-/// connection before it exits.
-const IDLE_THREAD_LINGER: Duration = Duration::from_secs(10);
-
-/// Connection threads kept for reuse: starting a thread costs about as
-/// much as a third of a handshake's cryptography (a stack to map, a clone,
-/// page faults, an unmap at exit), so a thread that has finished with one
-/// connection waits a while for the next instead of exiting.
-struct Workers<H> {
-    handler: H,
-    /// Connections handed to a waiting thread.
-    queue: std::sync::Mutex<std::sync::mpsc::Receiver<Connection>>,
-    /// Threads waiting for a connection that no connection has claimed yet.
-    idle: AtomicUsize,
-}
-
-impl<H: Fn(Connection)> Workers<H> {
-    /// Claims a waiting thread, if there is one; the caller must then send
-    /// it a connection.
-    fn claim_idle(&self) -> bool {
-        self.idle
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1))
-            .is_ok()
-    }
-
-    /// A connection thread: handles `first`, then whatever it is sent,
-    /// until it has waited [`IDLE_THREAD_LINGER`] for nothing.
-    fn run(&self, first: Connection) {
-        let mut next = Some(first);
-        while let Some(connection) = next.take() {
-            (self.handler)(connection);
-            self.idle.fetch_add(1, Ordering::AcqRel);
-            // A poisoned lock only means another thread panicked while
-            // waiting; the receiver itself is intact.
-            let queue = self
-                .queue
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            next = match queue.recv_timeout(IDLE_THREAD_LINGER) {
-                Ok(connection) => Some(connection),
-                // Leave only if no connection has claimed this wait: if
-                // every waiting thread is claimed, one is on its way.
-                Err(_) if self.claim_idle() => None,
-                Err(_) => queue.recv().ok(),
-            };
-        }
-    }
-}
-
-/// Accepts connections on `listener` forever, each on its own thread, so a
-/// slow or broken client never blocks another. Threads are reused: one
-/// that has finished with a connection waits a few seconds for the next.
-///
-/// At most `limits.max_pending` handshakes run at once and at most
-/// `limits.max_connections` connections are open; a connection over either
-/// cap is handed to `handler` with `slot: Err(Busy)`, on the accepting
-/// thread, to be refused quickly. Errors accepting one connection (a client
-/// that vanished, too many open files) are skipped after a short pause, and
-/// a connection whose thread cannot be started is closed, so the server
-/// keeps serving everyone else and never returns.
-pub fn serve<H>(listener: &std::net::TcpListener, limits: Limits, handler: H) -> !
-where
-    H: Fn(Connection) + Send + Sync + 'static,
-{
-    let (hand_over, queue) = std::sync::mpsc::channel();
-    let workers = Arc::new(Workers {
-        handler,
-        queue: std::sync::Mutex::new(queue),
-        idle: AtomicUsize::new(0),
-    });
-    let handshakes = HandshakeSlots::new(limits.max_pending);
-    let connections = HandshakeSlots::new(limits.max_connections);
-    loop {
-        let (stream, peer) = match listener.accept() {
-            Ok(accepted) => accepted,
-            Err(_) => {
-                // Typically EMFILE under a flood: wait for connections to finish.
-                std::thread::sleep(Duration::from_millis(10));
-                continue;
-            }
-        };
-        let open = connections.try_acquire();
-        let slot = match (&open, handshakes.try_acquire()) {
-            (None, _) => Err(Busy::Connections),
-            (Some(_), None) => Err(Busy::Handshakes),
-            (Some(_), Some(slot)) => Ok(slot),
-        };
-        let connection = Connection {
-            stream,
-            peer,
-            slot,
-            _open: open,
-        };
-        if connection.slot.is_err() {
-            (workers.handler)(connection);
-            continue;
-        }
-        if workers.claim_idle() {
-            // A claimed thread is waiting on the queue, which lives as long
-            // as `workers`, so the send cannot fail.
-            let _ = hand_over.send(connection);
-            continue;
-        }
-        let worker = Arc::clone(&workers);
-        // If no thread can be started, the connection (and its slots) is
-        // dropped with the closure: closed, not served, and not fatal.
-        let _ = std::thread::Builder::new()
-            .name("connection".into())
-            .spawn(move || worker.run(connection));
-    }
 }
 
 /// Sends each line of `input` as a message and writes each reply to

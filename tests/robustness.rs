@@ -109,12 +109,23 @@ struct Log {
 
 impl Server {
     fn start(dir: &Path, binding: Binding, max_pending: usize, timeout_secs: u64) -> Server {
+        Self::start_with(dir, binding, max_pending, timeout_secs, &[])
+    }
+
+    fn start_with(
+        dir: &Path,
+        binding: Binding,
+        max_pending: usize,
+        timeout_secs: u64,
+        extra: &[&str],
+    ) -> Server {
         let mut child = Command::new(example("11-mtls-server"))
             .current_dir(dir)
             .args(["--listen", "127.0.0.1:0", "--key", "server.key"])
             .args(["--client-pub", "client.pub", "--binding", binding.name()])
             .args(["--max-pending", &max_pending.to_string()])
             .args(["--handshake-timeout", &timeout_secs.to_string()])
+            .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -532,8 +543,16 @@ fn handshakes_in_progress_are_capped_and_refused_at_once_above_the_cap() {
     keys(&dir);
     let max_pending = 8;
     // A longer deadline here, so the silent connections surely still hold
-    // their slots while the extra ones arrive, even on a busy machine.
-    let mut server = Server::start(&dir, Binding::Transcript, max_pending, 3);
+    // their slots while the extra ones arrive, even on a busy machine. The
+    // default evicts the oldest handshake instead of refusing (that is
+    // tested in lesson14_availability.rs); this is the refusing policy.
+    let mut server = Server::start_with(
+        &dir,
+        Binding::Transcript,
+        max_pending,
+        3,
+        &["--when-full", "refuse"],
+    );
     // Fill every slot with a silent connection, and make sure the server has
     // taken each one before asking for more.
     let silent: Vec<TcpStream> = (0..max_pending).map(|_| connect(&server.addr)).collect();

@@ -12,7 +12,9 @@
 //!   the last good list stays in force: a typo in a new line must not lock
 //!   every existing client out.
 //! - **A broken, unreadable or missing revocation file** makes the policy
-//!   **fail closed**: every client is refused with
+//!   **fail closed** (except when the process is merely out of file
+//!   descriptors: then nothing is known about the file, the lists in force
+//!   stay, and the next refresh tries again): every client is refused with
 //!   [`Refusal::RevocationListUnavailable`] until the file is good again.
 //!   Serving the last good revocation list instead would be wrong exactly
 //!   when it matters: an operator who is revoking a stolen key right now
@@ -558,6 +560,11 @@ impl WatchedFile {
         }
         let read_at = SystemTime::now();
         let parsed = match read_list_file(&self.path) {
+            // The process is out of file descriptors (a flood of
+            // connections): nothing is known about the file, so nothing
+            // changes, and the next refresh tries again. Failing closed
+            // here would let a flood drop every honest session.
+            Err(error) if out_of_descriptors(&error) => return Reload::Unchanged,
             Err(error) => {
                 self.digest = None;
                 self.seen = None;
@@ -588,6 +595,14 @@ impl WatchedFile {
             }
         }
     }
+}
+
+/// `EMFILE` or `ENFILE`: the file may be fine; the process could not open it.
+fn out_of_descriptors(error: &ListFileError) -> bool {
+    matches!(
+        error,
+        ListFileError::Unreadable { error, .. } if matches!(error.raw_os_error(), Some(23 | 24))
+    )
 }
 
 /// `1 client`, `2 clients`: notices are read by people.
@@ -636,5 +651,20 @@ mod tests {
     #[test]
     fn the_policy_can_be_shared_between_threads() {
         assert_send_sync::<FilePolicy>();
+    }
+
+    #[test]
+    fn running_out_of_descriptors_is_not_a_problem_with_the_file() {
+        let unreadable = |code| ListFileError::Unreadable {
+            path: "revoked_keys".into(),
+            error: io::Error::from_raw_os_error(code),
+        };
+        assert!(out_of_descriptors(&unreadable(24)), "EMFILE");
+        assert!(out_of_descriptors(&unreadable(23)), "ENFILE");
+        assert!(
+            !out_of_descriptors(&unreadable(2)),
+            "ENOENT is the file's problem"
+        );
+        assert!(!out_of_descriptors(&unreadable(13)), "EACCES too");
     }
 }

@@ -1,0 +1,223 @@
+//! Lesson 14: the Lesson 11 server on an event loop (tokio).
+//!
+//! ```console
+//! $ cargo run --features tokio --example 14-async-server -- --listen 127.0.0.1:7011 --key server.key --client-pub client.pub
+//! listening on 127.0.0.1:7011
+//! accepted client (fingerprint 3f1c0e2a9b4d5e6f) from 127.0.0.1:52144
+//! ```
+//!
+//! The same command line, the same log lines and the same defences as
+//! `11-mtls-server`, on the same sans-IO core: only the driver differs.
+//! There a thread per connection blocks in `read`; here a task per
+//! connection awaits, and a few threads (one per core) run every task. A
+//! handshake in progress costs a task (a few hundred bytes of future plus
+//! its buffers) instead of a thread (a stack and a kernel task), which is
+//! what Lesson 14 measures. The admission policies are the library's own:
+//! `PendingHandshakes` evicts (through a duplicate of the socket, as the
+//! thread server does), `KeySessions` caps each key, `Limits` fit the
+//! descriptors, and `net::log::Log` never blocks the loop.
+//!
+//! Built only with `--features tokio`, so a learner's first `cargo build`
+//! never compiles tokio.
+
+use std::fs::File;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use learn_mtls::net::tokio::{self as async_net, AsyncChannel};
+use learn_mtls::net::{self, Busy, HandshakeSlots, Limits, PendingHandshakes, Slot};
+use learn_mtls::trust::{ClientIdentity, TrustPolicy};
+use tokio::net::TcpStream;
+
+#[path = "common/server.rs"]
+mod server;
+use server::{Args, Server};
+
+fn main() -> ExitCode {
+    let args = Args::parse_for(
+        "Lesson 14: the Lesson 11 server on an event loop (tokio), with the same command line",
+    );
+    let (server, listener, limits) = match server::start(&args) {
+        Ok(started) => started,
+        Err(code) => return code,
+    };
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(cores)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => return server::fail(&format!("cannot start the event loop: {e}")),
+    };
+    match runtime.block_on(serve(listener, Arc::new(server), limits)) {
+        Ok(never) => match never {},
+        Err(e) => server::fail(&e),
+    }
+}
+
+/// Never returns `Ok`.
+enum Never {}
+
+/// The accepting loop: the same admission as `net::serve`, on the event loop.
+async fn serve(
+    listener: std::net::TcpListener,
+    server: Arc<Server>,
+    limits: Limits,
+) -> Result<Never, String> {
+    listener.set_nonblocking(true).map_err(|e| e.to_string())?;
+    let listener = tokio::net::TcpListener::from_std(listener).map_err(|e| e.to_string())?;
+    let limits = match net::descriptor_limit() {
+        Some(descriptors) => limits.fit_to_descriptors(descriptors),
+        None => limits,
+    };
+    let pending = PendingHandshakes::new(limits.max_pending, limits.when_full);
+    let connections = HandshakeSlots::new(limits.max_connections);
+    let mut reserve = File::open("/dev/null").ok();
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(e) if matches!(e.raw_os_error(), Some(23 | 24)) => {
+                // Out of descriptors: give up the reserve for one accept,
+                // refuse that connection, take the reserve back.
+                drop(reserve.take());
+                let next = tokio::time::timeout(Duration::from_millis(10), listener.accept());
+                if let Ok(Ok((_, peer))) = next.await {
+                    server
+                        .log
+                        .refusal(format!("rejected {peer}: {}", Busy::Descriptors));
+                }
+                reserve = File::open("/dev/null").ok();
+                continue;
+            }
+            Err(_) => {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+                continue;
+            }
+        };
+        let Ok(stream) = stream.into_std() else {
+            continue;
+        };
+        let open = connections
+            .try_acquire()
+            .or_else(|| pending.make_room().then(|| connections.try_acquire())?);
+        let Some(open) = open else {
+            server
+                .log
+                .refusal(format!("rejected {peer}: {}", Busy::Connections));
+            continue;
+        };
+        let slot = match pending.admit_holding(&stream, &open) {
+            Ok(slot) => slot,
+            Err(busy) => {
+                server.log.refusal(format!("rejected {peer}: {busy}"));
+                continue;
+            }
+        };
+        let Ok(stream) = TcpStream::from_std(stream) else {
+            continue;
+        };
+        let server = Arc::clone(&server);
+        tokio::spawn(async move {
+            server.handle_async(stream, peer, slot).await;
+            drop(open);
+        });
+    }
+}
+
+/// The task-per-connection driver: the thread server's `handle` and
+/// `session`, awaiting instead of blocking.
+impl Server {
+    async fn handle_async(&self, stream: TcpStream, peer: SocketAddr, slot: Slot) {
+        let _ = stream.set_nodelay(true);
+        // Pick up edits to the key lists before deciding about this client.
+        self.refresh();
+        let accepted = async_net::accept(
+            stream,
+            &self.key,
+            &self.policy,
+            self.config,
+            Some(self.handshake_timeout),
+        )
+        .await;
+        match accepted {
+            Ok((mut channel, client)) => {
+                if let Err(why) = self.session_async(&mut channel, client, peer, slot).await {
+                    self.log
+                        .err(format!("closed {peer} ({}): {why}", client.name));
+                }
+            }
+            Err(e) if slot.was_evicted() => self.log.refusal(format!(
+                "rejected {peer}: evicted: the oldest of --max-pending handshakes in progress \
+                 when a new connection came ({e})"
+            )),
+            Err(e) => self.log.refusal(format!("rejected {peer}: {e}")),
+        }
+    }
+
+    async fn session_async(
+        &self,
+        channel: &mut AsyncChannel<TcpStream>,
+        client: ClientIdentity,
+        peer: SocketAddr,
+        slot: Slot,
+    ) -> Result<(), String> {
+        let mut pending = Some(slot);
+        let mut _place = None;
+        if self.session_at_accept {
+            // Refused before it is logged as accepted.
+            match self.sessions.try_open(&client.key) {
+                Some(place) => _place = Some(place),
+                None => {
+                    self.log
+                        .refusal(format!("rejected {peer}: {}", self.too_many(&client)));
+                    return Ok(());
+                }
+            }
+            drop(pending.take());
+        }
+        self.log.out(format!("accepted {client} from {peer}"));
+        channel.set_write_timeout(Some(self.record.unwrap_or(self.idle)));
+        loop {
+            let message = match self.record {
+                Some(record) => channel.recv_within(Some(self.idle), record).await,
+                None => channel.recv_idle(self.idle).await,
+            };
+            let message = match message {
+                Ok(Some(message)) => message,
+                Ok(None) => return Ok(()),
+                Err(e) if pending.as_ref().is_some_and(Slot::was_evicted) => {
+                    // Rate-limited: a replay flood causes thousands.
+                    self.log.err_refusal(format!(
+                        "closed {peer} ({}): evicted before its first record opened: the oldest of \
+                         --max-pending handshakes in progress when a new connection came ({e})",
+                        client.name
+                    ));
+                    return Ok(());
+                }
+                Err(e) => return Err(e.to_string()),
+            };
+            if pending.is_some() {
+                // lesson11: the first record opened: now it is a session.
+                let Some(place) = self.sessions.try_open(&client.key) else {
+                    // Rate-limited: one stolen key can cause thousands.
+                    self.log.err_refusal(format!(
+                        "closed {peer} ({}): {}",
+                        client.name,
+                        self.too_many(&client)
+                    ));
+                    return Ok(());
+                };
+                _place = Some(place);
+                drop(pending.take());
+            }
+            self.refresh();
+            if let Err(refusal) = self.policy.check(&client.key) {
+                return Err(format!("no longer trusted: {refusal}"));
+            }
+            channel.send(&message).await.map_err(|e| e.to_string())?;
+        }
+    }
+}
