@@ -133,6 +133,8 @@ fn main() -> ExitCode {
     let limits = Limits {
         max_pending: args.max_pending,
         max_connections: args.max_connections,
+        // Lesson 14's default: a full handshake table evicts its oldest.
+        ..Limits::DEFAULT
     };
     net::serve(&listener, limits, move |conn: Connection| {
         let Connection {
