@@ -229,14 +229,23 @@ fn compare_parse(text: &str) -> Result {
     match (expected, got) {
         (Ok(e), Ok(g)) => same("the list", &input, &e.entries().to_vec(), &g),
         (Err(e), Err(g)) => {
-            let fine = g.file == e.file()
-                && g.line == e.line()
-                && discriminant(&g.problem) == discriminant(&e.problem());
+            // The whole problem, fields too: a column, a length or the
+            // line of the first duplicate is what the operator reads.
+            let fine = g.file == e.file() && g.line == e.line() && g.problem == e.problem();
             if fine {
                 Ok(())
             } else {
+                let detail = if discriminant(&g.problem) == discriminant(&e.problem()) {
+                    format!(
+                        "\n  (the right kind of problem, but {:?} where the library says {:?})",
+                        g.problem,
+                        e.problem()
+                    )
+                } else {
+                    String::new()
+                };
                 Err(fail(format!(
-                    "the error is wrong\n  input:    {input}\n  expected: {e}\n  got:      {g}"
+                    "the error is wrong\n  input:    {input}\n  expected: {e}\n  got:      {g}{detail}"
                 )))
             }
         }

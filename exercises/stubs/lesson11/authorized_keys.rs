@@ -29,8 +29,9 @@
 //!
 //! Each good line gives `AuthorizedKey::new(key, name)`, in file order.
 //! Return the first problem as a [`ListError`]: the check compares the file,
-//! the line and the kind of problem with the library's parser
-//! (`AuthorizedKeys::parse`), and never accepts half a list.
+//! the line and the problem, details included (the column, the length,
+//! the first line), with the library's parser (`AuthorizedKeys::parse`),
+//! and never accepts half a list.
 //! Useful: `learn_mtls::hex::decode_array::<32>` (checks the length first).
 //! Check it: `cargo course check 11.3`; stuck: `cargo course hint 11.3`.
 #![allow(
