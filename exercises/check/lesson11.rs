@@ -477,7 +477,14 @@ pub fn finale() -> Result {
         stream
             .write_all(&sealer.seal(text.as_bytes()).context("your seal")?)
             .context("sending")?;
-        let reply = read_record(&mut stream).context("the real server's echo")?;
+        let reply = read_record(&mut stream).map_err(|e| {
+            fail(format!(
+                "the real 11-mtls-server hung up instead of echoing your message {i} ({e}): \
+                 it could not open your record, so your keys or your sealing differ from \
+                 its own (under lesson11: your 10.2 with no salt; the client seals with the \
+                 client's write key and IV)"
+            ))
+        })?;
         let opened = opener
             .open(&reply)
             .context("opening the real server's echo")?;
