@@ -244,8 +244,16 @@ impl Course {
         println!("   {:<5} {:<12} {:<width$}  LESSON", "ID", "STATE", "FILE");
         for (i, (exercise, state)) in self.exercises.iter().zip(&states).enumerate() {
             let marker = if Some(i) == next { '>' } else { ' ' };
+            // One line per exercise, the first file in its column; an
+            // exercise with more files (11.5) names the others at the end.
+            let others = &exercise.files[1.min(exercise.files.len())..];
+            let also = if others.is_empty() {
+                String::new()
+            } else {
+                format!("; also edit {}", others.join(", "))
+            };
             println!(
-                "{marker}  {:<5} {:<12} {:<width$}  {}",
+                "{marker}  {:<5} {:<12} {:<width$}  {}{also}",
                 exercise.id,
                 state,
                 exercise.file,
