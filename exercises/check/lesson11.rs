@@ -288,6 +288,9 @@ pub fn authorized_keys() -> Result {
         format!("abc alice\n"),
         format!("{a}alice\n"),
         format!("\n\n\n{c} carol\n{c} carol\n"),
+        // Whitespace is Unicode whitespace, not only spaces and tabs.
+        format!("{a}\u{a0}alice\n"),
+        format!("\u{3000}{a}\u{2003}alice\n\u{c}\n"),
     ];
     let pool: Vec<String> = vec![
         format!("{a} alice"),

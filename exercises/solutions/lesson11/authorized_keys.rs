@@ -13,7 +13,10 @@
 //! - a UTF-8 byte-order mark at the very start is ignored; a `\r` before
 //!   the `\n` is ignored; a final `\n` does not start an empty line;
 //! - blank lines, and lines whose first non-whitespace character is `#`,
-//!   are skipped; fields are separated by any run of spaces or tabs.
+//!   are skipped; fields are separated by any run of whitespace. Whitespace
+//!   is what `char::is_whitespace` says: spaces and tabs, and also the
+//!   other Unicode spaces (U+00A0, U+3000, ...), as `str::split_whitespace`
+//!   and `str::trim_start` see it.
 //!
 //! Then each remaining line is checked in this order, and the first
 //! problem is the one reported:
