@@ -565,7 +565,8 @@ pub fn client() -> Result {
         )
         .map_err(|e| {
             fail(format!(
-                "your client failed the handshake with the real 10-server ({binding} binding): {e}"
+                "your client failed the handshake with the real 10-server ({binding} binding): {}",
+                crate::harness::explain(&*e)
             ))
         })?;
         for i in 0..3 {

@@ -466,7 +466,8 @@ pub fn finale() -> Result {
     let (mut sealer, mut opener) =
         lesson11::client::connect(&mut stream, &client_key, &server_key.public()).map_err(|e| {
             fail(format!(
-                "your client failed the handshake with the real 11-mtls-server: {e}"
+                "your client failed the handshake with the real 11-mtls-server: {}",
+                crate::harness::explain(&*e)
             ))
         })?;
     let line = server.next_line(Duration::from_secs(10))?;
@@ -590,7 +591,8 @@ pub fn serve_real_client(
         }
         (Err(e), true) => {
             return Err(fail(format!(
-                "your server refused the real 11-mtls-client: {e}"
+                "your server refused the real 11-mtls-client: {}",
+                crate::harness::explain(&*e)
             )));
         }
         (Ok(_), false) => {
