@@ -221,6 +221,15 @@ fn key_line(key: &IdentityKey) -> String {
     key.public().to_string()
 }
 
+/// "1 entry", "2 entries".
+fn entries(n: usize) -> String {
+    if n == 1 {
+        "1 entry".to_owned()
+    } else {
+        format!("{n} entries")
+    }
+}
+
 /// Compares the learner's parser with the library's on one file.
 fn compare_parse(text: &str) -> Result {
     let expected = AuthorizedKeys::parse("authorized_keys", text);
@@ -250,12 +259,12 @@ fn compare_parse(text: &str) -> Result {
             }
         }
         (Ok(e), Err(g)) => Err(fail(format!(
-            "a good list was refused\n  input:    {input}\n  expected: {} entries\n  got:      {g}",
-            e.len()
+            "a good list was refused\n  input:    {input}\n  expected: a list of {}\n  got:      {g}",
+            entries(e.len())
         ))),
         (Err(e), Ok(g)) => Err(fail(format!(
-            "a bad list was accepted\n  input:    {input}\n  expected: {e}\n  got:      a list of {} entries",
-            g.len()
+            "a bad list was accepted\n  input:    {input}\n  expected: {e}\n  got:      a list of {}",
+            entries(g.len())
         ))),
     }
 }
