@@ -503,6 +503,28 @@ pub fn finale() -> Result {
             .context("opening the real server's echo")?;
         crate::harness::same_bytes("the echo", &text, text.as_bytes(), &opened)?;
     }
+    drop(stream);
+
+    // The same server, but your client pins another key: it must stop at
+    // message 2, before it signs anything.
+    let mut stream = connect(&address)?;
+    let verdict = lesson11::client::connect(&mut stream, &client_key, &stranger.public());
+    drop(stream);
+    if verdict.is_ok() {
+        return Err(fail(
+            "your client accepted the real 11-mtls-server although the pinned key was \
+             another server's: check the signature in message 2 (your 10.5) before \
+             anything else",
+        ));
+    }
+    let line = server.next_line(Duration::from_secs(10))?;
+    if line.starts_with("accepted") {
+        return Err(fail(format!(
+            "your client refused a server whose key is not the pinned one, but only after \
+             sending message 3: it signed for a server it had not authenticated (the server \
+             said {line:?}); check message 2 before you send message 3"
+        )));
+    }
     drop(server);
 
     // Your server, the real client; then a client your server must refuse.
