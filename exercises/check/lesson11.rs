@@ -447,6 +447,71 @@ pub fn revocation() -> Result {
     Ok(())
 }
 
+/// A connection in memory: the bytes a client sends, and what the server wrote.
+pub struct Scripted {
+    input: std::io::Cursor<Vec<u8>>,
+    output: Vec<u8>,
+}
+
+impl std::io::Read for Scripted {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.input.read(buf)
+    }
+}
+
+impl std::io::Write for Scripted {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.output.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Feeds a server `accept` a low-order share as message 1 (32 zero bytes):
+/// it must refuse with `NonContributoryShare` before it sends (signs) message 2.
+pub fn refuses_low_order_share<T>(
+    accept: impl FnOnce(&mut Scripted) -> std::result::Result<T, Box<dyn std::error::Error>>,
+) -> Result {
+    let mut stream = Scripted {
+        input: std::io::Cursor::new(vec![0u8; 32]),
+        output: Vec::new(),
+    };
+    let input = "message 1 = 32 zero bytes (a low-order share), then nothing";
+    match accept(&mut stream) {
+        Ok(_) => Err(fail(format!(
+            "your server accepted a low-order client share\n  input:    {input}"
+        ))),
+        Err(e) if !stream.output.is_empty() => {
+            let refused = matches!(
+                e.downcast_ref::<HandshakeError>(),
+                Some(HandshakeError::NonContributoryShare)
+            );
+            Err(fail(format!(
+                "your server sent {} bytes (message 2, signed) {} a low-order client share: \
+                 compute the shared secret (your 10.1) right after message 1, before you \
+                 sign\n  input:    {input}",
+                stream.output.len(),
+                if refused {
+                    "before refusing"
+                } else {
+                    "and never refused"
+                }
+            )))
+        }
+        Err(e) => match e.downcast_ref::<HandshakeError>() {
+            Some(HandshakeError::NonContributoryShare) => Ok(()),
+            _ => Err(fail(format!(
+                "your server refused a low-order client share, but not with \
+                 NonContributoryShare\n  input:    {input}\n  got:      {}",
+                crate::harness::explain(&*e)
+            ))),
+        },
+    }
+}
+
 /// 11.5: the learner's client and server against the real binaries.
 pub fn finale() -> Result {
     let dir = scratch_dir("11.5")?;
@@ -533,6 +598,7 @@ pub fn finale() -> Result {
         lesson11::server::accept(stream, &server_key, &policy)
             .map(|(client, sealer, opener)| (client, sealer, opener, Vec::new()))
     };
+    refuses_low_order_share(|stream| lesson11::server::accept(stream, &server_key, &policy))?;
     let output = serve_real_client(&dir, "client.key", "lesson11", true, accept)?;
     if output != "hello\nworld\n" {
         return Err(fail(format!(

@@ -667,7 +667,12 @@ pub fn finale() -> Result {
         ),
     )?;
 
-    // 3. An honest client, then a stranger: the real 11-mtls-client.
+    // 3. A low-order share: refused before your server signs anything.
+    crate::lesson11::refuses_low_order_share(|stream| {
+        lesson13::server::accept(stream, &cast.server, &policy)
+    })?;
+
+    // 4. An honest client, then a stranger: the real 11-mtls-client.
     write_keys(&cast.dir, "client", &cast.alice)?;
     write_keys(&cast.dir, "stranger", &key())?;
     let pinned = PinnedClient::new(cast.alice.public(), name("client"));
