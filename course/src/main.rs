@@ -47,7 +47,27 @@ check failed on the file as it is now), not started (the stub as shipped,
 or its todo!() is still reached), edited (changed since it was last
 checked). The first exercise that is not done is marked with '>'.";
 
+/// `cargo course list | head -3` closes standard output early, and
+/// `println!` then panics with a backtrace. Stop quietly instead, as other
+/// command-line tools do (status 141, as a shell reports SIGPIPE).
+fn quiet_on_closed_stdout() {
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default_hook(info);
+    }));
+}
+
 fn main() -> ExitCode {
+    quiet_on_closed_stdout();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let course = match Course::open() {
         Ok(course) => course,
@@ -244,8 +264,16 @@ impl Course {
         println!("   {:<5} {:<12} {:<width$}  LESSON", "ID", "STATE", "FILE");
         for (i, (exercise, state)) in self.exercises.iter().zip(&states).enumerate() {
             let marker = if Some(i) == next { '>' } else { ' ' };
+            // One line per exercise, the first file in its column; an
+            // exercise with more files (11.5) names the others at the end.
+            let others = &exercise.files[1.min(exercise.files.len())..];
+            let also = if others.is_empty() {
+                String::new()
+            } else {
+                format!("; also edit {}", others.join(", "))
+            };
             println!(
-                "{marker}  {:<5} {:<12} {:<width$}  {}",
+                "{marker}  {:<5} {:<12} {:<width$}  {}{also}",
                 exercise.id,
                 state,
                 exercise.file,

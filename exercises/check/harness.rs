@@ -36,6 +36,36 @@ impl<T, E: Display> Context<T> for std::result::Result<T, E> {
     }
 }
 
+/// The learner's error in plain words: a bare I/O error such as "failed to
+/// fill whole buffer" or "Resource temporarily unavailable" says what the
+/// socket did, not what it means for a handshake, so those get a sentence.
+pub fn explain(e: &(dyn std::error::Error + 'static)) -> String {
+    use std::io::ErrorKind;
+    let mut source = Some(e);
+    while let Some(error) = source {
+        if let Some(io) = error.downcast_ref::<std::io::Error>() {
+            match io.kind() {
+                ErrorKind::WouldBlock | ErrorKind::TimedOut => {
+                    return format!(
+                        "{e} (nothing arrived for 10 s: your code waited for bytes the \
+                         other side never sends; count what you read and what you write, \
+                         and flush)"
+                    );
+                }
+                ErrorKind::UnexpectedEof => {
+                    return format!(
+                        "{e} (the other side closed the connection: it refused what you \
+                         sent, or waited for something else)"
+                    );
+                }
+                _ => {}
+            }
+        }
+        source = error.source();
+    }
+    e.to_string()
+}
+
 /// Lowercase hex.
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().fold(String::new(), |mut s, b| {

@@ -378,7 +378,19 @@ pub fn records() -> Result {
     let mut lib = raw::client_session(&keys);
     let mut mine = RecordLayer::new(&keys.server_write_key, &keys.server_write_iv);
     for (n, (what, record)) in steps.iter().enumerate() {
-        let input = format!("step {n} of a sequence: {what}: {}", hex(record));
+        // Say what came before on the same opener: a failure here is often
+        // a counter that moved on an earlier step.
+        let before: Vec<&str> = steps[..n].iter().map(|(w, _)| w.as_str()).collect();
+        let before = if before.is_empty() {
+            "nothing yet".to_owned()
+        } else {
+            before.join("; ")
+        };
+        let input = format!(
+            "one opener, step {n}: {what}: {}\n            \
+             (given to the same opener before, in order: {before})",
+            hex(record)
+        );
         same_result(
             "opening",
             &input,
@@ -553,7 +565,8 @@ pub fn client() -> Result {
         )
         .map_err(|e| {
             fail(format!(
-                "your client failed the handshake with the real 10-server ({binding} binding): {e}"
+                "your client failed the handshake with the real 10-server ({binding} binding): {}",
+                crate::harness::explain(&*e)
             ))
         })?;
         for i in 0..3 {
@@ -562,7 +575,10 @@ pub fn client() -> Result {
             stream.write_all(&record).context("sending a record")?;
             let reply = read_record(&mut stream).map_err(|e| {
                 fail(format!(
-                    "the real 10-server did not echo your message {i} ({e}): did it open your record?"
+                    "the real 10-server ({binding} binding) hung up instead of echoing your \
+                     message {i} ({e}): it could not open your record, so your keys differ from \
+                     its own (the salt: none under lesson11, SHA-256(message 1 || message 2) \
+                     under transcript; you seal with the client's write key and IV)"
                 ))
             })?;
             let opened = opener.open(&reply).map_err(|e| {

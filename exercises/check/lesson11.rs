@@ -221,6 +221,15 @@ fn key_line(key: &IdentityKey) -> String {
     key.public().to_string()
 }
 
+/// "1 entry", "2 entries".
+fn entries(n: usize) -> String {
+    if n == 1 {
+        "1 entry".to_owned()
+    } else {
+        format!("{n} entries")
+    }
+}
+
 /// Compares the learner's parser with the library's on one file.
 fn compare_parse(text: &str) -> Result {
     let expected = AuthorizedKeys::parse("authorized_keys", text);
@@ -229,24 +238,33 @@ fn compare_parse(text: &str) -> Result {
     match (expected, got) {
         (Ok(e), Ok(g)) => same("the list", &input, &e.entries().to_vec(), &g),
         (Err(e), Err(g)) => {
-            let fine = g.file == e.file()
-                && g.line == e.line()
-                && discriminant(&g.problem) == discriminant(&e.problem());
+            // The whole problem, fields too: a column, a length or the
+            // line of the first duplicate is what the operator reads.
+            let fine = g.file == e.file() && g.line == e.line() && g.problem == e.problem();
             if fine {
                 Ok(())
             } else {
+                let detail = if discriminant(&g.problem) == discriminant(&e.problem()) {
+                    format!(
+                        "\n  (the right kind of problem, but {:?} where the library says {:?})",
+                        g.problem,
+                        e.problem()
+                    )
+                } else {
+                    String::new()
+                };
                 Err(fail(format!(
-                    "the error is wrong\n  input:    {input}\n  expected: {e}\n  got:      {g}"
+                    "the error is wrong\n  input:    {input}\n  expected: {e}\n  got:      {g}{detail}"
                 )))
             }
         }
         (Ok(e), Err(g)) => Err(fail(format!(
-            "a good list was refused\n  input:    {input}\n  expected: {} entries\n  got:      {g}",
-            e.len()
+            "a good list was refused\n  input:    {input}\n  expected: a list of {}\n  got:      {g}",
+            entries(e.len())
         ))),
         (Err(e), Ok(g)) => Err(fail(format!(
-            "a bad list was accepted\n  input:    {input}\n  expected: {e}\n  got:      a list of {} entries",
-            g.len()
+            "a bad list was accepted\n  input:    {input}\n  expected: {e}\n  got:      a list of {}",
+            entries(g.len())
         ))),
     }
 }
@@ -279,6 +297,9 @@ pub fn authorized_keys() -> Result {
         format!("abc alice\n"),
         format!("{a}alice\n"),
         format!("\n\n\n{c} carol\n{c} carol\n"),
+        // Whitespace is Unicode whitespace, not only spaces and tabs.
+        format!("{a}\u{a0}alice\n"),
+        format!("\u{3000}{a}\u{2003}alice\n\u{c}\n"),
     ];
     let pool: Vec<String> = vec![
         format!("{a} alice"),
@@ -426,6 +447,71 @@ pub fn revocation() -> Result {
     Ok(())
 }
 
+/// A connection in memory: the bytes a client sends, and what the server wrote.
+pub struct Scripted {
+    input: std::io::Cursor<Vec<u8>>,
+    output: Vec<u8>,
+}
+
+impl std::io::Read for Scripted {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.input.read(buf)
+    }
+}
+
+impl std::io::Write for Scripted {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.output.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Feeds a server `accept` a low-order share as message 1 (32 zero bytes):
+/// it must refuse with `NonContributoryShare` before it sends (signs) message 2.
+pub fn refuses_low_order_share<T>(
+    accept: impl FnOnce(&mut Scripted) -> std::result::Result<T, Box<dyn std::error::Error>>,
+) -> Result {
+    let mut stream = Scripted {
+        input: std::io::Cursor::new(vec![0u8; 32]),
+        output: Vec::new(),
+    };
+    let input = "message 1 = 32 zero bytes (a low-order share), then nothing";
+    match accept(&mut stream) {
+        Ok(_) => Err(fail(format!(
+            "your server accepted a low-order client share\n  input:    {input}"
+        ))),
+        Err(e) if !stream.output.is_empty() => {
+            let refused = matches!(
+                e.downcast_ref::<HandshakeError>(),
+                Some(HandshakeError::NonContributoryShare)
+            );
+            Err(fail(format!(
+                "your server sent {} bytes (message 2, signed) {} a low-order client share: \
+                 compute the shared secret (your 10.1) right after message 1, before you \
+                 sign\n  input:    {input}",
+                stream.output.len(),
+                if refused {
+                    "before refusing"
+                } else {
+                    "and never refused"
+                }
+            )))
+        }
+        Err(e) => match e.downcast_ref::<HandshakeError>() {
+            Some(HandshakeError::NonContributoryShare) => Ok(()),
+            _ => Err(fail(format!(
+                "your server refused a low-order client share, but not with \
+                 NonContributoryShare\n  input:    {input}\n  got:      {}",
+                crate::harness::explain(&*e)
+            ))),
+        },
+    }
+}
+
 /// 11.5: the learner's client and server against the real binaries.
 pub fn finale() -> Result {
     let dir = scratch_dir("11.5")?;
@@ -454,7 +540,8 @@ pub fn finale() -> Result {
     let (mut sealer, mut opener) =
         lesson11::client::connect(&mut stream, &client_key, &server_key.public()).map_err(|e| {
             fail(format!(
-                "your client failed the handshake with the real 11-mtls-server: {e}"
+                "your client failed the handshake with the real 11-mtls-server: {}",
+                crate::harness::explain(&*e)
             ))
         })?;
     let line = server.next_line(Duration::from_secs(10))?;
@@ -468,11 +555,40 @@ pub fn finale() -> Result {
         stream
             .write_all(&sealer.seal(text.as_bytes()).context("your seal")?)
             .context("sending")?;
-        let reply = read_record(&mut stream).context("the real server's echo")?;
+        let reply = read_record(&mut stream).map_err(|e| {
+            fail(format!(
+                "the real 11-mtls-server hung up instead of echoing your message {i} ({e}): \
+                 it could not open your record, so your keys or your sealing differ from \
+                 its own (under lesson11: your 10.2 with no salt; the client seals with the \
+                 client's write key and IV)"
+            ))
+        })?;
         let opened = opener
             .open(&reply)
             .context("opening the real server's echo")?;
         crate::harness::same_bytes("the echo", &text, text.as_bytes(), &opened)?;
+    }
+    drop(stream);
+
+    // The same server, but your client pins another key: it must stop at
+    // message 2, before it signs anything.
+    let mut stream = connect(&address)?;
+    let verdict = lesson11::client::connect(&mut stream, &client_key, &stranger.public());
+    drop(stream);
+    if verdict.is_ok() {
+        return Err(fail(
+            "your client accepted the real 11-mtls-server although the pinned key was \
+             another server's: check the signature in message 2 (your 10.5) before \
+             anything else",
+        ));
+    }
+    let line = server.next_line(Duration::from_secs(10))?;
+    if line.starts_with("accepted") {
+        return Err(fail(format!(
+            "your client refused a server whose key is not the pinned one, but only after \
+             sending message 3: it signed for a server it had not authenticated (the server \
+             said {line:?}); check message 2 before you send message 3"
+        )));
     }
     drop(server);
 
@@ -482,6 +598,7 @@ pub fn finale() -> Result {
         lesson11::server::accept(stream, &server_key, &policy)
             .map(|(client, sealer, opener)| (client, sealer, opener, Vec::new()))
     };
+    refuses_low_order_share(|stream| lesson11::server::accept(stream, &server_key, &policy))?;
     let output = serve_real_client(&dir, "client.key", "lesson11", true, accept)?;
     if output != "hello\nworld\n" {
         return Err(fail(format!(
@@ -571,7 +688,8 @@ pub fn serve_real_client(
         }
         (Err(e), true) => {
             return Err(fail(format!(
-                "your server refused the real 11-mtls-client: {e}"
+                "your server refused the real 11-mtls-client: {}",
+                crate::harness::explain(&*e)
             )));
         }
         (Ok(_), false) => {

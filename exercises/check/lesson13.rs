@@ -196,8 +196,12 @@ pub fn replay() -> Result {
         );
         match binding {
             Binding::InsecureLesson11 => {
-                replayed
-                    .map_err(|e| fail(format!("your replay failed: {e}\n  input:    {shown}")))?;
+                replayed.map_err(|e| {
+                    fail(format!(
+                        "your replay failed: {}\n  input:    {shown}",
+                        crate::harness::explain(&e)
+                    ))
+                })?;
                 if !line.starts_with("accepted alice") {
                     return Err(fail(format!(
                         "the server did not accept your connection as alice\n  input:    {shown}\n  expected: \"accepted alice (...) from {local}\"\n  got:      {line:?}"
@@ -569,7 +573,10 @@ fn your_server(
         let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
         let verdict = match lesson13::server::accept(&mut stream, &server, &policy) {
             Ok(confirmed) => Verdict::Accepted(confirmed.client.name.as_str().to_owned()),
-            Err(e) => Verdict::Refused(e.downcast_ref::<HandshakeError>().cloned(), e.to_string()),
+            Err(e) => Verdict::Refused(
+                e.downcast_ref::<HandshakeError>().cloned(),
+                crate::harness::explain(&*e),
+            ),
         };
         let _ = send.send(verdict);
     });
@@ -660,7 +667,12 @@ pub fn finale() -> Result {
         ),
     )?;
 
-    // 3. An honest client, then a stranger: the real 11-mtls-client.
+    // 3. A low-order share: refused before your server signs anything.
+    crate::lesson11::refuses_low_order_share(|stream| {
+        lesson13::server::accept(stream, &cast.server, &policy)
+    })?;
+
+    // 4. An honest client, then a stranger: the real 11-mtls-client.
     write_keys(&cast.dir, "client", &cast.alice)?;
     write_keys(&cast.dir, "stranger", &key())?;
     let pinned = PinnedClient::new(cast.alice.public(), name("client"));

@@ -20,6 +20,10 @@
 //!   `LengthMismatch`; a header announcing more than `MAX_BODY_LEN` or
 //!   fewer than 16 bytes: `Oversized` / `Undersized` (`record::body_len`
 //!   decides both); a tag that does not verify: `Forged`.
+//! - both: a counter that has reached `u64::MAX` would repeat a nonce:
+//!   `CounterExhausted` (no check gets that far, but say it rather than
+//!   overflow). `encrypt_inout_detached` fails only for a plaintext far
+//!   longer than a record: report that as `PlaintextTooLong` too.
 //!
 //! Useful: `ChaCha20Poly1305::encrypt_inout_detached(&nonce, aad, buf)` and
 //! `decrypt_inout_detached(&nonce, aad, buf, &tag)` (trait `AeadInOut`);
@@ -53,7 +57,7 @@ impl RecordLayer {
     /// Seals `plaintext` into a whole record: header, ciphertext, tag.
     ///
     /// # Errors
-    /// [`RecordError::PlaintextTooLong`].
+    /// [`RecordError::PlaintextTooLong`] or [`RecordError::CounterExhausted`].
     pub fn seal(&mut self, plaintext: &[u8]) -> Result<Vec<u8>, RecordError> {
         let len = plaintext.len();
         if len > MAX_PLAINTEXT_LEN {
@@ -81,7 +85,8 @@ impl RecordLayer {
     ///
     /// # Errors
     /// [`RecordError::LengthMismatch`], [`RecordError::Oversized`],
-    /// [`RecordError::Undersized`] or [`RecordError::Forged`]; the counter
+    /// [`RecordError::Undersized`], [`RecordError::Forged`] or
+    /// [`RecordError::CounterExhausted`]; the counter
     /// does not move.
     pub fn open(&mut self, record: &[u8]) -> Result<Vec<u8>, RecordError> {
         let found = record.len();

@@ -3,7 +3,8 @@
 //! Lesson: `lessons/10-server-authentication.md#what-is-signed` ("What is signed").
 //!
 //! Message 2 is `server_share (32) || server_signature (64)`. What the
-//! server signed depends on the binding:
+//! server signed depends on the binding (`Binding::InsecureLesson11`,
+//! `--binding lesson11` on the command line, or `Binding::Transcript`):
 //!
 //! ```text
 //! lesson11:   signed = server_share

@@ -16,7 +16,10 @@
 //! alone (your 10.2 with no salt). Return `(sealer, opener)`.
 //!
 //! The check runs your client against the real `11-mtls-server`, and your
-//! server (`super::server`) against the real `11-mtls-client`.
+//! server (`super::server`) against the real `11-mtls-client`. It also
+//! gives your client another server's key to pin: your client must stop
+//! after message 2, without sending message 3 (a client never signs for a
+//! server it has not authenticated).
 //! Check it: `cargo course check 11.5`; stuck: `cargo course hint 11.5`.
 
 use std::error::Error;

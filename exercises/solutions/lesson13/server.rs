@@ -25,7 +25,9 @@
 //! The check runs the real `11-mtls-client --binding transcript` against
 //! your server, then your own attackers of 13.1 and 13.2: the replay must
 //! be refused with `ClientSignatureInvalid`, the misbinding with
-//! `KeyConfirmationFailed`. Return errors as `HandshakeError`s (boxed).
+//! `KeyConfirmationFailed`; and a low-order share in message 1 must be
+//! refused with `NonContributoryShare` before you send message 2. Return
+//! errors as `HandshakeError`s (boxed).
 //! Check it: `cargo course check 13.5`; stuck: `cargo course hint 13.5`.
 
 use std::error::Error;

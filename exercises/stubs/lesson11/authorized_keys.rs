@@ -13,7 +13,10 @@
 //! - a UTF-8 byte-order mark at the very start is ignored; a `\r` before
 //!   the `\n` is ignored; a final `\n` does not start an empty line;
 //! - blank lines, and lines whose first non-whitespace character is `#`,
-//!   are skipped; fields are separated by any run of spaces or tabs.
+//!   are skipped; fields are separated by any run of whitespace. Whitespace
+//!   is what `char::is_whitespace` says: spaces and tabs, and also the
+//!   other Unicode spaces (U+00A0, U+3000, ...), as `str::split_whitespace`
+//!   and `str::trim_start` see it.
 //!
 //! Then each remaining line is checked in this order, and the first
 //! problem is the one reported:
@@ -29,8 +32,9 @@
 //!
 //! Each good line gives `AuthorizedKey::new(key, name)`, in file order.
 //! Return the first problem as a [`ListError`]: the check compares the file,
-//! the line and the kind of problem with the library's parser
-//! (`AuthorizedKeys::parse`), and never accepts half a list.
+//! the line and the problem, details included (the column, the length,
+//! the first line), with the library's parser (`AuthorizedKeys::parse`),
+//! and never accepts half a list.
 //! Useful: `learn_mtls::hex::decode_array::<32>` (checks the length first).
 //! Check it: `cargo course check 11.3`; stuck: `cargo course hint 11.3`.
 #![allow(

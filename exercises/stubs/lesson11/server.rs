@@ -10,7 +10,8 @@
 //! `server_share || signature`. Read message 3 (96 bytes), check it with
 //! your 11.2, derive the keys (10.2, no salt) and return who the client is
 //! with `(sealer, opener)`: you seal with the server's keys and open with
-//! the client's.
+//! the client's. (The check sends your server a low-order share and
+//! requires `NonContributoryShare` before any byte of message 2.)
 //! Check it: `cargo course check 11.5`; stuck: `cargo course hint 11.5`.
 #![allow(
     unused_imports,
