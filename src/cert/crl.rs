@@ -215,6 +215,15 @@ impl<'a> RevocationList<'a> {
         false
     }
 
+    /// The bytes the issuer's signature covers: the header and the serials
+    /// (bytes `0..51 + 8n`). The signature is over `0x20 x 64 ||`
+    /// [`CRL_CONTEXT`] `|| 0x00 || SHA-256(signed_bytes)`. For a verifier
+    /// written by hand (the course's exercise 15.4); the
+    /// library's own check is [`RevocationList::signature_verifies`].
+    pub fn signed_bytes(&self) -> &'a [u8] {
+        self.signed
+    }
+
     /// Whether the issuer's signature over the list verifies (strictly).
     pub fn signature_verifies(&self) -> bool {
         let signed = signed_content(CRL_CONTEXT, self.signed);
