@@ -47,6 +47,7 @@ const CHECKS: &[(&str, Check)] = &[
     ("15.2", lesson15::validity),
     ("15.3", lesson15::chain),
     ("15.4", lesson15::crl),
+    ("15.5", lesson15::finale),
 ];
 
 fn main() -> ExitCode {

@@ -33,10 +33,10 @@
 //! no list here. The real handshake uses this walk in exercise 15.5.
 //! Check it: `cargo course check 15.3`; stuck: `cargo course hint 15.3`.
 
+use learn_mtls::cert::Certificate;
 use learn_mtls::cert::verify::{
     CertError, Chain, Role, Root, VerifiedPeer, check_may_issue, check_name, check_usage,
 };
-use learn_mtls::cert::Certificate;
 use learn_mtls::trust::ClientName;
 
 use super::issuer_signature::check_issuer_signature;

@@ -39,7 +39,10 @@ use crate::support::sha256;
 
 /// `Ok(())` if `cert` names `issuer` as its issuer and `issuer`'s
 /// signature on it verifies strictly.
-pub fn check_issuer_signature(cert: &Certificate, issuer: &PublicIdentity) -> Result<(), CertError> {
+pub fn check_issuer_signature(
+    cert: &Certificate,
+    issuer: &PublicIdentity,
+) -> Result<(), CertError> {
     let body = &cert.body;
     if !bool::from(body.issuer.ct_eq(issuer)) {
         return Err(CertError::UnknownIssuer {

@@ -45,6 +45,9 @@ use crate::support::sha256;
 
 /// `Ok(())` if `cert` names `issuer` as its issuer and `issuer`'s
 /// signature on it verifies strictly.
-pub fn check_issuer_signature(cert: &Certificate, issuer: &PublicIdentity) -> Result<(), CertError> {
+pub fn check_issuer_signature(
+    cert: &Certificate,
+    issuer: &PublicIdentity,
+) -> Result<(), CertError> {
     todo!("15.1: the issuer it names must be `issuer`; then verify_strict over the signed content")
 }

@@ -39,10 +39,10 @@
     reason = "a stub: the body is todo!() until you write it"
 )]
 
+use learn_mtls::cert::Certificate;
 use learn_mtls::cert::verify::{
     CertError, Chain, Role, Root, VerifiedPeer, check_may_issue, check_name, check_usage,
 };
-use learn_mtls::cert::Certificate;
 use learn_mtls::trust::ClientName;
 
 use super::issuer_signature::check_issuer_signature;
@@ -57,5 +57,7 @@ pub fn verify_chain(
     role: Role,
     expected_name: Option<&ClientName>,
 ) -> Result<VerifiedPeer, CertError> {
-    todo!("15.3: the root valid; then intermediate, leaf: issuer signature, may issue, window; then usage and name")
+    todo!(
+        "15.3: the root valid; then intermediate, leaf: issuer signature, may issue, window; then usage and name"
+    )
 }
