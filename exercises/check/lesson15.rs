@@ -1290,7 +1290,7 @@ pub fn crl() -> Result {
             ),
             (
                 "signed by the CA under the certificate context".into(),
-                resigned(&fresh, &ca.public(), &ca, CERTIFICATE_CONTEXT),
+                resigned(&fresh, &ca.public(), ca, CERTIFICATE_CONTEXT),
             ),
         ];
         let mut later = fresh.clone();
