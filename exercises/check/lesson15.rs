@@ -114,7 +114,7 @@ fn guarded<T>(input: &dyn Display, f: impl FnOnce() -> T) -> Result<T> {
                 panic::resume_unwind(payload);
             }
             Err(fail(format!(
-                "your code panicked on this input (an overflow? use saturating_add)\n  input:    {input}"
+                "your code panicked on this input (an overflow? saturating_add and saturating_sub stop at the ends of u64)\n  input:    {input}"
             )))
         }
     }

@@ -13,7 +13,8 @@
 //! 1. Then for each certificate, **the intermediate first (if any), then
 //!    the leaf**:
 //!    - **issuer**: your `check_issuer_signature(cert, &issuer.body.key)` (15.1);
-//!    - **may issue**: `issuer.body.usage` must be `Usage::Ca { path_len }`,
+//!    - **may issue**: `issuer.body.usage` must be `Usage::Ca { path_len }`
+//!      (`learn_mtls::cert::Usage`),
 //!      else `CertError::NotACa { issuer: issuer's name, serial: issuer's serial }`;
 //!      and `path_len >= cas_below`, else `CertError::PathTooLong { issuer:
 //!      issuer's name, path_len, below: cas_below }`. (The library's

@@ -17,7 +17,9 @@
 //! Times are `u64` and may be anything a certificate holds, up to
 //! `u64::MAX`: an addition must never overflow (a panic in a verifier is
 //! a way to crash the server; a wrapped sum is a way into it). Saturate:
-//! `u64::saturating_add`. The caller gives `now`: never read the clock here.
+//! `u64::saturating_add` stops at `u64::MAX` (`saturating_sub` at 0, if
+//! you prefer to move the skew to the other side). The caller gives
+//! `now`: never read the clock here.
 //! Check it: `cargo course check 15.2`; stuck: `cargo course hint 15.2`.
 
 use learn_mtls::cert::Certificate;
