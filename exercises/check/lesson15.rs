@@ -459,6 +459,19 @@ fn handshake_agrees(
     client_key: &IdentityKey,
 ) -> Result {
     let library: Walk<'_> = &|v, c, r, n| walk_with(LIBRARY, v, c, r, n);
+    // The check's step-by-step walk must be the library's own.
+    let (role, name) = if client_side {
+        (Role::Server, Some(Pki::server_name()))
+    } else {
+        (Role::Client, None)
+    };
+    if library(verifier, chain, role, name.as_ref())
+        != verifier.verify_chain(chain, role, name.as_ref())
+    {
+        return Err(fail(
+            "the check's walk disagrees with Verifier::verify_chain (the check's fault, not yours)",
+        ));
+    }
     let (expected, got, side) = if client_side {
         (
             hand_client(pki, chain, verifier, library)?,
