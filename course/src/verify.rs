@@ -19,7 +19,12 @@ use crate::{Course, Status};
 const SKIP: [&str; 4] = [".git", "target", "work", "fuzz"];
 
 /// The lesson binaries the finales run.
-const EXAMPLES: [&str; 3] = ["10-server", "11-mtls-server", "11-mtls-client"];
+const EXAMPLES: [&str; 4] = [
+    "10-server",
+    "11-mtls-server",
+    "11-mtls-client",
+    "15-mtls-server",
+];
 
 /// Runs the proof; with `each`, also checks every exercise with its own
 /// stub among all the other solutions.

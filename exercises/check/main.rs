@@ -9,6 +9,7 @@ mod lesson10;
 mod lesson11;
 mod lesson12;
 mod lesson13;
+mod lesson15;
 mod processes;
 
 use std::process::ExitCode;
@@ -42,6 +43,11 @@ const CHECKS: &[(&str, Check)] = &[
     ("13.3", lesson13::signed_content),
     ("13.4", lesson13::key_confirmation),
     ("13.5", lesson13::finale),
+    ("15.1", lesson15::issuer_signature),
+    ("15.2", lesson15::validity),
+    ("15.3", lesson15::chain),
+    ("15.4", lesson15::crl),
+    ("15.5", lesson15::finale),
 ];
 
 fn main() -> ExitCode {

@@ -14,7 +14,12 @@ use learn_mtls::keys::IdentityKey;
 use crate::harness::{Context, Result, fail};
 
 /// The examples the finales run.
-const EXAMPLES: [&str; 3] = ["10-server", "11-mtls-server", "11-mtls-client"];
+const EXAMPLES: [&str; 4] = [
+    "10-server",
+    "11-mtls-server",
+    "11-mtls-client",
+    "15-mtls-server",
+];
 
 /// The path of a lesson binary, built (once per run) if needed.
 pub fn example(name: &str) -> Result<PathBuf> {

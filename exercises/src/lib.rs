@@ -8,6 +8,9 @@
 //! - [`lesson12`]: the TLS 1.2 PRF and what TLS 1.2 derives with it (12.1 to 12.6).
 //! - [`lesson13`]: the attacks on Lesson 11, then the fix, in your own
 //!   server (13.1 to 13.5).
+//! - [`lesson15`]: certificates: the issuer's signature, the window, the
+//!   chain walk, the revocation list, and a certified client of your own
+//!   (15.1 to 15.5).
 //! - [`support`]: small helpers the exercises use; not an exercise.
 #![forbid(unsafe_code)]
 
@@ -50,4 +53,13 @@ pub mod lesson13 {
     pub mod replay;
     pub mod server;
     pub mod signed_content;
+}
+
+/// Lesson 15: certificates.
+pub mod lesson15 {
+    pub mod chain;
+    pub mod client;
+    pub mod crl;
+    pub mod issuer_signature;
+    pub mod validity;
 }

@@ -215,6 +215,35 @@ impl<'a> RevocationList<'a> {
         false
     }
 
+    /// The bytes the issuer's signature covers: the header and the serials
+    /// (bytes `0..51 + 8n`). The signature is over `0x20 x 64 ||`
+    /// [`CRL_CONTEXT`] `|| 0x00 || SHA-256(signed_bytes)`. For a verifier
+    /// written by hand (the course's exercise 15.4); the
+    /// library's own check is [`RevocationList::signature_verifies`].
+    ///
+    /// # Examples
+    /// ```
+    /// use learn_mtls::cert::crl::{CRL_CONTEXT, RevocationList};
+    /// use learn_mtls::keys::IdentityKey;
+    /// use sha2::{Digest, Sha256};
+    ///
+    /// let ca = IdentityKey::from_secret_bytes(&[7; 32]);
+    /// let mut buf = [0u8; 256];
+    /// let len = RevocationList::sign_into(&ca, (0, 100), &[3, 9], &mut buf)?;
+    /// let crl = RevocationList::from_bytes(&buf[..len])?;
+    /// assert_eq!(crl.signed_bytes(), &buf[..len - 64]);
+    ///
+    /// let mut signed = vec![0x20; 64];
+    /// signed.extend_from_slice(CRL_CONTEXT);
+    /// signed.push(0x00);
+    /// signed.extend_from_slice(&Sha256::digest(crl.signed_bytes()));
+    /// assert!(ca.public().verify_strict(&signed, &crl.signature));
+    /// # Ok::<(), learn_mtls::cert::crl::CrlFormatError>(())
+    /// ```
+    pub fn signed_bytes(&self) -> &'a [u8] {
+        self.signed
+    }
+
     /// Whether the issuer's signature over the list verifies (strictly).
     pub fn signature_verifies(&self) -> bool {
         let signed = signed_content(CRL_CONTEXT, self.signed);

@@ -1,0 +1,62 @@
+//! Exercise 15.1: is this certificate signed by its issuer?
+//!
+//! Lesson: `lessons/15-certificates.md#verify-one-question-per-function` ("Verify: one question per function");
+//! the exact bytes: `lessons/15-specification.md#the-certificate-220-bytes` ("The certificate (220 bytes)").
+//!
+//! A certificate names the key that issued it (`cert.body.issuer`), and
+//! carries that issuer's Ed25519 signature (`cert.signature`) over its
+//! first 156 bytes (`cert.body.to_bytes()`), wrapped the way Lesson 13's
+//! transcript signatures are:
+//!
+//! ```text
+//! signed = 0x20 x 64 || CERTIFICATE_CONTEXT || 0x00 || SHA-256(cert.body.to_bytes())
+//! ```
+//!
+//! `CERTIFICATE_CONTEXT` is `"learn-mtls v1 certificate"`. Two questions,
+//! in this order:
+//!
+//! 1. Is the issuer it names the key we trust (`issuer`)? Compare the two
+//!    keys in constant time (`subtle::ConstantTimeEq`); if they differ,
+//!    refuse with `CertError::UnknownIssuer { name, serial, issuer }`
+//!    (the certificate's name and serial, and the fingerprint of the
+//!    issuer key *it names*). Match by key, never by name: anyone can
+//!    write "tillway-root" in a certificate.
+//! 2. Does the signature verify **strictly** under `issuer`? If not,
+//!    `CertError::BadSignature { name, serial }`.
+//!
+//! Useful: `sha256(&[&bytes])` (`crate::support`), your
+//! `transcript_signed_content` from exercise 13.3, `PublicIdentity::verify_strict`,
+//! `PublicIdentity::fingerprint`.
+//! Check it: `cargo course check 15.1`; stuck: `cargo course hint 15.1`.
+
+use learn_mtls::cert::verify::CertError;
+use learn_mtls::cert::{CERTIFICATE_CONTEXT, Certificate};
+use learn_mtls::keys::PublicIdentity;
+use subtle::ConstantTimeEq;
+
+use crate::lesson13::signed_content::transcript_signed_content;
+use crate::support::sha256;
+
+/// `Ok(())` if `cert` names `issuer` as its issuer and `issuer`'s
+/// signature on it verifies strictly.
+pub fn check_issuer_signature(
+    cert: &Certificate,
+    issuer: &PublicIdentity,
+) -> Result<(), CertError> {
+    let body = &cert.body;
+    if !bool::from(body.issuer.ct_eq(issuer)) {
+        return Err(CertError::UnknownIssuer {
+            name: body.name,
+            serial: body.serial,
+            issuer: body.issuer.fingerprint(),
+        });
+    }
+    let signed = transcript_signed_content(CERTIFICATE_CONTEXT, &sha256(&[&body.to_bytes()]));
+    if !issuer.verify_strict(&signed, &cert.signature) {
+        return Err(CertError::BadSignature {
+            name: body.name,
+            serial: body.serial,
+        });
+    }
+    Ok(())
+}

@@ -1,0 +1,64 @@
+//! Exercise 15.3: walk the chain, root → intermediate → leaf.
+//!
+//! Lesson: `lessons/15-certificates.md#an-intermediate-ca-and-the-root-kept-offline` ("An intermediate CA, and the root kept offline");
+//! the exact rules: `lessons/15-specification.md#verification` ("Verification").
+//!
+//! A peer shows a `Chain`: its leaf, and optionally the intermediate CA
+//! that issued it (`chain.intermediate`). The verifier has the root (an
+//! operator installed it: `root.certificate()`). Walk from the top, with
+//! `issuer` starting as the root's certificate and `cas_below` as the
+//! number of intermediates in the chain (0 or 1):
+//!
+//! 0. The root itself must be valid at `now` (your `check_validity`, 15.2).
+//! 1. Then for each certificate, **the intermediate first (if any), then
+//!    the leaf**:
+//!    - **issuer**: your `check_issuer_signature(cert, &issuer.body.key)` (15.1);
+//!    - **may issue**: `issuer.body.usage` must be `Usage::Ca { path_len }`
+//!      (`learn_mtls::cert::Usage`),
+//!      else `CertError::NotACa { issuer: issuer's name, serial: issuer's serial }`;
+//!      and `path_len >= cas_below`, else `CertError::PathTooLong { issuer:
+//!      issuer's name, path_len, below: cas_below }`. (The library's
+//!      `check_may_issue(issuer, cas_below)` is exactly this; you may call it.)
+//!    - **window**: your `check_validity(cert, now)`;
+//!    - then `issuer` becomes this certificate and `cas_below` goes down by one.
+//! 2. Finally the leaf: its usage must match `role` (`Role::Client` needs
+//!    `Usage::Client`, `Role::Server` needs `Usage::Server`; a CA is
+//!    neither), else `CertError::WrongUsage { name, expected: role, found:
+//!    usage }`; and if `expected_name` is `Some`, the leaf's name must be
+//!    exactly it, else `CertError::NameMismatch { found: leaf's name }`
+//!    (`check_usage` and `check_name` in the library do these two).
+//!
+//! The first failure is the answer: the order above is part of the rules.
+//! On success, return the leaf's name, serial, key, `not_after`, and its
+//! issuer key as a `VerifiedPeer`. Revocation lists are exercise 15.4's:
+//! no list here. The real handshake uses this walk in exercise 15.5.
+//! Check it: `cargo course check 15.3`; stuck: `cargo course hint 15.3`.
+#![allow(
+    unused_imports,
+    unused_variables,
+    dead_code,
+    reason = "a stub: the body is todo!() until you write it"
+)]
+
+use learn_mtls::cert::Certificate;
+use learn_mtls::cert::verify::{
+    CertError, Chain, Role, Root, VerifiedPeer, check_may_issue, check_name, check_usage,
+};
+use learn_mtls::trust::ClientName;
+
+use super::issuer_signature::check_issuer_signature;
+use super::validity::check_validity;
+
+/// Checks `chain` against `root` at time `now`, for `role` (and, for a
+/// server, `expected_name`): who is on the other end, or the first refusal.
+pub fn verify_chain(
+    root: &Root,
+    now: u64,
+    chain: &Chain,
+    role: Role,
+    expected_name: Option<&ClientName>,
+) -> Result<VerifiedPeer, CertError> {
+    todo!(
+        "15.3: the root valid; then intermediate, leaf: issuer signature, may issue, window; then usage and name"
+    )
+}
