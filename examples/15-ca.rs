@@ -21,14 +21,24 @@
 //!           signed by the parent given with `init --issuer-dir PARENT`
 //! serial    the last serial number this CA issued
 //! revoked   the serials it has revoked, one per line
+//! lock      present only while a 15-ca command works on the CA
 //! ```
+//!
+//! `issue`, `revoke` and `crl` (and `init --issuer-dir` on the parent)
+//! first create `DIR/lock`, a file that can be created only once: two
+//! commands run at the same time then take turns, and never hand out one
+//! serial twice or lose a revocation. A command that finds the lock still
+//! there after ten seconds gives up and names the file (remove it if no
+//! 15-ca is running: a crashed one leaves it behind).
 //!
 //! A certificate issued by an intermediate is written with the
 //! intermediate's certificate after it: the chain a peer presents.
 
-use std::fs;
+use std::fs::{self, OpenOptions};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand, ValueEnum};
 use learn_mtls::cert::crl::{MAX_CRL_LEN, RevocationList};
@@ -179,6 +189,57 @@ fn name_of(name: &str) -> Result<ClientName> {
     ClientName::new(name).map_err(|e| format!("--name {name:?}: {e}"))
 }
 
+/// The right to change a CA directory, held while `DIR/lock` exists.
+/// The serial counter and the revoked list are read, changed and written
+/// back; without it, two commands at once would both read serial N and
+/// both issue N + 1, or each keep only its own revocation.
+struct DirLock {
+    path: PathBuf,
+}
+
+impl DirLock {
+    /// How long to wait for another 15-ca to finish.
+    const PATIENCE: Duration = Duration::from_secs(10);
+
+    fn acquire(dir: &Path) -> Result<Self> {
+        let path = dir.join("lock");
+        let deadline = Instant::now() + Self::PATIENCE;
+        loop {
+            // create_new: exactly one process can create the file.
+            match OpenOptions::new().write(true).create_new(true).open(&path) {
+                Ok(mut file) => {
+                    let _ = writeln!(file, "{}", std::process::id());
+                    return Ok(Self { path });
+                }
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                    if Instant::now() >= deadline {
+                        return Err(format!(
+                            "{} is still there after {}s: another 15-ca is working on this CA, \
+                             or one crashed (if none is running, remove the file)",
+                            path.display(),
+                            Self::PATIENCE.as_secs()
+                        ));
+                    }
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                Err(e) => {
+                    return Err(format!(
+                        "{}: {e} (is {} a CA directory made by 15-ca init?)",
+                        path.display(),
+                        dir.display()
+                    ));
+                }
+            }
+        }
+    }
+}
+
+impl Drop for DirLock {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.path);
+    }
+}
+
 /// A CA loaded from its directory.
 struct Ca {
     dir: PathBuf,
@@ -285,6 +346,8 @@ fn init(
 ) -> Result<String> {
     let name = name_of(name)?;
     let now = now_of(now)?;
+    // The parent hands out a serial: hold its lock until it is written.
+    let _parent_lock = parent.map(DirLock::acquire).transpose()?;
     let parent = parent.map(Ca::load).transpose()?;
     if let Some(parent) = &parent {
         if !parent.cert.is_self_issued() {
@@ -379,6 +442,7 @@ fn issue(
     out: &Path,
     now: Option<String>,
 ) -> Result<String> {
+    let _lock = DirLock::acquire(dir)?;
     let ca = Ca::load(dir)?;
     let name = name_of(name)?;
     let now = now_of(now)?;
@@ -447,6 +511,7 @@ fn revoked_serials(path: &Path) -> Result<Vec<u64>> {
 }
 
 fn revoke(dir: &Path, serial: u64) -> Result<String> {
+    let _lock = DirLock::acquire(dir)?;
     let last = read_serial_file(&dir.join("serial"))?;
     if serial == 0 || serial > last {
         return Err(format!(
@@ -479,6 +544,7 @@ fn revoke(dir: &Path, serial: u64) -> Result<String> {
 }
 
 fn crl(dir: &Path, days: u64, out: &Path, now: Option<String>) -> Result<String> {
+    let _lock = DirLock::acquire(dir)?;
     let ca = Ca::load(dir)?;
     let serials = revoked_serials(&dir.join("revoked"))?;
     let now = now_of(now)?;

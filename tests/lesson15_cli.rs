@@ -764,3 +764,93 @@ fn a_client_given_a_list_refuses_a_revoked_server() {
     let out = client(&dir, &server, "alice.key", "alice.crt", &[]);
     assert!(out.status.success(), "{}", text(&out.stderr));
 }
+
+/// Runs `15-ca` with each argument list at once, as several operators or
+/// scripts might, and returns each run's standard output.
+fn ca_at_once(dir: &Path, runs: &[Vec<String>]) -> Vec<String> {
+    let children: Vec<Child> = runs
+        .iter()
+        .map(|args| {
+            Command::new(example("15-ca"))
+                .current_dir(dir)
+                .args(args)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("spawn 15-ca")
+        })
+        .collect();
+    children
+        .into_iter()
+        .map(|child| {
+            let out = child.wait_with_output().expect("wait for 15-ca");
+            assert!(out.status.success(), "15-ca failed: {}", text(&out.stderr));
+            text(&out.stdout)
+        })
+        .collect()
+}
+
+#[test]
+fn issues_and_revocations_at_the_same_time_lose_nothing() {
+    let dir = scratch();
+    pki(&dir); // serials 1 to 3
+    let issues: Vec<Vec<String>> = (0..8)
+        .map(|i| {
+            [
+                "issue",
+                "--dir",
+                "root",
+                "--role",
+                "client",
+                "--name",
+                "alice",
+                "--pub",
+                "alice.pub",
+                "--days",
+                "1",
+                "--now",
+                T,
+                "--out",
+            ]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .chain([format!("alice{i}.crt")])
+            .collect()
+        })
+        .collect();
+    let mut serials: Vec<u64> = ca_at_once(&dir, &issues)
+        .iter()
+        .map(|line| {
+            let serial = line.split("serial ").nth(1).expect("serial N");
+            serial[..serial.find(',').expect("a comma")]
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    serials.sort_unstable();
+    assert_eq!(serials, (4..=11).collect::<Vec<_>>(), "each serial once");
+    let last = std::fs::read_to_string(dir.join("root/serial")).unwrap();
+    assert_eq!(last.trim(), "11");
+
+    let revokes: Vec<Vec<String>> = (4..=11u64)
+        .map(|serial| {
+            ["revoke", "--dir", "root"]
+                .iter()
+                .map(|s| (*s).to_owned())
+                .chain([serial.to_string()])
+                .collect()
+        })
+        .collect();
+    ca_at_once(&dir, &revokes);
+    let revoked = std::fs::read_to_string(dir.join("root/revoked")).unwrap();
+    let revoked: Vec<u64> = revoked
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| l.parse().unwrap())
+        .collect();
+    assert_eq!(
+        revoked,
+        (4..=11).collect::<Vec<_>>(),
+        "every revocation kept"
+    );
+}
