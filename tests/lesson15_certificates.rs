@@ -509,8 +509,21 @@ fn an_open_session_is_rechecked_against_the_clock_and_the_current_list() {
             serial: 3
         })
     );
-    // A list from another issuer says nothing about alice.
+    // A list from another issuer says nothing about alice: with lists in
+    // use and none from her issuer, the session ends, as a new handshake
+    // would be refused (fail closed).
     let other = crl(&intermediate_key(), &[3]);
     let lists = [RevocationList::from_bytes(&other).unwrap()];
-    verifier(&root, NOW, &lists).recheck(&peer).unwrap();
+    assert_eq!(
+        verifier(&root, NOW, &lists).recheck(&peer),
+        Err(CertError::NoCrl {
+            issuer: root_key().public().fingerprint()
+        })
+    );
+    assert_eq!(
+        verifier(&root, NOW, &lists)
+            .verify_chain(&Chain::leaf(alice_cert()), Role::Client, None)
+            .map(|_| ()),
+        verifier(&root, NOW, &lists).recheck(&peer)
+    );
 }

@@ -642,10 +642,13 @@ impl<'a> Verifier<'a> {
 
     /// Re-checks a peer accepted earlier, for a session that stays open:
     /// its leaf must still be inside its window, and not on its issuer's
-    /// list (the list itself checked as in [`Verifier::verify_chain`]).
+    /// list (the list itself checked as in [`Verifier::verify_chain`]; with
+    /// lists in use, none from its issuer is [`CertError::NoCrl`], as in a
+    /// new handshake).
     ///
     /// # Errors
-    /// [`CertError::Expired`], [`CertError::Revoked`], or a list's error.
+    /// [`CertError::Expired`], [`CertError::Revoked`],
+    /// [`CertError::NoCrl`], or a list's error.
     pub fn recheck(&self, peer: &VerifiedPeer) -> Result<(), CertError> {
         if self.now > peer.not_after.saturating_add(CLOCK_SKEW_SECS) {
             return Err(CertError::Expired {
@@ -655,14 +658,22 @@ impl<'a> Verifier<'a> {
                 now: self.now,
             });
         }
-        if let Some(crl) = self.crl_of(&peer.issuer) {
-            check_crl(crl, &peer.issuer, self.now, self.stale)?;
-            if crl.contains(peer.serial) {
-                return Err(CertError::Revoked {
-                    name: peer.name,
-                    serial: peer.serial,
+        match self.crl_of(&peer.issuer) {
+            Some(crl) => {
+                check_crl(crl, &peer.issuer, self.now, self.stale)?;
+                if crl.contains(peer.serial) {
+                    return Err(CertError::Revoked {
+                        name: peer.name,
+                        serial: peer.serial,
+                    });
+                }
+            }
+            None if !self.crls.is_empty() => {
+                return Err(CertError::NoCrl {
+                    issuer: peer.issuer.fingerprint(),
                 });
             }
+            None => {}
         }
         Ok(())
     }
