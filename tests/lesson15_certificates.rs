@@ -385,6 +385,28 @@ fn a_list_is_believed_only_if_its_issuer_signed_it() {
 }
 
 #[test]
+fn a_list_whose_fields_were_changed_after_parsing_no_longer_verifies() {
+    // The fields are public, as a certificate's are: changing one must
+    // break the signature, not quietly move the list's window.
+    let encoded = crl_window(&root_key(), (NOW - 10 * 86_400, NOW - 3 * 86_400), &[3]);
+    let stale = RevocationList::from_bytes(&encoded).unwrap();
+    assert!(matches!(
+        check_crl(&stale, &root_key().public(), NOW, StaleCrl::Refuse),
+        Err(CertError::CrlStale { .. })
+    ));
+    let mut refreshed = stale;
+    refreshed.next_update = u64::MAX;
+    assert_eq!(
+        check_crl(&refreshed, &root_key().public(), NOW, StaleCrl::Refuse),
+        Err(CertError::CrlBadSignature)
+    );
+    let mut backdated = stale;
+    backdated.this_update -= 1;
+    assert!(!backdated.signature_verifies());
+    assert!(stale.signature_verifies());
+}
+
+#[test]
 fn list_format_errors_name_the_problem() {
     let genuine = crl(&root_key(), &[3, 5]);
     assert_eq!(
