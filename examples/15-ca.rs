@@ -292,6 +292,20 @@ impl Ca {
         Ok(next)
     }
 
+    /// Refuses to issue at `now` once this CA's own certificate has
+    /// expired (checked before anything is written or a serial is spent).
+    fn check_not_expired(&self, now: u64) -> Result<()> {
+        if now > self.cert.body.not_after {
+            return Err(format!(
+                "{} expired at {}: this CA can no longer issue (it is now {})",
+                self.dir.join("ca.crt").display(),
+                Rfc3339(self.cert.body.not_after),
+                Rfc3339(now)
+            ));
+        }
+        Ok(())
+    }
+
     /// Signs `body` with this CA, clipping the window to the CA's own: a
     /// certificate cannot outlive the one that vouches for it.
     fn issue(&self, mut body: CertificateBody) -> Result<(Certificate, bool)> {
@@ -350,6 +364,7 @@ fn init(
     let _parent_lock = parent.map(DirLock::acquire).transpose()?;
     let parent = parent.map(Ca::load).transpose()?;
     if let Some(parent) = &parent {
+        parent.check_not_expired(now)?;
         if !parent.cert.is_self_issued() {
             return Err(format!(
                 "{} is itself an intermediate; this course's chains hold one intermediate at most",
@@ -446,6 +461,7 @@ fn issue(
     let ca = Ca::load(dir)?;
     let name = name_of(name)?;
     let now = now_of(now)?;
+    ca.check_not_expired(now)?;
     let key: PublicIdentity = keyfile::read_public(public).map_err(|e| e.to_string())?;
     let usage = match (role, path_len) {
         (RoleArg::Client, None) => Usage::Client,

@@ -854,3 +854,73 @@ fn issues_and_revocations_at_the_same_time_lose_nothing() {
         "every revocation kept"
     );
 }
+
+#[test]
+fn an_expired_ca_says_so_and_writes_nothing() {
+    let dir = scratch();
+    // A root that expired ten days before T.
+    ok(
+        &dir,
+        "15-ca",
+        &[
+            "init",
+            "--dir",
+            "root",
+            "--name",
+            "old-root",
+            "--days",
+            "10",
+            "--now",
+            &at(-20 * DAY),
+        ],
+    );
+    ok(&dir, "11-mtls-genkeys", &["alice"]);
+    let out = run(
+        &dir,
+        "15-ca",
+        &[
+            "init",
+            "--dir",
+            "issuing",
+            "--name",
+            "issuing",
+            "--issuer-dir",
+            "root",
+            "--now",
+            T,
+        ],
+    );
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains("root/ca.crt expired at"), "{err}");
+    assert!(
+        !dir.join("issuing/ca.key").exists(),
+        "a half-made CA was left"
+    );
+    let out = run(
+        &dir,
+        "15-ca",
+        &[
+            "issue",
+            "--dir",
+            "root",
+            "--role",
+            "client",
+            "--name",
+            "alice",
+            "--pub",
+            "alice.pub",
+            "--days",
+            "1",
+            "--out",
+            "alice.crt",
+            "--now",
+            T,
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("root/ca.crt expired at"));
+    assert!(!dir.join("alice.crt").exists());
+    let serial = std::fs::read_to_string(dir.join("root/serial")).unwrap();
+    assert_eq!(serial.trim(), "1", "no serial spent on a refused issue");
+}
