@@ -2,7 +2,7 @@
 //!
 //! ```console
 //! $ cargo run --example 15-ca -- init --dir ca --name root-ca
-//! wrote ca/ca.crt: serial 1, valid 2026-11-28T09:00:00Z to 2036-11-26T09:00:00Z
+//! wrote ca/ca.crt: serial 1, valid 2026-11-28T09:00:00Z to 2036-11-25T09:00:00Z
 //! $ cargo run --example 15-ca -- issue --dir ca --role server --name api.internal \
 //!       --pub server.pub --days 30 --out server.crt
 //! wrote server.crt: serial 2, valid 2026-11-28T09:00:00Z to 2026-12-28T09:00:00Z
