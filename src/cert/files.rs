@@ -2,7 +2,7 @@
 //! a server runs.
 //!
 //! Every error names the file, and the line when there is one:
-//! `client.crt:7: line 7: not valid base64`. Files are written whole to a
+//! `client.crt:7: not valid base64`. Files are written whole to a
 //! temporary name and renamed into place, so a reader (a running server)
 //! never sees half a certificate.
 //!
