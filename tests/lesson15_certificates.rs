@@ -328,6 +328,35 @@ fn a_missing_list_for_the_leafs_issuer_fails_closed() {
 }
 
 #[test]
+fn a_missing_list_for_the_intermediates_issuer_fails_closed_too() {
+    // Only the intermediate's list: whether the root has revoked the
+    // intermediate itself is unknown, so the chain is refused, as for a
+    // leaf. (If the intermediate's key leaked, its own list proves nothing.)
+    let root = root();
+    let by_intermediate = crl(&intermediate_key(), &[]);
+    let lists = [RevocationList::from_bytes(&by_intermediate).unwrap()];
+    assert_eq!(
+        verifier(&root, NOW, &lists).verify_chain(
+            &server_chain_via_intermediate(),
+            Role::Server,
+            None
+        ),
+        Err(CertError::NoCrl {
+            issuer: root_key().public().fingerprint()
+        })
+    );
+    // Both lists: accepted.
+    let by_root = crl(&root_key(), &[]);
+    let lists = [
+        RevocationList::from_bytes(&by_root).unwrap(),
+        RevocationList::from_bytes(&by_intermediate).unwrap(),
+    ];
+    verifier(&root, NOW, &lists)
+        .verify_chain(&server_chain_via_intermediate(), Role::Server, None)
+        .unwrap();
+}
+
+#[test]
 fn a_stale_list_fails_closed_unless_told_otherwise() {
     let root = root();
     let old = crl_window(

@@ -573,9 +573,10 @@ pub struct Verifier<'a> {
     pub root: &'a Root,
     /// The caller's clock, Unix seconds.
     pub now: u64,
-    /// Revocation lists. When not empty, the leaf's issuer must have one
-    /// here (fail closed); an intermediate is checked against the root's
-    /// list when that list is here.
+    /// Revocation lists. When not empty, the issuer of every certificate
+    /// in the chain must have one here (fail closed): the leaf's, and for
+    /// an intermediate the root's, which is the only list that can say the
+    /// intermediate was revoked.
     pub crls: &'a [RevocationList<'a>],
     /// What a stale list means.
     pub stale: StaleCrl,
@@ -621,19 +622,19 @@ impl<'a> Verifier<'a> {
             .max_by_key(|crl| crl.this_update)
     }
 
-    /// The revocation step for `cert`, issued by `issuer`.
+    /// The revocation step for `cert`, issued by `issuer`: with lists in
+    /// use, the issuer's list must be among them.
     fn check_revocation(
         &self,
         cert: &Certificate,
         issuer: &PublicIdentity,
-        required: bool,
     ) -> Result<(), CertError> {
         match self.crl_of(issuer) {
             Some(crl) => {
                 check_crl(crl, issuer, self.now, self.stale)?;
                 check_not_revoked(cert, crl)
             }
-            None if required && !self.crls.is_empty() => Err(CertError::NoCrl {
+            None if !self.crls.is_empty() => Err(CertError::NoCrl {
                 issuer: issuer.fingerprint(),
             }),
             None => Ok(()),
@@ -725,8 +726,7 @@ impl<'a> Verifier<'a> {
             check_issuer_signature(cert, &issuer.body.key)?;
             check_may_issue(issuer, cas_below)?;
             check_validity(cert, self.now)?;
-            let is_leaf = core::ptr::eq(cert, &chain.leaf);
-            self.check_revocation(cert, &issuer.body.key, is_leaf)?;
+            self.check_revocation(cert, &issuer.body.key)?;
             issuer = cert;
             cas_below = cas_below.saturating_sub(1);
         }
