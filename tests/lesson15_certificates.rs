@@ -578,3 +578,35 @@ fn an_open_session_is_rechecked_against_the_clock_and_the_current_list() {
         verifier(&root, NOW, &lists).recheck(&peer)
     );
 }
+
+#[test]
+fn an_open_session_through_an_intermediate_ends_when_the_root_revokes_it() {
+    let root = root();
+    let (by_root, by_intermediate) = (crl(&root_key(), &[]), crl(&intermediate_key(), &[]));
+    let lists = [
+        RevocationList::from_bytes(&by_root).unwrap(),
+        RevocationList::from_bytes(&by_intermediate).unwrap(),
+    ];
+    let peer = verifier(&root, NOW, &lists)
+        .verify_chain(&server_chain_via_intermediate(), Role::Server, None)
+        .unwrap();
+    verifier(&root, NOW, &lists).recheck(&peer).unwrap();
+    // The root revokes the intermediate (its serial 2) while the session is open.
+    let revoking = crl(&root_key(), &[2]);
+    let lists = [
+        RevocationList::from_bytes(&revoking).unwrap(),
+        RevocationList::from_bytes(&by_intermediate).unwrap(),
+    ];
+    assert!(matches!(
+        verifier(&root, NOW, &lists).recheck(&peer),
+        Err(CertError::Revoked { serial: 2, .. })
+    ));
+    // The root's list gone from the file: fail closed, as a new handshake.
+    let lists = [RevocationList::from_bytes(&by_intermediate).unwrap()];
+    assert_eq!(
+        verifier(&root, NOW, &lists).recheck(&peer),
+        Err(CertError::NoCrl {
+            issuer: root_key().public().fingerprint()
+        })
+    );
+}

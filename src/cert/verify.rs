@@ -595,6 +595,23 @@ pub struct VerifiedPeer {
     pub not_after: u64,
     /// The key that issued the leaf: whose revocation list covers it.
     pub issuer: PublicIdentity,
+    /// The intermediate the chain went through, if any.
+    pub intermediate: Option<VerifiedIssuer>,
+}
+
+/// The intermediate of a verified chain: what an open session is checked
+/// against again ([`Verifier::recheck`]), since the root may revoke it,
+/// and it may expire, while the session lasts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VerifiedIssuer {
+    /// Its name.
+    pub name: ClientName,
+    /// Its serial, as numbered by the root.
+    pub serial: u64,
+    /// When it expires.
+    pub not_after: u64,
+    /// The key that issued it (the root's): whose list covers it.
+    pub issuer: PublicIdentity,
 }
 
 impl fmt::Display for VerifiedPeer {
@@ -642,36 +659,50 @@ impl<'a> Verifier<'a> {
     }
 
     /// Re-checks a peer accepted earlier, for a session that stays open:
-    /// its leaf must still be inside its window, and not on its issuer's
-    /// list (the list itself checked as in [`Verifier::verify_chain`]; with
-    /// lists in use, none from its issuer is [`CertError::NoCrl`], as in a
-    /// new handshake).
+    /// its leaf, and the intermediate it came through, must still be inside
+    /// their windows and not on their issuers' lists (each list checked as
+    /// in [`Verifier::verify_chain`]; with lists in use, none from an
+    /// issuer is [`CertError::NoCrl`], as in a new handshake).
     ///
     /// # Errors
     /// [`CertError::Expired`], [`CertError::Revoked`],
     /// [`CertError::NoCrl`], or a list's error.
     pub fn recheck(&self, peer: &VerifiedPeer) -> Result<(), CertError> {
-        if self.now > peer.not_after.saturating_add(CLOCK_SKEW_SECS) {
+        let leaf = VerifiedIssuer {
+            name: peer.name,
+            serial: peer.serial,
+            not_after: peer.not_after,
+            issuer: peer.issuer,
+        };
+        for cert in peer.intermediate.iter().chain([&leaf]) {
+            self.recheck_one(cert)?;
+        }
+        Ok(())
+    }
+
+    /// One certificate of [`Verifier::recheck`]: window end and list.
+    fn recheck_one(&self, cert: &VerifiedIssuer) -> Result<(), CertError> {
+        if self.now > cert.not_after.saturating_add(CLOCK_SKEW_SECS) {
             return Err(CertError::Expired {
-                name: peer.name,
-                serial: peer.serial,
-                not_after: peer.not_after,
+                name: cert.name,
+                serial: cert.serial,
+                not_after: cert.not_after,
                 now: self.now,
             });
         }
-        match self.crl_of(&peer.issuer) {
+        match self.crl_of(&cert.issuer) {
             Some(crl) => {
-                check_crl(crl, &peer.issuer, self.now, self.stale)?;
-                if crl.contains(peer.serial) {
+                check_crl(crl, &cert.issuer, self.now, self.stale)?;
+                if crl.contains(cert.serial) {
                     return Err(CertError::Revoked {
-                        name: peer.name,
-                        serial: peer.serial,
+                        name: cert.name,
+                        serial: cert.serial,
                     });
                 }
             }
             None if !self.crls.is_empty() => {
                 return Err(CertError::NoCrl {
-                    issuer: peer.issuer.fingerprint(),
+                    issuer: cert.issuer.fingerprint(),
                 });
             }
             None => {}
@@ -742,6 +773,12 @@ impl<'a> Verifier<'a> {
             key: leaf.body.key,
             not_after: leaf.body.not_after,
             issuer: leaf.body.issuer,
+            intermediate: chain.intermediate.map(|cert| VerifiedIssuer {
+                name: cert.body.name,
+                serial: cert.body.serial,
+                not_after: cert.body.not_after,
+                issuer: cert.body.issuer,
+            }),
         })
     }
 }
