@@ -475,7 +475,9 @@ fn a_chain_with_an_intermediate_works_end_to_end() {
 fn revocation_and_a_stale_or_broken_list_apply_without_restart() {
     let dir = scratch();
     pki(&dir);
-    crl(&dir, "root", (&at(-60), "7"), "root.crl");
+    // Every list here is dated T - 10 days: a list older than the one in
+    // force would be ignored (a file going back in time, lesson15_files).
+    crl(&dir, "root", (&at(-10 * DAY), "30"), "root.crl");
     let server = Server::start(
         &dir,
         &["--cert", "server.crt", "--crl", "root.crl", "--now", T],
@@ -484,7 +486,7 @@ fn revocation_and_a_stale_or_broken_list_apply_without_restart() {
     assert_accepted(&server, &out, "alice (serial 3)");
 
     ok(&dir, "15-ca", &["revoke", "--dir", "root", "3"]);
-    crl(&dir, "root", (&at(-60), "7"), "root.crl");
+    crl(&dir, "root", (&at(-10 * DAY), "30"), "root.crl");
     let out = client(&dir, &server, "alice.key", "alice.crt", &[]);
     assert_rejected(&server, &out, "revoked serial 3");
 
