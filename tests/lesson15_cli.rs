@@ -161,7 +161,6 @@ impl Server {
             .stderr(Stdio::null())
             .spawn()
             .expect("start server");
-        let started = Instant::now();
         let stdout = child.stdout.take().expect("piped stdout");
         let (send, lines) = mpsc::channel();
         std::thread::spawn(move || {
@@ -172,6 +171,9 @@ impl Server {
         let first = lines
             .recv_timeout(Duration::from_secs(20))
             .expect("a first line");
+        // The server reads its clock before it prints this line: from here
+        // on, its clock is at least --now plus the time measured since.
+        let started = Instant::now();
         let addr = first
             .strip_prefix("listening on ")
             .unwrap_or_else(|| panic!("expected `listening on HOST:PORT`, got {first:?}"))
