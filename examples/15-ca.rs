@@ -2,7 +2,7 @@
 //!
 //! ```console
 //! $ cargo run --example 15-ca -- init --dir ca --name root-ca
-//! wrote ca/ca.crt: serial 1, valid 2026-11-28T09:00:00Z to 2036-11-26T09:00:00Z
+//! wrote ca/ca.crt: serial 1, valid 2026-11-28T09:00:00Z to 2036-11-25T09:00:00Z
 //! $ cargo run --example 15-ca -- issue --dir ca --role server --name api.internal \
 //!       --pub server.pub --days 30 --out server.crt
 //! wrote server.crt: serial 2, valid 2026-11-28T09:00:00Z to 2026-12-28T09:00:00Z
@@ -21,14 +21,24 @@
 //!           signed by the parent given with `init --issuer-dir PARENT`
 //! serial    the last serial number this CA issued
 //! revoked   the serials it has revoked, one per line
+//! lock      present only while a 15-ca command works on the CA
 //! ```
+//!
+//! `issue`, `revoke` and `crl` (and `init --issuer-dir` on the parent)
+//! first create `DIR/lock`, a file that can be created only once: two
+//! commands run at the same time then take turns, and never hand out one
+//! serial twice or lose a revocation. A command that finds the lock still
+//! there after ten seconds gives up and names the file (remove it if no
+//! 15-ca is running: a crashed one leaves it behind).
 //!
 //! A certificate issued by an intermediate is written with the
 //! intermediate's certificate after it: the chain a peer presents.
 
-use std::fs;
+use std::fs::{self, OpenOptions};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
 use clap::{Parser, Subcommand, ValueEnum};
 use learn_mtls::cert::crl::{MAX_CRL_LEN, RevocationList};
@@ -179,6 +189,57 @@ fn name_of(name: &str) -> Result<ClientName> {
     ClientName::new(name).map_err(|e| format!("--name {name:?}: {e}"))
 }
 
+/// The right to change a CA directory, held while `DIR/lock` exists.
+/// The serial counter and the revoked list are read, changed and written
+/// back; without it, two commands at once would both read serial N and
+/// both issue N + 1, or each keep only its own revocation.
+struct DirLock {
+    path: PathBuf,
+}
+
+impl DirLock {
+    /// How long to wait for another 15-ca to finish.
+    const PATIENCE: Duration = Duration::from_secs(10);
+
+    fn acquire(dir: &Path) -> Result<Self> {
+        let path = dir.join("lock");
+        let deadline = Instant::now() + Self::PATIENCE;
+        loop {
+            // create_new: exactly one process can create the file.
+            match OpenOptions::new().write(true).create_new(true).open(&path) {
+                Ok(mut file) => {
+                    let _ = writeln!(file, "{}", std::process::id());
+                    return Ok(Self { path });
+                }
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                    if Instant::now() >= deadline {
+                        return Err(format!(
+                            "{} is still there after {}s: another 15-ca is working on this CA, \
+                             or one crashed (if none is running, remove the file)",
+                            path.display(),
+                            Self::PATIENCE.as_secs()
+                        ));
+                    }
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+                Err(e) => {
+                    return Err(format!(
+                        "{}: {e} (is {} a CA directory made by 15-ca init?)",
+                        path.display(),
+                        dir.display()
+                    ));
+                }
+            }
+        }
+    }
+}
+
+impl Drop for DirLock {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.path);
+    }
+}
+
 /// A CA loaded from its directory.
 struct Ca {
     dir: PathBuf,
@@ -229,6 +290,20 @@ impl Ca {
             .ok_or_else(|| format!("{}: serials exhausted", path.display()))?;
         write(&path, &format!("{next}\n"))?;
         Ok(next)
+    }
+
+    /// Refuses to issue at `now` once this CA's own certificate has
+    /// expired (checked before anything is written or a serial is spent).
+    fn check_not_expired(&self, now: u64) -> Result<()> {
+        if now > self.cert.body.not_after {
+            return Err(format!(
+                "{} expired at {}: this CA can no longer issue (it is now {})",
+                self.dir.join("ca.crt").display(),
+                Rfc3339(self.cert.body.not_after),
+                Rfc3339(now)
+            ));
+        }
+        Ok(())
     }
 
     /// Signs `body` with this CA, clipping the window to the CA's own: a
@@ -285,8 +360,11 @@ fn init(
 ) -> Result<String> {
     let name = name_of(name)?;
     let now = now_of(now)?;
+    // The parent hands out a serial: hold its lock until it is written.
+    let _parent_lock = parent.map(DirLock::acquire).transpose()?;
     let parent = parent.map(Ca::load).transpose()?;
     if let Some(parent) = &parent {
+        parent.check_not_expired(now)?;
         if !parent.cert.is_self_issued() {
             return Err(format!(
                 "{} is itself an intermediate; this course's chains hold one intermediate at most",
@@ -379,9 +457,11 @@ fn issue(
     out: &Path,
     now: Option<String>,
 ) -> Result<String> {
+    let _lock = DirLock::acquire(dir)?;
     let ca = Ca::load(dir)?;
     let name = name_of(name)?;
     let now = now_of(now)?;
+    ca.check_not_expired(now)?;
     let key: PublicIdentity = keyfile::read_public(public).map_err(|e| e.to_string())?;
     let usage = match (role, path_len) {
         (RoleArg::Client, None) => Usage::Client,
@@ -447,6 +527,7 @@ fn revoked_serials(path: &Path) -> Result<Vec<u64>> {
 }
 
 fn revoke(dir: &Path, serial: u64) -> Result<String> {
+    let _lock = DirLock::acquire(dir)?;
     let last = read_serial_file(&dir.join("serial"))?;
     if serial == 0 || serial > last {
         return Err(format!(
@@ -479,6 +560,7 @@ fn revoke(dir: &Path, serial: u64) -> Result<String> {
 }
 
 fn crl(dir: &Path, days: u64, out: &Path, now: Option<String>) -> Result<String> {
+    let _lock = DirLock::acquire(dir)?;
     let ca = Ca::load(dir)?;
     let serials = revoked_serials(&dir.join("revoked"))?;
     let now = now_of(now)?;

@@ -18,9 +18,9 @@
 //! connected loses the session at its next message.
 //!
 //! `--crl FILE` may hold several lists (`cat root.crl issuing.crl > all.crl`);
-//! with it, a client certificate whose issuer has no list in the file is
-//! refused, as is everyone while a list is stale or the file broken (fail
-//! closed). `--now` starts the server's clock at another time.
+//! with it, a client whose certificate, or whose intermediate, has an
+//! issuer with no list in the file is refused, as is everyone while a list
+//! is stale or the file broken (fail closed). `--now` starts the server's clock at another time.
 
 use std::net::TcpListener;
 use std::path::PathBuf;

@@ -328,6 +328,35 @@ fn a_missing_list_for_the_leafs_issuer_fails_closed() {
 }
 
 #[test]
+fn a_missing_list_for_the_intermediates_issuer_fails_closed_too() {
+    // Only the intermediate's list: whether the root has revoked the
+    // intermediate itself is unknown, so the chain is refused, as for a
+    // leaf. (If the intermediate's key leaked, its own list proves nothing.)
+    let root = root();
+    let by_intermediate = crl(&intermediate_key(), &[]);
+    let lists = [RevocationList::from_bytes(&by_intermediate).unwrap()];
+    assert_eq!(
+        verifier(&root, NOW, &lists).verify_chain(
+            &server_chain_via_intermediate(),
+            Role::Server,
+            None
+        ),
+        Err(CertError::NoCrl {
+            issuer: root_key().public().fingerprint()
+        })
+    );
+    // Both lists: accepted.
+    let by_root = crl(&root_key(), &[]);
+    let lists = [
+        RevocationList::from_bytes(&by_root).unwrap(),
+        RevocationList::from_bytes(&by_intermediate).unwrap(),
+    ];
+    verifier(&root, NOW, &lists)
+        .verify_chain(&server_chain_via_intermediate(), Role::Server, None)
+        .unwrap();
+}
+
+#[test]
 fn a_stale_list_fails_closed_unless_told_otherwise() {
     let root = root();
     let old = crl_window(
@@ -382,6 +411,28 @@ fn a_list_is_believed_only_if_its_issuer_signed_it() {
         Err(CertError::CrlBadSignature)
     );
     check_not_revoked(&alice_cert(), &list).expect("alice is no longer on the altered list");
+}
+
+#[test]
+fn a_list_whose_fields_were_changed_after_parsing_no_longer_verifies() {
+    // The fields are public, as a certificate's are: changing one must
+    // break the signature, not quietly move the list's window.
+    let encoded = crl_window(&root_key(), (NOW - 10 * 86_400, NOW - 3 * 86_400), &[3]);
+    let stale = RevocationList::from_bytes(&encoded).unwrap();
+    assert!(matches!(
+        check_crl(&stale, &root_key().public(), NOW, StaleCrl::Refuse),
+        Err(CertError::CrlStale { .. })
+    ));
+    let mut refreshed = stale;
+    refreshed.next_update = u64::MAX;
+    assert_eq!(
+        check_crl(&refreshed, &root_key().public(), NOW, StaleCrl::Refuse),
+        Err(CertError::CrlBadSignature)
+    );
+    let mut backdated = stale;
+    backdated.this_update -= 1;
+    assert!(!backdated.signature_verifies());
+    assert!(stale.signature_verifies());
 }
 
 #[test]
@@ -509,8 +560,53 @@ fn an_open_session_is_rechecked_against_the_clock_and_the_current_list() {
             serial: 3
         })
     );
-    // A list from another issuer says nothing about alice.
+    // A list from another issuer says nothing about alice: with lists in
+    // use and none from her issuer, the session ends, as a new handshake
+    // would be refused (fail closed).
     let other = crl(&intermediate_key(), &[3]);
     let lists = [RevocationList::from_bytes(&other).unwrap()];
+    assert_eq!(
+        verifier(&root, NOW, &lists).recheck(&peer),
+        Err(CertError::NoCrl {
+            issuer: root_key().public().fingerprint()
+        })
+    );
+    assert_eq!(
+        verifier(&root, NOW, &lists)
+            .verify_chain(&Chain::leaf(alice_cert()), Role::Client, None)
+            .map(|_| ()),
+        verifier(&root, NOW, &lists).recheck(&peer)
+    );
+}
+
+#[test]
+fn an_open_session_through_an_intermediate_ends_when_the_root_revokes_it() {
+    let root = root();
+    let (by_root, by_intermediate) = (crl(&root_key(), &[]), crl(&intermediate_key(), &[]));
+    let lists = [
+        RevocationList::from_bytes(&by_root).unwrap(),
+        RevocationList::from_bytes(&by_intermediate).unwrap(),
+    ];
+    let peer = verifier(&root, NOW, &lists)
+        .verify_chain(&server_chain_via_intermediate(), Role::Server, None)
+        .unwrap();
     verifier(&root, NOW, &lists).recheck(&peer).unwrap();
+    // The root revokes the intermediate (its serial 2) while the session is open.
+    let revoking = crl(&root_key(), &[2]);
+    let lists = [
+        RevocationList::from_bytes(&revoking).unwrap(),
+        RevocationList::from_bytes(&by_intermediate).unwrap(),
+    ];
+    assert!(matches!(
+        verifier(&root, NOW, &lists).recheck(&peer),
+        Err(CertError::Revoked { serial: 2, .. })
+    ));
+    // The root's list gone from the file: fail closed, as a new handshake.
+    let lists = [RevocationList::from_bytes(&by_intermediate).unwrap()];
+    assert_eq!(
+        verifier(&root, NOW, &lists).recheck(&peer),
+        Err(CertError::NoCrl {
+            issuer: root_key().public().fingerprint()
+        })
+    );
 }

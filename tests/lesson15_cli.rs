@@ -161,7 +161,6 @@ impl Server {
             .stderr(Stdio::null())
             .spawn()
             .expect("start server");
-        let started = Instant::now();
         let stdout = child.stdout.take().expect("piped stdout");
         let (send, lines) = mpsc::channel();
         std::thread::spawn(move || {
@@ -172,6 +171,9 @@ impl Server {
         let first = lines
             .recv_timeout(Duration::from_secs(20))
             .expect("a first line");
+        // The server reads its clock before it prints this line: from here
+        // on, its clock is at least --now plus the time measured since.
+        let started = Instant::now();
         let addr = first
             .strip_prefix("listening on ")
             .unwrap_or_else(|| panic!("expected `listening on HOST:PORT`, got {first:?}"))
@@ -475,7 +477,9 @@ fn a_chain_with_an_intermediate_works_end_to_end() {
 fn revocation_and_a_stale_or_broken_list_apply_without_restart() {
     let dir = scratch();
     pki(&dir);
-    crl(&dir, "root", (&at(-60), "7"), "root.crl");
+    // Every list here is dated T - 10 days: a list older than the one in
+    // force would be ignored (a file going back in time, lesson15_files).
+    crl(&dir, "root", (&at(-10 * DAY), "30"), "root.crl");
     let server = Server::start(
         &dir,
         &["--cert", "server.crt", "--crl", "root.crl", "--now", T],
@@ -484,7 +488,7 @@ fn revocation_and_a_stale_or_broken_list_apply_without_restart() {
     assert_accepted(&server, &out, "alice (serial 3)");
 
     ok(&dir, "15-ca", &["revoke", "--dir", "root", "3"]);
-    crl(&dir, "root", (&at(-60), "7"), "root.crl");
+    crl(&dir, "root", (&at(-10 * DAY), "30"), "root.crl");
     let out = client(&dir, &server, "alice.key", "alice.crt", &[]);
     assert_rejected(&server, &out, "revoked serial 3");
 
@@ -763,4 +767,248 @@ fn a_client_given_a_list_refuses_a_revoked_server() {
     // Without the list the same server is accepted: the list is what refused it.
     let out = client(&dir, &server, "alice.key", "alice.crt", &[]);
     assert!(out.status.success(), "{}", text(&out.stderr));
+}
+
+/// Runs `15-ca` with each argument list at once, as several operators or
+/// scripts might, and returns each run's standard output.
+fn ca_at_once(dir: &Path, runs: &[Vec<String>]) -> Vec<String> {
+    let children: Vec<Child> = runs
+        .iter()
+        .map(|args| {
+            Command::new(example("15-ca"))
+                .current_dir(dir)
+                .args(args)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("spawn 15-ca")
+        })
+        .collect();
+    children
+        .into_iter()
+        .map(|child| {
+            let out = child.wait_with_output().expect("wait for 15-ca");
+            assert!(out.status.success(), "15-ca failed: {}", text(&out.stderr));
+            text(&out.stdout)
+        })
+        .collect()
+}
+
+#[test]
+fn issues_and_revocations_at_the_same_time_lose_nothing() {
+    let dir = scratch();
+    pki(&dir); // serials 1 to 3
+    let issues: Vec<Vec<String>> = (0..8)
+        .map(|i| {
+            [
+                "issue",
+                "--dir",
+                "root",
+                "--role",
+                "client",
+                "--name",
+                "alice",
+                "--pub",
+                "alice.pub",
+                "--days",
+                "1",
+                "--now",
+                T,
+                "--out",
+            ]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .chain([format!("alice{i}.crt")])
+            .collect()
+        })
+        .collect();
+    let mut serials: Vec<u64> = ca_at_once(&dir, &issues)
+        .iter()
+        .map(|line| {
+            let serial = line.split("serial ").nth(1).expect("serial N");
+            serial[..serial.find(',').expect("a comma")]
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    serials.sort_unstable();
+    assert_eq!(serials, (4..=11).collect::<Vec<_>>(), "each serial once");
+    let last = std::fs::read_to_string(dir.join("root/serial")).unwrap();
+    assert_eq!(last.trim(), "11");
+
+    let revokes: Vec<Vec<String>> = (4..=11u64)
+        .map(|serial| {
+            ["revoke", "--dir", "root"]
+                .iter()
+                .map(|s| (*s).to_owned())
+                .chain([serial.to_string()])
+                .collect()
+        })
+        .collect();
+    ca_at_once(&dir, &revokes);
+    let revoked = std::fs::read_to_string(dir.join("root/revoked")).unwrap();
+    let revoked: Vec<u64> = revoked
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| l.parse().unwrap())
+        .collect();
+    assert_eq!(
+        revoked,
+        (4..=11).collect::<Vec<_>>(),
+        "every revocation kept"
+    );
+}
+
+#[test]
+fn an_expired_ca_says_so_and_writes_nothing() {
+    let dir = scratch();
+    // A root that expired ten days before T.
+    ok(
+        &dir,
+        "15-ca",
+        &[
+            "init",
+            "--dir",
+            "root",
+            "--name",
+            "old-root",
+            "--days",
+            "10",
+            "--now",
+            &at(-20 * DAY),
+        ],
+    );
+    ok(&dir, "11-mtls-genkeys", &["alice"]);
+    let out = run(
+        &dir,
+        "15-ca",
+        &[
+            "init",
+            "--dir",
+            "issuing",
+            "--name",
+            "issuing",
+            "--issuer-dir",
+            "root",
+            "--now",
+            T,
+        ],
+    );
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains("root/ca.crt expired at"), "{err}");
+    assert!(
+        !dir.join("issuing/ca.key").exists(),
+        "a half-made CA was left"
+    );
+    let out = run(
+        &dir,
+        "15-ca",
+        &[
+            "issue",
+            "--dir",
+            "root",
+            "--role",
+            "client",
+            "--name",
+            "alice",
+            "--pub",
+            "alice.pub",
+            "--days",
+            "1",
+            "--out",
+            "alice.crt",
+            "--now",
+            T,
+        ],
+    );
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("root/ca.crt expired at"));
+    assert!(!dir.join("alice.crt").exists());
+    let serial = std::fs::read_to_string(dir.join("root/serial")).unwrap();
+    assert_eq!(serial.trim(), "1", "no serial spent on a refused issue");
+}
+
+/// The `console` blocks of a lesson page: each command (continuation
+/// lines joined) with the lines the page shows after it.
+fn console_commands(page: &str) -> Vec<(String, Vec<String>)> {
+    let mut commands: Vec<(String, Vec<String>)> = Vec::new();
+    let mut in_console = false;
+    let mut continued = false;
+    for line in page.lines() {
+        if !in_console {
+            in_console = line.trim() == "```console";
+            continue;
+        }
+        if line.trim() == "```" {
+            in_console = false;
+        } else if let Some(command) = line.strip_prefix("$ ") {
+            commands.push((command.trim_end_matches('\\').trim().to_owned(), Vec::new()));
+            continued = line.ends_with('\\');
+        } else if continued {
+            let (command, _) = commands.last_mut().expect("a command");
+            command.push(' ');
+            command.push_str(line.trim_end_matches('\\').trim());
+            continued = line.ends_with('\\');
+        } else if let Some((_, shown)) = commands.last_mut() {
+            shown.push(line.to_owned());
+        }
+    }
+    commands
+}
+
+/// Runs the lesson's `15-ca`, `11-mtls-genkeys` and `15-cert-status`
+/// commands (and its `cat`, `cp`, `mv`) in order in an empty folder, as a
+/// learner would, and compares what they print with the page. The server
+/// and client runs are `a_rotation_while_the_server_runs`'s business.
+#[test]
+fn the_lessons_ca_commands_print_what_the_lesson_shows() {
+    let page = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons/15-certificates.md"),
+    )
+    .unwrap();
+    let dir = scratch();
+    let mut last_status = None;
+    let mut checked = 0;
+    for (command, shown) in console_commands(&page) {
+        let words: Vec<&str> = command.split_whitespace().collect();
+        match words.as_slice() {
+            ["cargo", "run", "--example", name, "--", args @ ..]
+                if ["15-ca", "11-mtls-genkeys", "15-cert-status"].contains(name) =>
+            {
+                let out = run(&dir, name, args);
+                last_status = out.status.code();
+                if *name != "11-mtls-genkeys" {
+                    let printed: Vec<String> =
+                        text(&out.stdout).lines().map(str::to_owned).collect();
+                    assert_eq!(
+                        printed,
+                        shown,
+                        "`{command}` (stderr: {})",
+                        text(&out.stderr)
+                    );
+                    checked += 1;
+                }
+            }
+            ["echo", "$?"] => {
+                assert_eq!(last_status.map(|c| c.to_string()), shown.first().cloned());
+            }
+            ["cat", from @ .., ">", to] => {
+                let joined: String = from
+                    .iter()
+                    .map(|f| std::fs::read_to_string(dir.join(f)).unwrap())
+                    .collect();
+                std::fs::write(dir.join(to), joined).unwrap();
+            }
+            ["cp", from, to] => {
+                std::fs::copy(dir.join(from), dir.join(to)).unwrap();
+            }
+            ["mv", from, to] => std::fs::rename(dir.join(from), dir.join(to)).unwrap(),
+            _ => {}
+        }
+    }
+    assert!(
+        checked >= 11,
+        "only {checked} commands checked: was the page restructured?"
+    );
 }

@@ -314,3 +314,34 @@ fn a_new_root_is_trusted_at_the_next_refresh_and_a_broken_one_ignored() {
     assert!(notices[0].contains("alice is not a root"), "{notices:?}");
     assert_eq!(live.snapshot().root.certificate(), &new_root);
 }
+
+#[test]
+fn a_list_file_going_back_in_time_is_ignored() {
+    // An older list, genuine and still inside its window, would un-revoke
+    // serial 3: whoever can write the file but not sign must not get that.
+    let dir = scratch("live-crl-rollback");
+    let (key, cert, ca, crl_path) = server_files(&dir);
+    files::write_atomically(&crl_path, &crl_text(&crl(&root_key(), &[3]))).unwrap();
+    let live = LiveFiles::open(&key, &cert, &ca, Some(&crl_path)).unwrap();
+    let older = crl_window(&root_key(), (NOW - 7200, NOW + 86_400), &[]);
+    files::write_atomically(&crl_path, &crl_text(&older)).unwrap();
+    let notices = live.refresh();
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert!(notices[0].starts_with("WARNING: "), "{notices:?}");
+    assert!(
+        notices[0].contains("older than the one in force"),
+        "{notices:?}"
+    );
+    let snapshot = live.snapshot();
+    let Some(Ok(crls)) = &snapshot.crls else {
+        panic!("the newer list stays in force")
+    };
+    assert!(crls.lists()[0].contains(3), "serial 3 still revoked");
+    assert!(live.refresh().is_empty(), "reported once");
+
+    // A newer list is taken as usual.
+    let newer = crl_window(&root_key(), (NOW, NOW + 86_400), &[3, 5]);
+    files::write_atomically(&crl_path, &crl_text(&newer)).unwrap();
+    let notices = live.refresh();
+    assert!(notices[0].contains("2 revoked serial(s)"), "{notices:?}");
+}

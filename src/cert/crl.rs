@@ -244,11 +244,18 @@ impl<'a> RevocationList<'a> {
         self.signed
     }
 
-    /// Whether the issuer's signature over the list verifies (strictly).
+    /// Whether the issuer's signature over the list verifies (strictly),
+    /// and the public fields still say what was signed: a list whose
+    /// `next_update` was moved after parsing is not genuine any more.
     pub fn signature_verifies(&self) -> bool {
+        let fields_as_signed = self.signed[1..33] == self.issuer.as_bytes()[..]
+            && be64(&self.signed[33..]) == self.this_update
+            && be64(&self.signed[41..]) == self.next_update;
         let signed = signed_content(CRL_CONTEXT, self.signed);
-        self.issuer
-            .verify_strict(signed.as_bytes(), &self.signature)
+        fields_as_signed
+            && self
+                .issuer
+                .verify_strict(signed.as_bytes(), &self.signature)
     }
 
     /// Writes a signed list into `out` and returns its length. `serials`

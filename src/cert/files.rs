@@ -2,7 +2,7 @@
 //! a server runs.
 //!
 //! Every error names the file, and the line when there is one:
-//! `client.crt:7: line 7: not valid base64`. Files are written whole to a
+//! `client.crt:7: not valid base64`. Files are written whole to a
 //! temporary name and renamed into place, so a reader (a running server)
 //! never sees half a certificate.
 //!
@@ -12,7 +12,9 @@
 //! rules of [`crate::trust::files`]: a broken certificate, key or root
 //! file is reported once and the last good one stays in force; a broken,
 //! missing or unreadable revocation file refuses everyone until it is
-//! fixed (fail closed).
+//! fixed (fail closed); a revocation file that goes back in time (a list
+//! older than one already in force from the same issuer, which could
+//! un-revoke a certificate) is reported and ignored.
 
 // The crate is no_std; modules that need std bring its prelude in by name.
 use std::prelude::rust_2024::*;
@@ -31,10 +33,11 @@ use zeroize::Zeroizing;
 
 use super::armour::{self, ArmourError, CERTIFICATE_LABEL, CRL_LABEL};
 use super::crl::{CrlFormatError, MAX_CRL_LEN, RevocationList};
+use super::time::Rfc3339;
 use super::verify::{CertError, Chain, Root};
 use super::{CERTIFICATE_LEN, Certificate, FormatError};
 use crate::keyfile::{self, KeyFileError};
-use crate::keys::IdentityKey;
+use crate::keys::{IdentityKey, PublicIdentity};
 
 /// The largest certificate or list file read: a full list, armoured, with room for comments.
 pub const MAX_CERT_FILE_LEN: u64 = 2 * MAX_CRL_LEN as u64;
@@ -383,6 +386,45 @@ struct Seen {
     crls: Option<[u8; 32]>,
     /// The last problem reported per file, so each is reported once.
     reported: Vec<String>,
+    /// Per list issuer, the newest `this_update` taken so far.
+    newest_lists: Vec<(PublicIdentity, u64)>,
+}
+
+impl Seen {
+    /// Why `crls` would go back in time, if one of its lists (with a valid
+    /// signature: a forged list is refused at verification anyway) is older
+    /// than a list from the same issuer already taken.
+    fn rollback(&self, crls: &Crls) -> Option<String> {
+        crls.lists()
+            .iter()
+            .filter(|list| list.signature_verifies())
+            .find_map(|list| {
+                let (_, newest) = self.newest_lists.iter().find(|(issuer, newest)| {
+                    *issuer == list.issuer && list.this_update < *newest
+                })?;
+                Some(format!(
+                    "the list from issuer {} is dated {}, older than the one in force ({}): \
+                     ignoring this file (going back could un-revoke a certificate)",
+                    list.issuer.fingerprint(),
+                    Rfc3339(list.this_update),
+                    Rfc3339(*newest)
+                ))
+            })
+    }
+
+    /// Remembers the newest date of each signed list in `crls`.
+    fn take(&mut self, crls: &Crls) {
+        for list in crls.lists().iter().filter(|list| list.signature_verifies()) {
+            match self
+                .newest_lists
+                .iter_mut()
+                .find(|(issuer, _)| *issuer == list.issuer)
+            {
+                Some((_, newest)) => *newest = (*newest).max(list.this_update),
+                None => self.newest_lists.push((list.issuer, list.this_update)),
+            }
+        }
+    }
 }
 
 /// A party's key, chain, root and revocation lists, read from files and
@@ -412,16 +454,21 @@ impl LiveFiles {
         // next refresh sees a new hash and parses again. (The other order
         // could pair the new file's hash with the old file's contents and
         // miss the change for good.)
-        let seen = Seen {
+        let mut seen = Seen {
             credentials: Some(pair_digest(key, cert)?),
             root: Some(digest_of(ca)?),
             crls: crl.map(digest_of).transpose()?,
             reported: Vec::new(),
+            newest_lists: Vec::new(),
         };
         let credentials = Arc::new(read_credentials(key, cert)?);
         let root = read_root(ca)?;
         let crls = match crl {
-            Some(path) => Some(Ok(Arc::new(Crls::read(path)?))),
+            Some(path) => {
+                let crls = Crls::read(path)?;
+                seen.take(&crls);
+                Some(Ok(Arc::new(crls)))
+            }
             None => None,
         };
         Ok(Self {
@@ -500,17 +547,21 @@ impl LiveFiles {
             });
             match read {
                 Ok(None) => {}
-                Ok(Some((digest, crls))) => {
-                    let summary: Vec<String> =
-                        crls.lists().iter().map(ToString::to_string).collect();
-                    notices.push(format!(
-                        "reloaded {}: {}",
-                        path.display(),
-                        summary.join("; ")
-                    ));
-                    current.crls = Some(Ok(Arc::new(crls)));
-                    seen.crls = Some(digest);
-                }
+                Ok(Some((digest, crls))) => match seen.rollback(&crls) {
+                    Some(why) => problems.push(format!("{}: {why}", path.display())),
+                    None => {
+                        seen.take(&crls);
+                        let summary: Vec<String> =
+                            crls.lists().iter().map(ToString::to_string).collect();
+                        notices.push(format!(
+                            "reloaded {}: {}",
+                            path.display(),
+                            summary.join("; ")
+                        ));
+                        current.crls = Some(Ok(Arc::new(crls)));
+                        seen.crls = Some(digest);
+                    }
+                },
                 Err(e) => {
                     let why = format!("{e} (refusing every peer until it is fixed)");
                     current.crls = Some(Err(why.clone()));

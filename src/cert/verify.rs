@@ -573,9 +573,10 @@ pub struct Verifier<'a> {
     pub root: &'a Root,
     /// The caller's clock, Unix seconds.
     pub now: u64,
-    /// Revocation lists. When not empty, the leaf's issuer must have one
-    /// here (fail closed); an intermediate is checked against the root's
-    /// list when that list is here.
+    /// Revocation lists. When not empty, the issuer of every certificate
+    /// in the chain must have one here (fail closed): the leaf's, and for
+    /// an intermediate the root's, which is the only list that can say the
+    /// intermediate was revoked.
     pub crls: &'a [RevocationList<'a>],
     /// What a stale list means.
     pub stale: StaleCrl,
@@ -593,6 +594,23 @@ pub struct VerifiedPeer {
     /// When the leaf expires.
     pub not_after: u64,
     /// The key that issued the leaf: whose revocation list covers it.
+    pub issuer: PublicIdentity,
+    /// The intermediate the chain went through, if any.
+    pub intermediate: Option<VerifiedIssuer>,
+}
+
+/// The intermediate of a verified chain: what an open session is checked
+/// against again ([`Verifier::recheck`]), since the root may revoke it,
+/// and it may expire, while the session lasts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VerifiedIssuer {
+    /// Its name.
+    pub name: ClientName,
+    /// Its serial, as numbered by the root.
+    pub serial: u64,
+    /// When it expires.
+    pub not_after: u64,
+    /// The key that issued it (the root's): whose list covers it.
     pub issuer: PublicIdentity,
 }
 
@@ -621,19 +639,19 @@ impl<'a> Verifier<'a> {
             .max_by_key(|crl| crl.this_update)
     }
 
-    /// The revocation step for `cert`, issued by `issuer`.
+    /// The revocation step for `cert`, issued by `issuer`: with lists in
+    /// use, the issuer's list must be among them.
     fn check_revocation(
         &self,
         cert: &Certificate,
         issuer: &PublicIdentity,
-        required: bool,
     ) -> Result<(), CertError> {
         match self.crl_of(issuer) {
             Some(crl) => {
                 check_crl(crl, issuer, self.now, self.stale)?;
                 check_not_revoked(cert, crl)
             }
-            None if required && !self.crls.is_empty() => Err(CertError::NoCrl {
+            None if !self.crls.is_empty() => Err(CertError::NoCrl {
                 issuer: issuer.fingerprint(),
             }),
             None => Ok(()),
@@ -641,28 +659,53 @@ impl<'a> Verifier<'a> {
     }
 
     /// Re-checks a peer accepted earlier, for a session that stays open:
-    /// its leaf must still be inside its window, and not on its issuer's
-    /// list (the list itself checked as in [`Verifier::verify_chain`]).
+    /// its leaf, and the intermediate it came through, must still be inside
+    /// their windows and not on their issuers' lists (each list checked as
+    /// in [`Verifier::verify_chain`]; with lists in use, none from an
+    /// issuer is [`CertError::NoCrl`], as in a new handshake).
     ///
     /// # Errors
-    /// [`CertError::Expired`], [`CertError::Revoked`], or a list's error.
+    /// [`CertError::Expired`], [`CertError::Revoked`],
+    /// [`CertError::NoCrl`], or a list's error.
     pub fn recheck(&self, peer: &VerifiedPeer) -> Result<(), CertError> {
-        if self.now > peer.not_after.saturating_add(CLOCK_SKEW_SECS) {
+        let leaf = VerifiedIssuer {
+            name: peer.name,
+            serial: peer.serial,
+            not_after: peer.not_after,
+            issuer: peer.issuer,
+        };
+        for cert in peer.intermediate.iter().chain([&leaf]) {
+            self.recheck_one(cert)?;
+        }
+        Ok(())
+    }
+
+    /// One certificate of [`Verifier::recheck`]: window end and list.
+    fn recheck_one(&self, cert: &VerifiedIssuer) -> Result<(), CertError> {
+        if self.now > cert.not_after.saturating_add(CLOCK_SKEW_SECS) {
             return Err(CertError::Expired {
-                name: peer.name,
-                serial: peer.serial,
-                not_after: peer.not_after,
+                name: cert.name,
+                serial: cert.serial,
+                not_after: cert.not_after,
                 now: self.now,
             });
         }
-        if let Some(crl) = self.crl_of(&peer.issuer) {
-            check_crl(crl, &peer.issuer, self.now, self.stale)?;
-            if crl.contains(peer.serial) {
-                return Err(CertError::Revoked {
-                    name: peer.name,
-                    serial: peer.serial,
+        match self.crl_of(&cert.issuer) {
+            Some(crl) => {
+                check_crl(crl, &cert.issuer, self.now, self.stale)?;
+                if crl.contains(cert.serial) {
+                    return Err(CertError::Revoked {
+                        name: cert.name,
+                        serial: cert.serial,
+                    });
+                }
+            }
+            None if !self.crls.is_empty() => {
+                return Err(CertError::NoCrl {
+                    issuer: cert.issuer.fingerprint(),
                 });
             }
+            None => {}
         }
         Ok(())
     }
@@ -714,8 +757,7 @@ impl<'a> Verifier<'a> {
             check_issuer_signature(cert, &issuer.body.key)?;
             check_may_issue(issuer, cas_below)?;
             check_validity(cert, self.now)?;
-            let is_leaf = core::ptr::eq(cert, &chain.leaf);
-            self.check_revocation(cert, &issuer.body.key, is_leaf)?;
+            self.check_revocation(cert, &issuer.body.key)?;
             issuer = cert;
             cas_below = cas_below.saturating_sub(1);
         }
@@ -731,6 +773,12 @@ impl<'a> Verifier<'a> {
             key: leaf.body.key,
             not_after: leaf.body.not_after,
             issuer: leaf.body.issuer,
+            intermediate: chain.intermediate.map(|cert| VerifiedIssuer {
+                name: cert.body.name,
+                serial: cert.body.serial,
+                not_after: cert.body.not_after,
+                issuer: cert.body.issuer,
+            }),
         })
     }
 }
