@@ -12,7 +12,8 @@ use learn_mtls::cert::crl::{CRL_CONTEXT, RevocationList};
 use learn_mtls::cert::files::certificates_text;
 use learn_mtls::cert::time::Rfc3339;
 use learn_mtls::cert::verify::{
-    self, CLOCK_SKEW_SECS, CertError, Chain, Role, Root, StaleCrl, VerifiedPeer, Verifier,
+    self, CLOCK_SKEW_SECS, CertError, Chain, Role, Root, StaleCrl, VerifiedIssuer, VerifiedPeer,
+    Verifier,
 };
 use learn_mtls::cert::{BODY_LEN, CERTIFICATE_CONTEXT, Certificate, CertificateBody, Usage};
 use learn_mtls::handshake::certified::{
@@ -190,7 +191,6 @@ fn walk_with(
         (pieces.issuer_signature)(cert, &issuer.body.key)?;
         verify::check_may_issue(issuer, cas_below)?;
         (pieces.validity)(cert, verifier.now)?;
-        let is_leaf = std::ptr::eq(cert, &chain.leaf);
         let list = verifier
             .crls
             .iter()
@@ -201,7 +201,7 @@ fn walk_with(
                 (pieces.crl)(crl, &issuer.body.key, verifier.now, verifier.stale)?;
                 (pieces.not_revoked)(cert, crl)?;
             }
-            None if is_leaf && !verifier.crls.is_empty() => {
+            None if !verifier.crls.is_empty() => {
                 return Err(CertError::NoCrl {
                     issuer: issuer.body.key.fingerprint(),
                 });
@@ -221,6 +221,12 @@ fn walk_with(
         key: chain.leaf.body.key,
         not_after: chain.leaf.body.not_after,
         issuer: chain.leaf.body.issuer,
+        intermediate: chain.intermediate.map(|cert| VerifiedIssuer {
+            name: cert.body.name,
+            serial: cert.body.serial,
+            not_after: cert.body.not_after,
+            issuer: cert.body.issuer,
+        }),
     })
 }
 

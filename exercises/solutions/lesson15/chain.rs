@@ -29,14 +29,17 @@
 //!    (`check_usage` and `check_name` in the library do these two).
 //!
 //! The first failure is the answer: the order above is part of the rules.
-//! On success, return the leaf's name, serial, key, `not_after`, and its
-//! issuer key as a `VerifiedPeer`. Revocation lists are exercise 15.4's:
-//! no list here. The real handshake uses this walk in exercise 15.5.
+//! On success, return the leaf's name, serial, key, `not_after` and issuer
+//! key as a `VerifiedPeer`, with the intermediate (if any) as its
+//! `intermediate: Some(VerifiedIssuer { name, serial, not_after, issuer })`,
+//! so that an open session can be checked again later. Revocation lists
+//! are exercise 15.4's: no list here. The real handshake uses this walk in exercise 15.5.
 //! Check it: `cargo course check 15.3`; stuck: `cargo course hint 15.3`.
 
 use learn_mtls::cert::Certificate;
 use learn_mtls::cert::verify::{
-    CertError, Chain, Role, Root, VerifiedPeer, check_may_issue, check_name, check_usage,
+    CertError, Chain, Role, Root, VerifiedIssuer, VerifiedPeer, check_may_issue, check_name,
+    check_usage,
 };
 use learn_mtls::trust::ClientName;
 
@@ -73,5 +76,11 @@ pub fn verify_chain(
         key: leaf.body.key,
         not_after: leaf.body.not_after,
         issuer: leaf.body.issuer,
+        intermediate: chain.intermediate.map(|cert| VerifiedIssuer {
+            name: cert.body.name,
+            serial: cert.body.serial,
+            not_after: cert.body.not_after,
+            issuer: cert.body.issuer,
+        }),
     })
 }

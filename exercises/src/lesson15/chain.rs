@@ -29,9 +29,11 @@
 //!    (`check_usage` and `check_name` in the library do these two).
 //!
 //! The first failure is the answer: the order above is part of the rules.
-//! On success, return the leaf's name, serial, key, `not_after`, and its
-//! issuer key as a `VerifiedPeer`. Revocation lists are exercise 15.4's:
-//! no list here. The real handshake uses this walk in exercise 15.5.
+//! On success, return the leaf's name, serial, key, `not_after` and issuer
+//! key as a `VerifiedPeer`, with the intermediate (if any) as its
+//! `intermediate: Some(VerifiedIssuer { name, serial, not_after, issuer })`,
+//! so that an open session can be checked again later. Revocation lists
+//! are exercise 15.4's: no list here. The real handshake uses this walk in exercise 15.5.
 //! Check it: `cargo course check 15.3`; stuck: `cargo course hint 15.3`.
 #![allow(
     unused_imports,
