@@ -753,11 +753,38 @@ pub struct Outcome {
 
 /// The server an attack example besieges: `--server NAME` on its command
 /// line, `11-mtls-server` by default.
-pub fn server_from_args() -> String {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == "--server")
-        .and_then(|i| args.get(i + 1))
+pub fn server_from_args(title: &str, story: &str) -> String {
+    // One option: `--help` explains, anything unknown is refused (exit 2).
+    // (This file is shared with a test, where CARGO_BIN_NAME is not set.)
+    let name = std::env::args()
+        .next()
+        .and_then(|arg0| {
+            let stem = std::path::Path::new(&arg0)
+                .file_stem()?
+                .to_str()?
+                .to_owned();
+            Some(stem)
+        })
+        .unwrap_or_else(|| "14-attack".into());
+    let matches = clap::Command::new("14-attack")
+        .bin_name(name)
+        .about(title.to_owned())
+        .long_about(format!(
+            "{title}\n\n{story}\n\nRuns the attack on loopback against the server with its \
+             defence turned off by a named flag (naive), then with its defaults (defended), \
+             prints both outcomes, and exits 0 if they are the ones Lesson 14 teaches, 1 \
+             otherwise."
+        ))
+        .arg(
+            clap::Arg::new("server")
+                .long("server")
+                .value_name("BINARY")
+                .default_value("11-mtls-server")
+                .help("The server to attack: 11-mtls-server or 14-async-server"),
+        )
+        .get_matches();
+    matches
+        .get_one::<String>("server")
         .cloned()
         .unwrap_or_else(|| "11-mtls-server".into())
 }
@@ -773,7 +800,7 @@ pub fn naive_and_defended(
     defended: &[&str],
     attack: impl Fn(&Server, &Keys) -> Result<Outcome, String>,
 ) -> std::process::ExitCode {
-    let binary = server_from_args();
+    let binary = server_from_args(title, story);
     println!("{title}");
     println!("{story}");
     let mut results = Vec::new();
