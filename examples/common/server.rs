@@ -27,16 +27,16 @@ pub struct Args {
     /// The server's secret key file.
     #[arg(long)]
     pub key: PathBuf,
-    /// The one client public key to accept (exercise 1): a `.pub` file, or an OpenSSH
+    /// The one client public key to accept (Lesson 11, step 1): a `.pub` file, or an OpenSSH
     /// `ssh-ed25519 AAAA...` one.
     #[arg(long)]
     pub client_pub: Option<PathBuf>,
     /// An authorized-keys file: `<64 hex> <name>` or `ssh-ed25519 <base64> <name>` per line
-    /// (exercise 2).
+    /// (Lesson 11, step 2).
     #[arg(long)]
     pub authorized: Option<PathBuf>,
     /// A revocation file: `<64 hex>` or `ssh-ed25519 <base64>` per line, then an optional
-    /// comment; refused even when authorized (exercise 4).
+    /// comment; refused even when authorized (Lesson 11, step 4).
     #[arg(long)]
     pub revoked: Option<PathBuf>,
     /// What the signatures cover: `lesson11` (as taught) or `transcript`.

@@ -1,6 +1,6 @@
 //! Exercise 11.3: the authorized-keys parser, with `FILE:LINE` errors.
 //!
-//! Lesson: `lessons/11-mutual-authentication.md#exercise-2-a-list-of-authorized-clients` ("Exercise 2: a list of authorized clients");
+//! Lesson: `lessons/11-mutual-authentication.md#step-2-a-list-of-authorized-clients` ("Step 2: a list of authorized clients");
 //! the format in full is the documentation of `learn_mtls::trust::format`.
 //!
 //! ```text

@@ -1,6 +1,6 @@
 //! Exercise 11.4: the revocation check.
 //!
-//! Lesson: `lessons/11-mutual-authentication.md#exercise-4-revocation` ("Exercise 4: revocation");
+//! Lesson: `lessons/11-mutual-authentication.md#step-4-revocation` ("Step 4: revocation");
 //! and: `lessons/11-deployment.md#without-its-revocation-list-the-server-refuses-everyone` ("Without its revocation list, the server refuses everyone").
 //!
 //! [`Revocations`] puts a revocation list in front of another policy:
