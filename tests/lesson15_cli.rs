@@ -958,16 +958,20 @@ fn console_commands(page: &str) -> Vec<(String, Vec<String>)> {
     commands
 }
 
-/// Runs the lesson's `15-ca`, `11-mtls-genkeys` and `15-cert-status`
-/// commands (and its `cat`, `cp`, `mv`) in order in an empty folder, as a
-/// learner would, and compares what they print with the page. The server
-/// and client runs are `a_rotation_while_the_server_runs`'s business.
+/// Runs the `15-ca`, `11-mtls-genkeys` and `15-cert-status` commands of
+/// Lesson 15 and its operations page (and their `cat`, `cp`, `mv`) in
+/// order in an empty folder, as a learner would, and compares what they
+/// print with the pages. The server and client runs are
+/// `a_rotation_while_the_server_runs`'s business.
 #[test]
 fn the_lessons_ca_commands_print_what_the_lesson_shows() {
-    let page = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons/15-certificates.md"),
-    )
-    .unwrap();
+    // The operations page continues the lesson's commands in the same folder.
+    let page: String = ["lessons/15-certificates.md", "lessons/15-operations.md"]
+        .iter()
+        .map(|file| {
+            std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(file)).unwrap()
+        })
+        .collect();
     let dir = scratch();
     let mut last_status = None;
     let mut checked = 0;
