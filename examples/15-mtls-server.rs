@@ -32,6 +32,7 @@ use clap::Parser;
 use learn_mtls::cert::crl::RevocationList;
 use learn_mtls::cert::files::{Clock, LiveFiles, Snapshot};
 use learn_mtls::cert::verify::{StaleCrl, VerifiedPeer, Verifier};
+use learn_mtls::net::log::Log;
 use learn_mtls::net::{self, Channel, Connection, Limits};
 use learn_mtls::schedule::KeySchedule;
 
@@ -82,6 +83,8 @@ struct Settings {
     clock: Clock,
     stale: StaleCrl,
     schedule: KeySchedule,
+    /// Every line after the first: never blocks serving, never panics.
+    log: Log,
     timeout: Duration,
     idle: Duration,
 }
@@ -105,16 +108,22 @@ fn main() -> ExitCode {
             ));
         }
     };
+    // From here on every line goes through the log: a closed or unread
+    // standard output neither stops nor freezes the server (Lesson 14).
+    let log = Log::stdio();
     match listener.local_addr() {
-        Ok(addr) => println!("listening on {addr}"),
+        Ok(addr) => log.out(format!("listening on {addr}")),
         Err(e) => return fail(&e),
     }
     let snapshot = files.snapshot();
-    eprintln!("presenting {}", snapshot.credentials.chain.leaf);
-    eprintln!("trusting clients of {}", snapshot.root.certificate());
+    log.err(format!("presenting {}", snapshot.credentials.chain.leaf));
+    log.err(format!(
+        "trusting clients of {}",
+        snapshot.root.certificate()
+    ));
     if let Some(Ok(crls)) = &snapshot.crls {
         for list in crls.lists() {
-            eprintln!("revocation list: {list}");
+            log.err(format!("revocation list: {list}"));
         }
     }
 
@@ -129,6 +138,7 @@ fn main() -> ExitCode {
         schedule: args.schedule,
         timeout: Duration::from_secs(args.handshake_timeout),
         idle: Duration::from_secs(args.idle_timeout),
+        log,
     });
     let limits = Limits {
         max_pending: args.max_pending,
@@ -142,12 +152,12 @@ fn main() -> ExitCode {
         } = conn;
         let slot = match slot {
             Ok(slot) => slot,
-            Err(busy) => return println!("rejected {peer}: {busy}"),
+            Err(busy) => return settings.log.refusal(format!("rejected {peer}: {busy}")),
         };
-        let snapshot = refresh(&settings.files);
+        let snapshot = settings.refresh();
         let crls = match lists(&snapshot) {
             Ok(crls) => crls,
-            Err(why) => return println!("rejected {peer}: {why}"),
+            Err(why) => return settings.log.refusal(format!("rejected {peer}: {why}")),
         };
         let verifier = settings.verifier(&snapshot, &crls);
         let credentials = (&snapshot.credentials.key, &snapshot.credentials.chain);
@@ -160,17 +170,31 @@ fn main() -> ExitCode {
         ) {
             Ok((mut channel, client)) => {
                 drop(slot);
-                println!("accepted {client} from {peer}");
+                settings.log.out(format!("accepted {client} from {peer}"));
                 if let Err(why) = echo_while_trusted(&mut channel, &client, &settings) {
-                    eprintln!("closed {peer} ({}): {why}", client.name);
+                    settings
+                        .log
+                        .err(format!("closed {peer} ({}): {why}", client.name));
                 }
             }
-            Err(e) => println!("rejected {peer}: {e}"),
+            Err(e) if slot.was_evicted() => settings.log.refusal(format!(
+                "rejected {peer}: evicted: the oldest of --max-pending handshakes in progress \
+                 when a new connection came ({e})"
+            )),
+            Err(e) => settings.log.refusal(format!("rejected {peer}: {e}")),
         }
     })
 }
 
 impl Settings {
+    /// Re-reads whatever changed, logs what happened, returns what is in force.
+    fn refresh(&self) -> Snapshot {
+        for notice in self.files.refresh() {
+            self.log.err(notice.to_string());
+        }
+        self.files.snapshot()
+    }
+
     /// The verifier for one decision: the root and lists in force, the clock now.
     fn verifier<'a>(&self, snapshot: &'a Snapshot, crls: &'a [RevocationList<'a>]) -> Verifier<'a> {
         Verifier {
@@ -191,14 +215,6 @@ fn lists(snapshot: &Snapshot) -> Result<Vec<RevocationList<'_>>, String> {
     }
 }
 
-/// Re-reads whatever changed, prints what happened, returns what is in force.
-fn refresh(files: &LiveFiles) -> Snapshot {
-    for notice in files.refresh() {
-        eprintln!("{notice}");
-    }
-    files.snapshot()
-}
-
 /// Echoes each message back, checking the client's certificate again
 /// before each one (expiry, and the current revocation list).
 fn echo_while_trusted(
@@ -210,7 +226,7 @@ fn echo_while_trusted(
         .set_idle_timeout(Some(settings.idle))
         .map_err(|e| e.to_string())?;
     while let Some(message) = channel.recv().map_err(|e| e.to_string())? {
-        let snapshot = refresh(&settings.files);
+        let snapshot = settings.refresh();
         let crls = lists(&snapshot)?;
         settings
             .verifier(&snapshot, &crls)
