@@ -21,6 +21,12 @@
 //! with it, a client whose certificate, or whose intermediate, has an
 //! issuer with no list in the file is refused, as is everyone while a list
 //! is stale or the file broken (fail closed). `--now` starts the server's clock at another time.
+//!
+//! Lesson 14's defences apply as in `11-mtls-server`: a full handshake
+//! table evicts its oldest, a record has `--record-timeout` seconds from its
+//! first byte to its last (and a reply as long to be written), one key has
+//! at most `--max-sessions-per-key` sessions, and the log never blocks or
+//! panics, whatever standard output is.
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -33,7 +39,7 @@ use learn_mtls::cert::crl::RevocationList;
 use learn_mtls::cert::files::{Clock, LiveFiles, Snapshot};
 use learn_mtls::cert::verify::{StaleCrl, VerifiedPeer, Verifier};
 use learn_mtls::net::log::Log;
-use learn_mtls::net::{self, Channel, Connection, Limits};
+use learn_mtls::net::{self, Channel, Connection, KeySessions, Limits};
 use learn_mtls::schedule::KeySchedule;
 
 #[derive(Parser)]
@@ -75,6 +81,17 @@ struct Args {
     /// Seconds an authenticated client may stay silent before it is dropped.
     #[arg(long, default_value_t = 300)]
     idle_timeout: u64,
+    /// Seconds a record may take from its first byte to its last, and a
+    /// reply to be written, however the client paces them (Lesson 14). 0:
+    /// no such deadline, only the idle timeout, which every byte restarts
+    /// (insecure: a trickle never ends).
+    #[arg(long, default_value_t = 10)]
+    record_timeout: u64,
+    /// Most sessions one client key may have open at once; more are
+    /// refused once authenticated (Lesson 14). 0: no cap (insecure: one
+    /// certificate can take every connection).
+    #[arg(long, default_value_t = 32)]
+    max_sessions_per_key: usize,
 }
 
 /// The server's settings, shared by every connection thread.
@@ -87,6 +104,9 @@ struct Settings {
     log: Log,
     timeout: Duration,
     idle: Duration,
+    /// `None`: no per-record deadline.
+    record: Option<Duration>,
+    sessions: KeySessions,
 }
 
 fn main() -> ExitCode {
@@ -138,6 +158,8 @@ fn main() -> ExitCode {
         schedule: args.schedule,
         timeout: Duration::from_secs(args.handshake_timeout),
         idle: Duration::from_secs(args.idle_timeout),
+        record: (args.record_timeout > 0).then(|| Duration::from_secs(args.record_timeout)),
+        sessions: KeySessions::new(args.max_sessions_per_key),
         log,
     });
     let limits = Limits {
@@ -170,6 +192,16 @@ fn main() -> ExitCode {
         ) {
             Ok((mut channel, client)) => {
                 drop(slot);
+                // Refused before it is logged as accepted; held for the session.
+                let Some(_place) = settings.sessions.try_open(&client.key) else {
+                    return settings.log.refusal(format!(
+                        "rejected {peer}: {} already has {} session(s) open \
+                         (--max-sessions-per-key {})",
+                        client.name,
+                        settings.sessions.open_for(&client.key),
+                        settings.sessions.limit()
+                    ));
+                };
                 settings.log.out(format!("accepted {client} from {peer}"));
                 if let Err(why) = echo_while_trusted(&mut channel, &client, &settings) {
                     settings
@@ -222,10 +254,19 @@ fn echo_while_trusted(
     client: &VerifiedPeer,
     settings: &Settings,
 ) -> Result<(), String> {
+    let receive = |channel: &mut Channel<std::net::TcpStream>| match settings.record {
+        Some(record) => channel.recv_within(Some(settings.idle), record),
+        None => channel.recv(),
+    };
     channel
         .set_idle_timeout(Some(settings.idle))
         .map_err(|e| e.to_string())?;
-    while let Some(message) = channel.recv().map_err(|e| e.to_string())? {
+    // A client that never reads its echo holds a thread no longer than this.
+    channel
+        .get_ref()
+        .set_write_timeout(Some(settings.record.unwrap_or(settings.idle)))
+        .map_err(|e| e.to_string())?;
+    while let Some(message) = receive(channel).map_err(|e| e.to_string())? {
         let snapshot = settings.refresh();
         let crls = lists(&snapshot)?;
         settings

@@ -1,7 +1,8 @@
 //! `15-mtls-server` under Lesson 14's attacks, with its default flags:
 //! the defences `11-mtls-server` has must hold for the certified server too.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -9,6 +10,11 @@ use std::time::{Duration, Instant};
 
 mod common;
 use common::binaries::example;
+use learn_mtls::cert::files::{Clock, read_credentials, read_root};
+use learn_mtls::cert::verify::{StaleCrl, Verifier};
+use learn_mtls::net::{self, Channel};
+use learn_mtls::schedule::KeySchedule;
+use learn_mtls::trust::ClientName;
 
 fn scratch() -> PathBuf {
     static COUNTER: AtomicUsize = AtomicUsize::new(0);
@@ -35,17 +41,18 @@ fn ok(dir: &Path, binary: &str, args: &[&str]) {
     );
 }
 
-/// A root CA, a server certificate for `api.internal` and alice's.
+/// A root CA, a server certificate for `api.internal`, alice's and bob's.
 fn pki(dir: &Path) {
     ok(
         dir,
         "15-ca",
         &["init", "--dir", "root", "--name", "root-ca"],
     );
-    ok(dir, "11-mtls-genkeys", &["server", "alice"]);
+    ok(dir, "11-mtls-genkeys", &["server", "alice", "bob"]);
     for (role, name, key) in [
         ("server", "api.internal", "server"),
         ("client", "alice", "alice"),
+        ("client", "bob", "bob"),
     ] {
         let (public, out) = (format!("{key}.pub"), format!("{key}.crt"));
         ok(
@@ -81,18 +88,12 @@ fn start(dir: &Path, args: &[&str]) -> (Child, String, BufReader<std::process::C
     (child, addr, stdout)
 }
 
-/// The real `15-mtls-client` as alice, sending "hello": did it get the echo within 5 s?
-fn honest_client(dir: &Path, addr: &str) -> bool {
+/// The real `15-mtls-client` as `who`, sending "hello": did it get the echo within 5 s?
+fn honest_client(dir: &Path, addr: &str, who: &str) -> bool {
+    let (key, cert) = (format!("{who}.key"), format!("{who}.crt"));
     let mut child = Command::new(example("15-mtls-client"))
         .current_dir(dir)
-        .args([
-            "--connect",
-            addr,
-            "--key",
-            "alice.key",
-            "--cert",
-            "alice.crt",
-        ])
+        .args(["--connect", addr, "--key", &key, "--cert", &cert])
         .args(["--ca", "root/ca.crt", "--server-name", "api.internal"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -135,10 +136,94 @@ fn a_closed_standard_output_neither_stops_nor_breaks_the_server() {
     // Whoever read the server's output has gone: every line now meets EPIPE.
     drop(stdout);
     for i in 0..3 {
-        assert!(honest_client(&dir, &addr), "honest client {i} failed");
+        assert!(
+            honest_client(&dir, &addr, "alice"),
+            "honest client {i} failed"
+        );
     }
     assert!(
         server.0.try_wait().expect("server status").is_none(),
         "the server exited when its standard output closed"
+    );
+}
+
+/// A session as alice, through the library: handshake, one message echoed.
+/// `None` if the server refused or closed it.
+fn alice_session(dir: &Path, addr: &str) -> Option<Channel<TcpStream>> {
+    let credentials = read_credentials(dir.join("alice.key"), dir.join("alice.crt")).ok()?;
+    let root = read_root(dir.join("root/ca.crt")).ok()?;
+    let verifier = Verifier {
+        root: &root,
+        now: Clock::from_option(None).ok()?.now(),
+        crls: &[],
+        stale: StaleCrl::Refuse,
+    };
+    let (mut channel, _) = net::certified::connect_tcp(
+        TcpStream::connect(addr).ok()?,
+        (&credentials.key, &credentials.chain),
+        verifier,
+        ClientName::new("api.internal").ok()?,
+        KeySchedule::Hkdf,
+        Duration::from_secs(5),
+    )
+    .ok()?;
+    channel.send(b"mine").ok()?;
+    channel
+        .get_ref()
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .ok()?;
+    (channel.recv().ok()?? == b"mine").then_some(channel)
+}
+
+#[test]
+fn one_certificate_cannot_take_every_session() {
+    let dir = scratch();
+    pki(&dir);
+    let (child, addr, _stdout) = start(&dir, &["--max-connections", "40"]);
+    let _server = Kill(child);
+    // Mallory holds alice's key and certificate: she tries every place.
+    let held: Vec<_> = (0..40).filter_map(|_| alice_session(&dir, &addr)).collect();
+    assert_eq!(
+        held.len(),
+        32,
+        "alice's certificate holds --max-sessions-per-key 32"
+    );
+    assert!(honest_client(&dir, &addr, "bob"), "bob was locked out");
+    drop(held);
+}
+
+#[test]
+fn a_record_trickled_a_byte_at_a_time_is_cut_at_the_record_deadline() {
+    let dir = scratch();
+    pki(&dir);
+    // The idle timeout alone (2 s) would never fire: a byte comes every 0.4 s.
+    let (child, addr, _stdout) = start(&dir, &["--record-timeout", "1", "--idle-timeout", "2"]);
+    let _server = Kill(child);
+    let channel = alice_session(&dir, &addr).expect("alice's session");
+    let mut stream = channel.get_ref();
+    stream
+        .set_read_timeout(Some(Duration::from_millis(50)))
+        .unwrap();
+    let first = Instant::now();
+    let closed_after = loop {
+        let elapsed = first.elapsed();
+        assert!(
+            elapsed < Duration::from_secs(4),
+            "still open {elapsed:?} after the first byte"
+        );
+        if stream.write_all(&[0x17]).is_err() {
+            break elapsed;
+        }
+        match stream.read(&mut [0u8; 64]) {
+            // Nothing to read yet: still open.
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+            // The end of the stream, a reset, or anything sent back: cut.
+            _ => break first.elapsed(),
+        }
+        std::thread::sleep(Duration::from_millis(350));
+    };
+    assert!(
+        closed_after >= Duration::from_millis(900),
+        "cut too early: {closed_after:?}"
     );
 }
