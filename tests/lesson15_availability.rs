@@ -227,3 +227,24 @@ fn a_record_trickled_a_byte_at_a_time_is_cut_at_the_record_deadline() {
         "cut too early: {closed_after:?}"
     );
 }
+
+#[test]
+#[ignore = "slow (about 6 s in a debug build): .ci/run runs it"]
+fn an_unread_standard_output_does_not_freeze_the_server() {
+    let dir = scratch();
+    pki(&dir);
+    // The pipe stays open and nobody reads it: its 64 KiB fill up.
+    let (child, addr, _unread) = start(&dir, &[]);
+    let _server = Kill(child);
+    // Closed at once: a `rejected` line each, about 90 bytes; written one
+    // by one, 1000 of them fill the pipe (the log now sums most of them up).
+    for _ in 0..1000 {
+        drop(TcpStream::connect(&addr).expect("connect"));
+    }
+    for i in 0..3 {
+        assert!(
+            honest_client(&dir, &addr, "alice"),
+            "honest client {i} failed"
+        );
+    }
+}
