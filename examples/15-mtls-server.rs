@@ -21,6 +21,12 @@
 //! with it, a client whose certificate, or whose intermediate, has an
 //! issuer with no list in the file is refused, as is everyone while a list
 //! is stale or the file broken (fail closed). `--now` starts the server's clock at another time.
+//!
+//! Lesson 14's defences apply as in `11-mtls-server`: a full handshake
+//! table evicts its oldest, a record has `--record-timeout` seconds from its
+//! first byte to its last (and a reply as long to be written), one key has
+//! at most `--max-sessions-per-key` sessions, and the log never blocks or
+//! panics, whatever standard output is.
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -32,7 +38,8 @@ use clap::Parser;
 use learn_mtls::cert::crl::RevocationList;
 use learn_mtls::cert::files::{Clock, LiveFiles, Snapshot};
 use learn_mtls::cert::verify::{StaleCrl, VerifiedPeer, Verifier};
-use learn_mtls::net::{self, Channel, Connection, Limits};
+use learn_mtls::net::log::Log;
+use learn_mtls::net::{self, Channel, Connection, KeySessions, Limits};
 use learn_mtls::schedule::KeySchedule;
 
 #[derive(Parser)]
@@ -74,6 +81,17 @@ struct Args {
     /// Seconds an authenticated client may stay silent before it is dropped.
     #[arg(long, default_value_t = 300)]
     idle_timeout: u64,
+    /// Seconds a record may take from its first byte to its last, and a
+    /// reply to be written, however the client paces them (Lesson 14). 0:
+    /// no such deadline, only the idle timeout, which every byte restarts
+    /// (insecure: a trickle never ends).
+    #[arg(long, default_value_t = 10)]
+    record_timeout: u64,
+    /// Most sessions one client key may have open at once; more are
+    /// refused once authenticated (Lesson 14). 0: no cap (insecure: one
+    /// certificate can take every connection).
+    #[arg(long, default_value_t = 32)]
+    max_sessions_per_key: usize,
 }
 
 /// The server's settings, shared by every connection thread.
@@ -82,8 +100,13 @@ struct Settings {
     clock: Clock,
     stale: StaleCrl,
     schedule: KeySchedule,
+    /// Every line after the first: never blocks serving, never panics.
+    log: Log,
     timeout: Duration,
     idle: Duration,
+    /// `None`: no per-record deadline.
+    record: Option<Duration>,
+    sessions: KeySessions,
 }
 
 fn main() -> ExitCode {
@@ -105,16 +128,22 @@ fn main() -> ExitCode {
             ));
         }
     };
+    // From here on every line goes through the log: a closed or unread
+    // standard output neither stops nor freezes the server (Lesson 14).
+    let log = Log::stdio();
     match listener.local_addr() {
-        Ok(addr) => println!("listening on {addr}"),
+        Ok(addr) => log.out(format!("listening on {addr}")),
         Err(e) => return fail(&e),
     }
     let snapshot = files.snapshot();
-    eprintln!("presenting {}", snapshot.credentials.chain.leaf);
-    eprintln!("trusting clients of {}", snapshot.root.certificate());
+    log.err(format!("presenting {}", snapshot.credentials.chain.leaf));
+    log.err(format!(
+        "trusting clients of {}",
+        snapshot.root.certificate()
+    ));
     if let Some(Ok(crls)) = &snapshot.crls {
         for list in crls.lists() {
-            eprintln!("revocation list: {list}");
+            log.err(format!("revocation list: {list}"));
         }
     }
 
@@ -129,6 +158,9 @@ fn main() -> ExitCode {
         schedule: args.schedule,
         timeout: Duration::from_secs(args.handshake_timeout),
         idle: Duration::from_secs(args.idle_timeout),
+        record: (args.record_timeout > 0).then(|| Duration::from_secs(args.record_timeout)),
+        sessions: KeySessions::new(args.max_sessions_per_key),
+        log,
     });
     let limits = Limits {
         max_pending: args.max_pending,
@@ -142,12 +174,12 @@ fn main() -> ExitCode {
         } = conn;
         let slot = match slot {
             Ok(slot) => slot,
-            Err(busy) => return println!("rejected {peer}: {busy}"),
+            Err(busy) => return settings.log.refusal(format!("rejected {peer}: {busy}")),
         };
-        let snapshot = refresh(&settings.files);
+        let snapshot = settings.refresh();
         let crls = match lists(&snapshot) {
             Ok(crls) => crls,
-            Err(why) => return println!("rejected {peer}: {why}"),
+            Err(why) => return settings.log.refusal(format!("rejected {peer}: {why}")),
         };
         let verifier = settings.verifier(&snapshot, &crls);
         let credentials = (&snapshot.credentials.key, &snapshot.credentials.chain);
@@ -160,17 +192,41 @@ fn main() -> ExitCode {
         ) {
             Ok((mut channel, client)) => {
                 drop(slot);
-                println!("accepted {client} from {peer}");
+                // Refused before it is logged as accepted; held for the session.
+                let Some(_place) = settings.sessions.try_open(&client.key) else {
+                    return settings.log.refusal(format!(
+                        "rejected {peer}: {} already has {} session(s) open \
+                         (--max-sessions-per-key {})",
+                        client.name,
+                        settings.sessions.open_for(&client.key),
+                        settings.sessions.limit()
+                    ));
+                };
+                settings.log.out(format!("accepted {client} from {peer}"));
                 if let Err(why) = echo_while_trusted(&mut channel, &client, &settings) {
-                    eprintln!("closed {peer} ({}): {why}", client.name);
+                    settings
+                        .log
+                        .err(format!("closed {peer} ({}): {why}", client.name));
                 }
             }
-            Err(e) => println!("rejected {peer}: {e}"),
+            Err(e) if slot.was_evicted() => settings.log.refusal(format!(
+                "rejected {peer}: evicted: the oldest of --max-pending handshakes in progress \
+                 when a new connection came ({e})"
+            )),
+            Err(e) => settings.log.refusal(format!("rejected {peer}: {e}")),
         }
     })
 }
 
 impl Settings {
+    /// Re-reads whatever changed, logs what happened, returns what is in force.
+    fn refresh(&self) -> Snapshot {
+        for notice in self.files.refresh() {
+            self.log.err(notice.to_string());
+        }
+        self.files.snapshot()
+    }
+
     /// The verifier for one decision: the root and lists in force, the clock now.
     fn verifier<'a>(&self, snapshot: &'a Snapshot, crls: &'a [RevocationList<'a>]) -> Verifier<'a> {
         Verifier {
@@ -191,14 +247,6 @@ fn lists(snapshot: &Snapshot) -> Result<Vec<RevocationList<'_>>, String> {
     }
 }
 
-/// Re-reads whatever changed, prints what happened, returns what is in force.
-fn refresh(files: &LiveFiles) -> Snapshot {
-    for notice in files.refresh() {
-        eprintln!("{notice}");
-    }
-    files.snapshot()
-}
-
 /// Echoes each message back, checking the client's certificate again
 /// before each one (expiry, and the current revocation list).
 fn echo_while_trusted(
@@ -206,11 +254,20 @@ fn echo_while_trusted(
     client: &VerifiedPeer,
     settings: &Settings,
 ) -> Result<(), String> {
+    let receive = |channel: &mut Channel<std::net::TcpStream>| match settings.record {
+        Some(record) => channel.recv_within(Some(settings.idle), record),
+        None => channel.recv(),
+    };
     channel
         .set_idle_timeout(Some(settings.idle))
         .map_err(|e| e.to_string())?;
-    while let Some(message) = channel.recv().map_err(|e| e.to_string())? {
-        let snapshot = refresh(&settings.files);
+    // A client that never reads its echo holds a thread no longer than this.
+    channel
+        .get_ref()
+        .set_write_timeout(Some(settings.record.unwrap_or(settings.idle)))
+        .map_err(|e| e.to_string())?;
+    while let Some(message) = receive(channel).map_err(|e| e.to_string())? {
+        let snapshot = settings.refresh();
         let crls = lists(&snapshot)?;
         settings
             .verifier(&snapshot, &crls)

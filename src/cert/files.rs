@@ -562,6 +562,11 @@ impl LiveFiles {
                         seen.crls = Some(digest);
                     }
                 },
+                // The list may be fine: this process could not open it,
+                // because a flood of connections holds every descriptor.
+                // Refusing everyone then would hand the flood every honest
+                // session; the lists in force stay (Lesson 14).
+                Err(e) if out_of_descriptors(&e) => {}
                 Err(e) => {
                     let why = format!("{e} (refusing every peer until it is fixed)");
                     current.crls = Some(Err(why.clone()));
@@ -579,6 +584,11 @@ impl LiveFiles {
         *self.current.write().unwrap_or_else(PoisonError::into_inner) = current;
         notices
     }
+}
+
+/// `EMFILE` or `ENFILE`: the file may be fine; the process could not open it.
+fn out_of_descriptors(e: &CertFileError) -> bool {
+    matches!(&e.problem, Problem::Io(io) if matches!(io.raw_os_error(), Some(23 | 24)))
 }
 
 /// The digests of the key file and the chain file, side by side.
