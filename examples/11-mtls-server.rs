@@ -39,7 +39,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use learn_mtls::net::{self, Channel, Connection, Slot};
-use learn_mtls::trust::{ClientIdentity, TrustPolicy};
+use learn_mtls::trust::ClientIdentity;
 
 #[path = "common/server.rs"]
 mod server;
@@ -104,11 +104,12 @@ impl Server {
         slot: Slot,
     ) -> Result<(), String> {
         let mut pending = Some(slot);
-        let mut _place = None;
+        // Held for the whole session: dropped on return.
+        let mut place = None;
         if self.session_at_accept {
             // Refused before it is logged as accepted.
             match self.sessions.try_open(&client.key) {
-                Some(place) => _place = Some(place),
+                Some(taken) => place = Some(taken),
                 None => {
                     self.log
                         .refusal(format!("rejected {peer}: {}", self.too_many(&client)));
@@ -131,41 +132,12 @@ impl Server {
                     .map_err(|e| net::Error::Io(net::Stage::Records, e))
                     .and_then(|()| channel.recv()),
             };
-            let message = match message {
-                Ok(Some(message)) => message,
-                Ok(None) => return Ok(()),
-                Err(e) if pending.as_ref().is_some_and(Slot::was_evicted) => {
-                    // Rate-limited: a replay flood causes thousands.
-                    self.log.err_refusal(format!(
-                        "closed {peer} ({}): evicted before its first record opened: the oldest of \
-                         --max-pending handshakes in progress when a new connection came ({e})",
-                        client.name
-                    ));
-                    return Ok(());
-                }
-                Err(e) => return Err(e.to_string()),
+            let Some(message) =
+                self.on_record((peer, &client), &mut pending, &mut place, message)?
+            else {
+                return Ok(());
             };
-            if pending.is_some() {
-                // lesson11: the first record opened, so the client holds
-                // the keys; now, and only now, it is one of its key's sessions.
-                let Some(place) = self.sessions.try_open(&client.key) else {
-                    // Rate-limited: one stolen key can cause thousands.
-                    self.log.err_refusal(format!(
-                        "closed {peer} ({}): {}",
-                        client.name,
-                        self.too_many(&client)
-                    ));
-                    return Ok(());
-                };
-                _place = Some(place);
-                drop(pending.take());
-            }
-            self.refresh();
-            if let Err(refusal) = self.policy.check(&client.key) {
-                return Err(format!("no longer trusted: {refusal}"));
-            }
             channel.send(&message).map_err(|e| e.to_string())?;
         }
-        // `_place` is held for the whole session: dropped on return.
     }
 }

@@ -3,7 +3,7 @@
 //! servers, and what they share before and around each connection.
 
 use std::io::Write;
-use std::net::TcpListener;
+use std::net::{SocketAddr, TcpListener};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -13,10 +13,10 @@ use learn_mtls::handshake::{Binding, Config};
 use learn_mtls::keyfile;
 use learn_mtls::keys::IdentityKey;
 use learn_mtls::net::log::Log;
-use learn_mtls::net::{self, KeySessions, Limits, WhenFull};
+use learn_mtls::net::{self, KeySession, KeySessions, Limits, Slot, WhenFull};
 use learn_mtls::schedule::KeySchedule;
 use learn_mtls::trust::files::{Clients, FilePolicy};
-use learn_mtls::trust::{ClientIdentity, ClientName, PinnedClient};
+use learn_mtls::trust::{ClientIdentity, ClientName, PinnedClient, TrustPolicy};
 
 #[derive(Parser)]
 #[command(group(clap::ArgGroup::new("clients").required(true).args(["client_pub", "authorized"])))]
@@ -223,6 +223,60 @@ impl Server {
             self.sessions.open_for(&client.key),
             self.sessions.limit()
         )
+    }
+
+    /// What a session does with what its `recv` returned, whichever driver
+    /// read it: `Ok(Some(message))` to echo, `Ok(None)` to end the session
+    /// quietly (the client left, or was closed with a rate-limited log
+    /// line), `Err(why)` to close it with that reason.
+    ///
+    /// Under `lesson11` a client stays a handshake in progress (`pending`,
+    /// evictable, not counted against its key) until its first record
+    /// opens, since a replayed handshake proves nothing (Lesson 14); then it
+    /// takes one of its key's places (`place`, held until the session
+    /// ends). Before each echo the key lists are read again, so a key
+    /// revoked while its session is open loses it at its next message.
+    pub fn on_record(
+        &self,
+        (peer, client): (SocketAddr, &ClientIdentity),
+        pending: &mut Option<Slot>,
+        place: &mut Option<KeySession>,
+        received: Result<Option<Vec<u8>>, net::Error>,
+    ) -> Result<Option<Vec<u8>>, String> {
+        let message = match received {
+            Ok(Some(message)) => message,
+            Ok(None) => return Ok(None),
+            Err(e) if pending.as_ref().is_some_and(Slot::was_evicted) => {
+                // Rate-limited: a replay flood causes thousands.
+                self.log.err_refusal(format!(
+                    "closed {peer} ({}): evicted before its first record opened: the oldest of \
+                     --max-pending handshakes in progress when a new connection came ({e})",
+                    client.name
+                ));
+                return Ok(None);
+            }
+            Err(e) => return Err(e.to_string()),
+        };
+        if pending.is_some() {
+            // lesson11: the first record opened, so the client holds the
+            // keys; now, and only now, it is one of its key's sessions.
+            let Some(taken) = self.sessions.try_open(&client.key) else {
+                // Rate-limited: one stolen key can cause thousands.
+                self.log.err_refusal(format!(
+                    "closed {peer} ({}): {}",
+                    client.name,
+                    self.too_many(client)
+                ));
+                return Ok(None);
+            };
+            *place = Some(taken);
+            drop(pending.take());
+        }
+        self.refresh();
+        if let Err(refusal) = self.policy.check(&client.key) {
+            return Err(format!("no longer trusted: {refusal}"));
+        }
+        Ok(Some(message))
     }
 
     /// Re-reads the key lists if they changed, and says what happened.
