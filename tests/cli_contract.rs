@@ -7,15 +7,15 @@
 //! `cargo test --test cli_contract` alone does not, so the first test to
 //! need them runs `cargo build --examples` (a no-op when they are fresh).
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{self, Receiver};
 use std::time::Duration;
 
 mod common;
 use common::binaries::example;
+use common::processes::Server;
 
 /// A fresh scratch directory for one test.
 fn scratch() -> PathBuf {
@@ -37,56 +37,6 @@ fn genkeys(dir: &Path, names: &[&str]) -> Output {
         .args(names)
         .output()
         .expect("run 11-mtls-genkeys")
-}
-
-/// A running server: its address and its standard output, line by line.
-struct Server {
-    child: Child,
-    addr: String,
-    lines: Receiver<String>,
-}
-
-impl Server {
-    fn start(binary: &str, dir: &Path, args: &[&str]) -> Server {
-        let mut child = Command::new(example(binary))
-            .current_dir(dir)
-            .args(["--listen", "127.0.0.1:0"])
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start server");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let (send, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let _ = send.send(line);
-            }
-        });
-        let first = lines
-            .recv_timeout(Duration::from_secs(10))
-            .expect("a first line");
-        let addr = first
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| {
-                panic!("first line should be `listening on HOST:PORT`, got {first:?}")
-            })
-            .to_owned();
-        Server { child, addr, lines }
-    }
-
-    fn next_line(&self) -> String {
-        self.lines
-            .recv_timeout(Duration::from_secs(10))
-            .expect("the server prints a line per connection")
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 fn client(

@@ -3,15 +3,15 @@
 //! key files of the wrong kind or from OpenSSH, and a client meeting the
 //! other lesson's server. Real processes on loopback, like `cli_contract`.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
 
 mod common;
 use common::binaries::example;
+use common::processes::Server;
 
 /// A fresh scratch directory with `server` and `client` key pairs.
 fn scratch_with_keys() -> PathBuf {
@@ -34,54 +34,6 @@ fn scratch_with_keys() -> PathBuf {
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// A running server and its output lines.
-struct Server {
-    child: Child,
-    addr: String,
-    lines: Receiver<String>,
-}
-
-impl Server {
-    fn start(binary: &str, dir: &Path, args: &[&str]) -> Server {
-        let mut child = Command::new(example(binary))
-            .current_dir(dir)
-            .args(["--listen", "127.0.0.1:0"])
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start server");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let (send, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let _ = send.send(line);
-            }
-        });
-        let first = lines
-            .recv_timeout(Duration::from_secs(10))
-            .expect("a first line");
-        let addr = first
-            .strip_prefix("listening on ")
-            .expect("listening on HOST:PORT")
-            .to_owned();
-        Server { child, addr, lines }
-    }
-
-    fn next_line(&self) -> String {
-        self.lines
-            .recv_timeout(Duration::from_secs(10))
-            .expect("a line per connection")
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// Runs `binary` in `dir` with `args`, feeding it `input` on standard input.

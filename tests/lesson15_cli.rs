@@ -5,15 +5,15 @@
 //! Every run pins the clock with `--now` (the server's clock then advances
 //! from there in real time), so the outcomes do not depend on the date.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{self, Receiver};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 mod common;
 use common::binaries::example;
+use common::processes::Server;
 use learn_mtls::cert::time::{Rfc3339, parse_rfc3339};
 
 /// The lesson's "now": 2030-01-01T00:00:00Z.
@@ -137,67 +137,11 @@ fn crl(dir: &Path, ca: &str, (now, days): (&str, &str), out: &str) -> String {
     )
 }
 
-struct Server {
-    child: Child,
-    addr: String,
-    lines: Receiver<String>,
-    started: Instant,
-}
-
-impl Server {
-    fn start(dir: &Path, args: &[&str]) -> Server {
-        let mut child = Command::new(example("15-mtls-server"))
-            .current_dir(dir)
-            .args([
-                "--listen",
-                "127.0.0.1:0",
-                "--key",
-                "server.key",
-                "--ca",
-                "root/ca.crt",
-            ])
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start server");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let (send, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let _ = send.send(line);
-            }
-        });
-        let first = lines
-            .recv_timeout(Duration::from_secs(20))
-            .expect("a first line");
-        // The server reads its clock before it prints this line: from here
-        // on, its clock is at least --now plus the time measured since.
-        let started = Instant::now();
-        let addr = first
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("expected `listening on HOST:PORT`, got {first:?}"))
-            .to_owned();
-        Server {
-            child,
-            addr,
-            lines,
-            started,
-        }
-    }
-
-    fn next_line(&self) -> String {
-        self.lines
-            .recv_timeout(Duration::from_secs(20))
-            .expect("the server prints a line per connection")
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// `15-mtls-server` in `dir` with `server.key` and the root `root/ca.crt`.
+fn start_server(dir: &Path, args: &[&str]) -> Server {
+    let fixed = ["--key", "server.key", "--ca", "root/ca.crt"];
+    let args: Vec<&str> = fixed.iter().chain(args).copied().collect();
+    Server::start("15-mtls-server", dir, &args)
 }
 
 /// Runs the client with `key`/`cert`, sending "hello"; `extra` args last.
@@ -298,7 +242,7 @@ fn the_ca_commands_print_the_file_the_serial_and_the_window() {
 fn a_good_client_is_accepted_with_its_name_and_serial() {
     let dir = scratch();
     pki(&dir);
-    let server = Server::start(&dir, &["--cert", "server.crt", "--now", T]);
+    let server = start_server(&dir, &["--cert", "server.crt", "--now", T]);
     let out = client(&dir, &server, "alice.key", "alice.crt", &[]);
     assert_accepted(&server, &out, "alice (serial 3)");
     assert!(text(&out.stderr).contains("the server is api.internal (serial 2)"));
@@ -354,7 +298,7 @@ fn each_refusal_reason_is_named_by_the_server() {
     );
     ok(&dir, "15-ca", &["revoke", "--dir", "root", "3"]);
     crl(&dir, "root", (&at(-60), "7"), "root.crl");
-    let server = Server::start(
+    let server = start_server(
         &dir,
         &["--cert", "server.crt", "--crl", "root.crl", "--now", T],
     );
@@ -381,7 +325,7 @@ fn each_refusal_reason_is_named_by_the_server() {
 fn the_client_names_a_name_mismatch_and_an_expired_server() {
     let dir = scratch();
     pki(&dir);
-    let server = Server::start(&dir, &["--cert", "server.crt", "--now", T]);
+    let server = start_server(&dir, &["--cert", "server.crt", "--now", T]);
     let out = client(
         &dir,
         &server,
@@ -459,7 +403,7 @@ fn a_chain_with_an_intermediate_works_end_to_end() {
     let both = std::fs::read_to_string(dir.join("root.crl")).unwrap()
         + &std::fs::read_to_string(dir.join("issuing.crl")).unwrap();
     std::fs::write(dir.join("all.crl"), both).unwrap();
-    let server = Server::start(
+    let server = start_server(
         &dir,
         &["--cert", "server-chain.crt", "--crl", "all.crl", "--now", T],
     );
@@ -480,7 +424,7 @@ fn revocation_and_a_stale_or_broken_list_apply_without_restart() {
     // Every list here is dated T - 10 days: a list older than the one in
     // force would be ignored (a file going back in time, lesson15_files).
     crl(&dir, "root", (&at(-10 * DAY), "30"), "root.crl");
-    let server = Server::start(
+    let server = start_server(
         &dir,
         &["--cert", "server.crt", "--crl", "root.crl", "--now", T],
     );
@@ -524,7 +468,7 @@ fn a_rotation_while_the_server_runs() {
         "1",
         "alice-old.crt",
     );
-    let server = Server::start(&dir, &["--cert", "server.crt", "--now", &at(292)]);
+    let server = start_server(&dir, &["--cert", "server.crt", "--now", &at(292)]);
     let old = client(
         &dir,
         &server,
@@ -723,7 +667,7 @@ fn a_revocation_also_ends_the_session_already_open() {
     let dir = scratch();
     pki(&dir);
     crl(&dir, "root", (&at(-60), "7"), "root.crl");
-    let server = Server::start(
+    let server = start_server(
         &dir,
         &["--cert", "server.crt", "--crl", "root.crl", "--now", T],
     );
@@ -751,7 +695,7 @@ fn a_client_given_a_list_refuses_a_revoked_server() {
     pki(&dir);
     ok(&dir, "15-ca", &["revoke", "--dir", "root", "2"]);
     crl(&dir, "root", (&at(-60), "7"), "root.crl");
-    let server = Server::start(&dir, &["--cert", "server.crt", "--now", T]);
+    let server = start_server(&dir, &["--cert", "server.crt", "--now", T]);
     let out = client(
         &dir,
         &server,

@@ -6,6 +6,7 @@
 #![allow(dead_code, reason = "each test file uses only some of these helpers")]
 
 pub mod binaries;
+pub mod processes;
 
 use chacha20::ChaCha20Rng;
 use learn_mtls::handshake::mutual::{self, ClientVerified};
