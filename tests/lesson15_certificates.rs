@@ -610,3 +610,52 @@ fn an_open_session_through_an_intermediate_ends_when_the_root_revokes_it() {
         })
     );
 }
+
+/// Issue 19, weakness 1: replacing the trusted root must end the sessions
+/// opened under the old one, as it refuses their new connections. Before
+/// the fix `recheck` looked at expiry and lists only, and this passed.
+#[test]
+fn an_open_session_ends_when_the_trusted_root_is_replaced() {
+    let old_root = root();
+    let direct = verifier(&old_root, NOW, &[])
+        .verify_chain(&Chain::leaf(alice_cert()), Role::Client, None)
+        .unwrap();
+    let via = verifier(&old_root, NOW, &[])
+        .verify_chain(&server_chain_via_intermediate(), Role::Server, None)
+        .unwrap();
+    verifier(&old_root, NOW, &[]).recheck(&direct).unwrap();
+    verifier(&old_root, NOW, &[]).recheck(&via).unwrap();
+
+    // The operator installs another CA's root in place of the old one.
+    let new_key = key(77);
+    let new_root = Root::new(sign(
+        body(Usage::Ca { path_len: 1 }, "new-root", &new_key, &new_key, 1),
+        &new_key,
+    ))
+    .unwrap();
+    let old_fingerprint = root_key().public().fingerprint();
+    assert_eq!(
+        verifier(&new_root, NOW, &[]).recheck(&direct),
+        Err(CertError::UnknownIssuer {
+            name: name("alice"),
+            serial: 3,
+            issuer: old_fingerprint,
+        })
+    );
+    // Through an intermediate, the intermediate is the one the new root
+    // does not vouch for.
+    assert!(matches!(
+        verifier(&new_root, NOW, &[]).recheck(&via),
+        Err(CertError::UnknownIssuer { serial: 2, .. })
+    ));
+    // The same answer a new handshake gets.
+    assert!(matches!(
+        verifier(&new_root, NOW, &[]).verify_chain(&Chain::leaf(alice_cert()), Role::Client, None),
+        Err(CertError::UnknownIssuer { .. })
+    ));
+    // A root that has itself expired ends the session too.
+    assert!(matches!(
+        verifier(&old_root, NOT_AFTER * 4, &[]).recheck(&direct),
+        Err(CertError::Expired { .. })
+    ));
+}

@@ -601,29 +601,46 @@ fn pair_digest(key: &Path, cert: &Path) -> Result<[u8; 64], CertFileError> {
     Ok(out)
 }
 
-/// The clock the lesson binaries check validity against: the system's, or
-/// one that read `start` when it was made (`--now`) and has advanced in
-/// real time since, so a server started "in the future" keeps moving.
+/// The clock the lesson binaries check validity against: the system's wall
+/// clock, read afresh at every decision, shifted by a fixed offset when
+/// `--now` is given.
+///
+/// `--now` does not freeze time: the clock it makes reads `start` at the
+/// moment it was made and keeps running with the system clock from there.
+/// Nothing is cached: a system clock corrected by NTP, or a machine that
+/// was suspended, moves every later [`Clock::now`] with it, so a
+/// certificate or list that has since expired is refused at the next
+/// decision. (An earlier version read the wall clock once at start-up and
+/// added a monotonic elapsed time, which a suspend or a clock step never
+/// moves.)
 #[derive(Clone, Copy, Debug)]
 pub struct Clock {
-    start: u64,
-    started: std::time::Instant,
+    /// Seconds added to the system clock (negative: `--now` in the past).
+    offset: i128,
+}
+
+/// Unix seconds on the system's wall clock now (0 before 1970).
+fn system_seconds() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 impl Clock {
     /// The system clock.
     pub fn system() -> Self {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        Self::starting_at(now)
+        Self { offset: 0 }
     }
 
-    /// A clock that reads `start` now.
+    /// A clock that reads `start` now, and runs with the system clock.
     pub fn starting_at(start: u64) -> Self {
+        Self::starting_at_wall(start, system_seconds())
+    }
+
+    /// A clock that reads `start` when the system clock reads `wall`.
+    fn starting_at_wall(start: u64, wall: u64) -> Self {
         Self {
-            start,
-            started: std::time::Instant::now(),
+            offset: i128::from(start) - i128::from(wall),
         }
     }
 
@@ -640,8 +657,48 @@ impl Clock {
         }
     }
 
-    /// Unix seconds now.
+    /// Unix seconds now: the wall clock, read now, plus the offset.
     pub fn now(&self) -> u64 {
-        self.start.saturating_add(self.started.elapsed().as_secs())
+        self.at_wall(system_seconds())
+    }
+
+    /// What this clock reads when the system clock reads `wall`.
+    fn at_wall(&self, wall: u64) -> u64 {
+        let t = i128::from(wall) + self.offset;
+        u64::try_from(t.max(0)).unwrap_or(u64::MAX)
+    }
+}
+
+#[cfg(test)]
+mod clock_tests {
+    use super::Clock;
+
+    #[test]
+    fn a_wall_clock_step_moves_every_later_reading() {
+        // Made when the system clock read 1,000 (a wrong clock), as if
+        // `--now` said 5,000. NTP then steps the system clock to 2,000:
+        // the clock must now read 6,000, not 5,000 plus the elapsed time.
+        let clock = Clock::starting_at_wall(5_000, 1_000);
+        assert_eq!(clock.at_wall(1_000), 5_000);
+        assert_eq!(clock.at_wall(2_000), 6_000);
+        // A clock stepped back is followed too.
+        assert_eq!(clock.at_wall(900), 4_900);
+    }
+
+    #[test]
+    fn the_system_clock_is_read_at_every_call() {
+        let clock = Clock::system();
+        assert_eq!(clock.at_wall(1_234), 1_234);
+        assert_eq!(clock.at_wall(99_999), 99_999);
+        let before = super::system_seconds();
+        let now = clock.now();
+        assert!(now >= before && now <= super::system_seconds());
+    }
+
+    #[test]
+    fn a_now_in_the_past_never_reads_below_zero() {
+        let clock = Clock::starting_at_wall(0, 10);
+        assert_eq!(clock.at_wall(5), 0);
+        assert_eq!(clock.at_wall(15), 5);
     }
 }

@@ -664,10 +664,32 @@ impl<'a> Verifier<'a> {
     /// in [`Verifier::verify_chain`]; with lists in use, none from an
     /// issuer is [`CertError::NoCrl`], as in a new handshake).
     ///
+    /// The chain must also still lead to the verifier's root: a session
+    /// opened under a root that has since been replaced is refused with
+    /// [`CertError::UnknownIssuer`], as a new handshake would be.
+    ///
     /// # Errors
-    /// [`CertError::Expired`], [`CertError::Revoked`],
-    /// [`CertError::NoCrl`], or a list's error.
+    /// [`CertError::UnknownIssuer`], [`CertError::Expired`],
+    /// [`CertError::Revoked`], [`CertError::NoCrl`], or a list's error.
     pub fn recheck(&self, peer: &VerifiedPeer) -> Result<(), CertError> {
+        // The trust anchor as it is now: a root replaced since the
+        // handshake must end the sessions it no longer vouches for, as it
+        // refuses their new connections. The top of the stored chain (the
+        // intermediate, or the leaf issued by the root itself) must name
+        // the current root's key, and that root must be inside its window.
+        let root = &self.root.cert;
+        check_validity(root, self.now)?;
+        let (top_name, top_serial, top_issuer) = match &peer.intermediate {
+            Some(ca) => (ca.name, ca.serial, ca.issuer),
+            None => (peer.name, peer.serial, peer.issuer),
+        };
+        if !bool::from(top_issuer.ct_eq(&root.body.key)) {
+            return Err(CertError::UnknownIssuer {
+                name: top_name,
+                serial: top_serial,
+                issuer: top_issuer.fingerprint(),
+            });
+        }
         let leaf = VerifiedIssuer {
             name: peer.name,
             serial: peer.serial,
