@@ -32,7 +32,7 @@ use std::prelude::rust_2024::*;
 
 use std::fmt::{self, Write as _};
 use std::fs::{self, OpenOptions};
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use crate::hex::{self, HexError};
@@ -41,7 +41,7 @@ use crate::openssh::{self, OpenSshError};
 use zeroize::Zeroizing;
 
 /// Key files are tiny; anything bigger than this is not one.
-const MAX_KEY_FILE_LEN: u64 = 4096;
+pub(crate) const MAX_KEY_FILE_LEN: u64 = 4096;
 
 /// What is wrong with a key file.
 #[derive(Debug)]
@@ -208,27 +208,33 @@ fn read_key_line<'t>(path: &Path, text: &'t str) -> Result<(usize, &'t str), Key
 /// even if the path is swapped in between; the text is wiped when dropped,
 /// on every path out.
 fn read_small(path: &Path) -> Result<(Zeroizing<String>, fs::Metadata), KeyFileError> {
-    let io = |e| error(path, None, Problem::Io(e));
-    // Opening a named pipe would wait for a writer forever: look first.
-    if !fs::metadata(path).map_err(io)?.is_file() {
-        return Err(error(path, None, Problem::NotAFile));
-    }
-    let file = fs::File::open(path).map_err(io)?;
-    let metadata = file.metadata().map_err(io)?;
-    if !metadata.is_file() {
-        return Err(error(path, None, Problem::NotAFile));
-    }
     // Sized up front so the buffer never reallocates and leaves a stray
     // copy of a secret behind in freed memory.
-    let mut text = Zeroizing::new(String::with_capacity(MAX_KEY_FILE_LEN as usize + 1));
-    let read = file
-        .take(MAX_KEY_FILE_LEN + 1)
-        .read_to_string(&mut text)
-        .map_err(io)?;
-    if read as u64 > MAX_KEY_FILE_LEN {
-        return Err(error(path, None, Problem::TooLarge));
+    let mut bytes = Zeroizing::new(Vec::with_capacity(MAX_KEY_FILE_LEN as usize + 1));
+    let metadata = crate::smallfile::read(path, MAX_KEY_FILE_LEN, &mut bytes).map_err(|e| {
+        let problem = match e {
+            crate::smallfile::ReadError::Io(e) => Problem::Io(e),
+            crate::smallfile::ReadError::NotAFile => Problem::NotAFile,
+            crate::smallfile::ReadError::TooLarge => Problem::TooLarge,
+        };
+        error(path, None, problem)
+    })?;
+    // The buffer moves into the String (no copy); invalid UTF-8 hands it
+    // back, wrapped again so that it is wiped too.
+    match String::from_utf8(core::mem::take(&mut *bytes)) {
+        Ok(text) => Ok((Zeroizing::new(text), metadata)),
+        Err(e) => {
+            drop(Zeroizing::new(e.into_bytes()));
+            Err(error(
+                path,
+                None,
+                Problem::Io(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    "stream did not contain valid UTF-8",
+                )),
+            ))
+        }
     }
-    Ok((text, metadata))
 }
 
 /// The first line of an OpenSSH private key file.

@@ -51,6 +51,8 @@ pub mod keyfile;
 pub mod net;
 #[cfg(feature = "risky-raw-secrets")]
 pub mod raw;
+#[cfg(feature = "std")]
+mod smallfile;
 
 /// The `rand_core` this crate is built against, so callers name the same
 /// `CryptoRng` trait.

@@ -21,7 +21,7 @@ use std::prelude::rust_2024::*;
 
 use std::fmt;
 use std::fs::{self, OpenOptions};
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::string::{String, ToString};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
@@ -144,17 +144,18 @@ fn error(path: &Path, line: Option<usize>, problem: Problem) -> CertFileError {
 
 /// Reads a whole file, refusing anything larger than [`MAX_CERT_FILE_LEN`].
 fn read_small(path: &Path) -> Result<String, CertFileError> {
-    let io = |e| error(path, None, Problem::Io(e));
-    let file = fs::File::open(path).map_err(io)?;
-    let mut text = String::new();
-    let read = file
-        .take(MAX_CERT_FILE_LEN + 1)
-        .read_to_string(&mut text)
-        .map_err(io)?;
-    if read as u64 > MAX_CERT_FILE_LEN {
-        return Err(error(path, None, Problem::TooLarge));
-    }
-    Ok(text)
+    let mut bytes = Vec::new();
+    crate::smallfile::read(path, MAX_CERT_FILE_LEN, &mut bytes).map_err(|e| match e {
+        crate::smallfile::ReadError::TooLarge => error(path, None, Problem::TooLarge),
+        other => error(path, None, Problem::Io(other.into_io())),
+    })?;
+    String::from_utf8(bytes).map_err(|_| {
+        let invalid = io::Error::new(
+            io::ErrorKind::InvalidData,
+            "stream did not contain valid UTF-8",
+        );
+        error(path, None, Problem::Io(invalid))
+    })
 }
 
 impl From<ArmourError> for CertFileError {
@@ -594,7 +595,11 @@ fn out_of_descriptors(e: &CertFileError) -> bool {
 /// The digests of the key file and the chain file, side by side.
 fn pair_digest(key: &Path, cert: &Path) -> Result<[u8; 64], CertFileError> {
     // The key file holds a secret: wipe the copy once hashed.
-    let key_bytes = Zeroizing::new(fs::read(key).map_err(|e| error(key, None, Problem::Io(e)))?);
+    // Bounded like every key file read (a huge file at the --key path once
+    // cost the server its size in memory on every connection).
+    let mut key_bytes = Zeroizing::new(Vec::with_capacity(keyfile::MAX_KEY_FILE_LEN as usize + 1));
+    crate::smallfile::read(key, keyfile::MAX_KEY_FILE_LEN, &mut key_bytes)
+        .map_err(|e| error(key, None, Problem::Io(e.into_io())))?;
     let mut out = [0u8; 64];
     out[..32].copy_from_slice(&Sha256::digest(&key_bytes));
     out[32..].copy_from_slice(&digest_of(cert)?);
@@ -666,6 +671,29 @@ impl Clock {
     fn at_wall(&self, wall: u64) -> u64 {
         let t = i128::from(wall) + self.offset;
         u64::try_from(t.max(0)).unwrap_or(u64::MAX)
+    }
+}
+
+#[cfg(all(test, unix))]
+mod read_tests {
+    /// Issue 19, weakness 3: the --key file was read whole, unbounded, on
+    /// every connection (a 256 MiB file cost 256 MiB each time). Now it
+    /// is refused after one byte past the key file bound.
+    #[test]
+    fn a_huge_key_file_is_refused_not_read_whole() {
+        let dir = std::env::temp_dir().join(std::format!("learn-mtls-pair-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let (key, cert) = (dir.join("huge.key"), dir.join("c.crt"));
+        std::fs::File::create(&key)
+            .unwrap()
+            .set_len(256 << 20)
+            .unwrap();
+        std::fs::write(&cert, b"not read").unwrap();
+        let refused = super::pair_digest(&key, &cert).unwrap_err();
+        let text = std::format!("{refused}");
+        assert!(text.contains("too large"), "{text}");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
 

@@ -53,8 +53,8 @@
 //! list) or keeping the last good list (authorized keys) until the next
 //! refresh, which sees the whole line.
 
-use std::fs::{self, File};
-use std::io::{self, Read};
+use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
 use std::string::{String, ToString};
 use std::sync::{Mutex, PoisonError, RwLock};
@@ -624,22 +624,14 @@ fn read_list_file(path: &Path) -> Result<Vec<u8>, ListFileError> {
         path: path.into(),
         error,
     };
-    // Opening a named pipe would wait for a writer forever: look first.
-    if !fs::metadata(path).map_err(unreadable)?.is_file() {
-        return Err(ListFileError::Unreadable {
-            path: path.into(),
-            error: io::Error::new(io::ErrorKind::InvalidInput, "not a regular file"),
-        });
-    }
-    let file = File::open(path).map_err(unreadable)?;
     let mut contents = Vec::new();
-    file.take(MAX_LIST_FILE_LEN + 1)
-        .read_to_end(&mut contents)
-        .map_err(unreadable)?;
-    if contents.len() as u64 > MAX_LIST_FILE_LEN {
-        return Err(ListFileError::TooLarge { path: path.into() });
+    match crate::smallfile::read(path, MAX_LIST_FILE_LEN, &mut contents) {
+        Ok(_) => Ok(contents),
+        Err(crate::smallfile::ReadError::TooLarge) => {
+            Err(ListFileError::TooLarge { path: path.into() })
+        }
+        Err(e) => Err(unreadable(e.into_io())),
     }
-    Ok(contents)
 }
 
 #[cfg(test)]
