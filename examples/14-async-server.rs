@@ -79,7 +79,7 @@ async fn serve(
     loop {
         let (stream, peer) = match listener.accept().await {
             Ok(accepted) => accepted,
-            Err(e) if matches!(e.raw_os_error(), Some(23 | 24)) => {
+            Err(e) if learn_mtls::smallfile::out_of_descriptors(&e) => {
                 // Out of descriptors: give up the reserve for one accept,
                 // refuse that connection, take the reserve back.
                 drop(reserve.take());

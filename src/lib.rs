@@ -52,7 +52,7 @@ pub mod net;
 #[cfg(feature = "risky-raw-secrets")]
 pub mod raw;
 #[cfg(feature = "std")]
-mod smallfile;
+pub mod smallfile;
 
 /// The `rand_core` this crate is built against, so callers name the same
 /// `CryptoRng` trait.

@@ -36,6 +36,20 @@ const O_NONBLOCK: i32 = 0o4000;
 ))]
 const O_NONBLOCK: i32 = 0x0004;
 
+/// `ENFILE`: the whole system is out of file descriptors (Linux, macOS
+/// and the BSDs agree on the number).
+pub const ENFILE: i32 = 23;
+/// `EMFILE`: this process is out of file descriptors.
+pub const EMFILE: i32 = 24;
+
+/// Whether `e` says the process or the system ran out of file descriptors
+/// ([`EMFILE`] or [`ENFILE`]): the file or connection may be fine, the
+/// process could not open it. Every server and file reader asks this one
+/// function.
+pub fn out_of_descriptors(e: &io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(ENFILE | EMFILE))
+}
+
 /// Why a small file could not be read.
 #[derive(Debug)]
 pub(crate) enum ReadError {

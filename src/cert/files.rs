@@ -589,7 +589,7 @@ impl LiveFiles {
 
 /// `EMFILE` or `ENFILE`: the file may be fine; the process could not open it.
 fn out_of_descriptors(e: &CertFileError) -> bool {
-    matches!(&e.problem, Problem::Io(io) if matches!(io.raw_os_error(), Some(23 | 24)))
+    matches!(&e.problem, Problem::Io(io) if crate::smallfile::out_of_descriptors(io))
 }
 
 /// The digests of the key file and the chain file, side by side.

@@ -12,10 +12,10 @@
 
 use std::prelude::rust_2024::*;
 
+use crate::smallfile::out_of_descriptors;
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::fs::File;
-use std::io;
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -671,11 +671,6 @@ fn reserve_descriptor() -> Option<File> {
     File::open("/dev/null").ok()
 }
 
-/// `EMFILE` (this process) or `ENFILE` (the whole system).
-fn out_of_descriptors(e: &io::Error) -> bool {
-    matches!(e.raw_os_error(), Some(23 | 24))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -705,7 +700,7 @@ mod tests {
     /// True if the peer closed: a read returns end of stream at once.
     fn sees_end_of_stream(mut client: &TcpStream) -> bool {
         let mut byte = [0u8; 1];
-        matches!(io::Read::read(&mut client, &mut byte), Ok(0))
+        matches!(std::io::Read::read(&mut client, &mut byte), Ok(0))
     }
 
     #[test]

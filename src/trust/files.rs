@@ -601,7 +601,7 @@ impl WatchedFile {
 fn out_of_descriptors(error: &ListFileError) -> bool {
     matches!(
         error,
-        ListFileError::Unreadable { error, .. } if matches!(error.raw_os_error(), Some(23 | 24))
+        ListFileError::Unreadable { error, .. } if crate::smallfile::out_of_descriptors(error)
     )
 }
 
@@ -651,8 +651,14 @@ mod tests {
             path: "revoked_keys".into(),
             error: io::Error::from_raw_os_error(code),
         };
-        assert!(out_of_descriptors(&unreadable(24)), "EMFILE");
-        assert!(out_of_descriptors(&unreadable(23)), "ENFILE");
+        assert!(
+            out_of_descriptors(&unreadable(crate::smallfile::EMFILE)),
+            "EMFILE"
+        );
+        assert!(
+            out_of_descriptors(&unreadable(crate::smallfile::ENFILE)),
+            "ENFILE"
+        );
         assert!(
             !out_of_descriptors(&unreadable(2)),
             "ENOENT is the file's problem"
