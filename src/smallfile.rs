@@ -2,7 +2,7 @@
 //! revocation lists) one way: regular files only, opened without blocking,
 //! and never read past a bound.
 //!
-//! Every reader of a file the operator names goes through [`read`], so the
+//! Every reader of a file the operator names goes through `read`, so the
 //! rules are written once:
 //!
 //! - **Opened without blocking.** Opening a named pipe (FIFO) for reading
@@ -12,10 +12,10 @@
 //!   `fstat` on the open descriptor, so what is checked is what is read.
 //!   (For a regular file `O_NONBLOCK` changes nothing.)
 //! - **Regular files only**: a directory, a pipe, a socket or a device is
-//!   refused with [`ReadError::NotAFile`].
+//!   refused with `ReadError::NotAFile`.
 //! - **Bounded**: at most `max + 1` bytes are read, so a file that is too
 //!   large (or keeps growing) costs one bounded buffer, then
-//!   [`ReadError::TooLarge`].
+//!   `ReadError::TooLarge`.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read};
