@@ -204,6 +204,32 @@ fn server_files(dir: &Path) -> (PathBuf, PathBuf, PathBuf, PathBuf) {
 }
 
 #[test]
+fn write_atomically_never_writes_through_a_link_planted_at_the_old_temporary_name() {
+    let dir = scratch("planted-temporary");
+    let victim = dir.join("victim");
+    std::fs::write(&victim, "precious\n").unwrap();
+    // 15-ca used to write `FILE.tmp<pid>`, creating or truncating whatever
+    // was there and following a symbolic link: a link planted at that name
+    // overwrote the file it pointed to.
+    let out = dir.join("root.crl");
+    let planted = dir.join(format!("root.crl.tmp{}", std::process::id()));
+    std::os::unix::fs::symlink(&victim, &planted).unwrap();
+
+    files::write_atomically(&out, &crl_text(&crl(&root_key(), &[]))).unwrap();
+
+    // Notice: the list went where it was meant to, and the victim is untouched.
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+    assert!(std::fs::read_to_string(&out).unwrap().contains("BEGIN"));
+    assert!(
+        std::fs::symlink_metadata(&out)
+            .unwrap()
+            .file_type()
+            .is_file()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn live_files_swap_in_a_renewed_certificate_and_keep_the_last_good_one() {
     let dir = scratch("live-cert");
     let (key, cert, ca, crl_path) = server_files(&dir);

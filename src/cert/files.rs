@@ -20,8 +20,8 @@
 use std::prelude::rust_2024::*;
 
 use std::fmt;
-use std::fs::{self, OpenOptions};
-use std::io::{self, Read, Write};
+use std::fs;
+use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::string::{String, ToString};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
@@ -302,28 +302,20 @@ pub fn crl_text(encoded: &[u8]) -> String {
 }
 
 /// Writes `contents` to `path` through a temporary file and a rename, so a
-/// reader never sees a half-written file. Replaces an existing file.
+/// reader never sees a half-written file. Replaces an existing file (mode
+/// 0644); see [`crate::keyfile::write_atomically`], which this calls, for
+/// the random temporary name and why a planted link is never followed.
 ///
 /// # Errors
 /// A [`CertFileError`] with the I/O error.
 pub fn write_atomically(path: &Path, contents: &str) -> Result<(), CertFileError> {
-    let mut temporary = path.as_os_str().to_owned();
-    temporary.push(format!(".tmp{}", std::process::id()));
-    let temporary = PathBuf::from(temporary);
-    let written = OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(&temporary)
-        .and_then(|mut file| {
-            file.write_all(contents.as_bytes())
-                .and_then(|()| file.sync_all())
-        })
-        .and_then(|()| fs::rename(&temporary, path));
-    if written.is_err() {
-        let _ = fs::remove_file(&temporary);
-    }
-    written.map_err(|e| error(path, None, Problem::Io(e)))
+    keyfile::write_atomically(
+        path,
+        contents.as_bytes(),
+        0o644,
+        keyfile::Overwrite::Replace,
+    )
+    .map_err(|e| error(path, None, Problem::Io(e)))
 }
 
 // ---------------------------------------------------------------------------
