@@ -21,6 +21,7 @@
 //!           signed by the parent given with `init --issuer-dir PARENT`
 //! serial    the last serial number this CA issued
 //! revoked   the serials it has revoked, one per line
+//! last-crl  the this_update (Unix seconds) of the last list `crl` wrote
 //! lock      present only while a 15-ca command works on the CA
 //! ```
 //!
@@ -33,6 +34,12 @@
 //!
 //! A certificate issued by an intermediate is written with the
 //! intermediate's certificate after it: the chain a peer presents.
+//!
+//! `crl` refuses to date a list at or before the last one it wrote (as
+//! `DIR/last-crl` records): a server takes a list dated the same second as
+//! the one in force for a rollback and ignores it, so two lists made in one
+//! second could leave a revocation unpublished. Wait a second, or pass a
+//! later `--now`.
 
 use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
@@ -565,6 +572,33 @@ fn crl(dir: &Path, days: u64, out: &Path, now: Option<String>) -> Result<String>
     let serials = revoked_serials(&dir.join("revoked"))?;
     let now = now_of(now)?;
     let window = window(now, days)?;
+    // Recorded before the list is written, as serials are: a crash after
+    // this never lets two different lists carry one date.
+    let last_path = dir.join("last-crl");
+    match fs::read_to_string(&last_path) {
+        Ok(text) => {
+            let last: u64 = text.trim().parse().map_err(|_| {
+                format!(
+                    "{}:1: not a time in Unix seconds: {:?}",
+                    last_path.display(),
+                    text.trim()
+                )
+            })?;
+            if now <= last {
+                return Err(format!(
+                    "the last list this CA wrote is dated {} ({}); a new one must be dated later, \
+                     or a server would take it for a rollback and keep the old one: wait a \
+                     second, or pass a later --now",
+                    Rfc3339(last),
+                    last_path.display()
+                ));
+            }
+        }
+        // A CA made before last-crl existed, or that never wrote a list.
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+        Err(e) => return Err(format!("{}: {e}", last_path.display())),
+    }
+    write(&last_path, &format!("{now}\n"))?;
     let mut buf = vec![0u8; MAX_CRL_LEN];
     let len = RevocationList::sign_into(&ca.key, window, &serials, &mut buf)
         .map_err(|e| e.to_string())?;

@@ -416,9 +416,9 @@ pub fn write_pair(
          # whoever holds this file can prove they are {name}.\n{}\n",
         crate::hex::Hex(&key.to_secret_bytes()[..])
     );
-    write_atomically(&secret_path, secret_text.as_bytes(), 0o600, overwrite)?;
+    write_key_file(&secret_path, secret_text.as_bytes(), 0o600, overwrite)?;
     let public_text = format!("{}\n", key.public());
-    write_atomically(&public_path, public_text.as_bytes(), 0o644, overwrite)?;
+    write_key_file(&public_path, public_text.as_bytes(), 0o644, overwrite)?;
     Ok((secret_path, public_path))
 }
 
@@ -432,19 +432,48 @@ fn check_name(name: &str) -> Result<(), &'static str> {
         .map_err(|_| "it must be 1 to 64 bytes with no spaces or control characters")
 }
 
-/// Writes a temporary file, then moves it into place: with `rename` when
-/// replacing, with `hard_link` (which refuses an existing name) otherwise,
-/// so a file created meanwhile is never clobbered.
-fn write_atomically(
+/// [`write_atomically`] for a key file, with errors as [`KeyFileError`]s.
+fn write_key_file(
     path: &Path,
     contents: &[u8],
     mode: u32,
     overwrite: Overwrite,
 ) -> Result<(), KeyFileError> {
-    let mut temporary = path.as_os_str().to_owned();
-    temporary.push(format!(".tmp{}", std::process::id()));
-    let temporary = PathBuf::from(temporary);
-    let io = |e| error(path, None, Problem::Io(e));
+    write_atomically(path, contents, mode, overwrite).map_err(|e| {
+        if e.kind() == io::ErrorKind::AlreadyExists {
+            error(path, None, Problem::AlreadyExists)
+        } else {
+            error(path, None, Problem::Io(e))
+        }
+    })
+}
+
+/// Writes `contents` to `path` so that a reader sees the old file or the
+/// whole new one, and a planted link is never written through.
+///
+/// The contents go to a new temporary file in `path`'s directory, named
+/// `FILE.tmp-` and 32 hex digits from the operating system's random number
+/// generator, so nobody can plant a file or a symbolic link at the name in
+/// advance. It is opened with `create_new` (`O_CREAT | O_EXCL`), which
+/// refuses any existing name, a symbolic link included, instead of
+/// following it; on Unix it is created with permissions `mode` (`0o600` for
+/// a secret), so it is never readable by others, not even briefly. It is
+/// synced to disk, then moved into place: with `rename` for
+/// [`Overwrite::Replace`] (which replaces a link at `path` rather than
+/// writing to where it points), with `hard_link` for [`Overwrite::Never`]
+/// (which refuses an existing name, so a file created meanwhile is never
+/// clobbered). The temporary name is removed whatever happens.
+///
+/// # Errors
+/// The I/O error; [`io::ErrorKind::AlreadyExists`] if `path` exists and
+/// `overwrite` is [`Overwrite::Never`].
+pub fn write_atomically(
+    path: &Path,
+    contents: &[u8],
+    mode: u32,
+    overwrite: Overwrite,
+) -> io::Result<()> {
+    let temporary = temporary_name(path)?;
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -455,19 +484,26 @@ fn write_atomically(
     }
     #[cfg(not(unix))]
     let _ = mode;
-    let written = options
-        .open(&temporary)
-        .and_then(|mut file| file.write_all(contents).and_then(|()| file.sync_all()));
+    // Only a file this call created is written to or removed: if `open`
+    // fails (the name exists), nothing else happens.
+    let mut file = options.open(&temporary)?;
+    let written = file.write_all(contents).and_then(|()| file.sync_all());
+    drop(file);
     let placed = written.and_then(|()| match overwrite {
         Overwrite::Replace => fs::rename(&temporary, path),
         Overwrite::Never => fs::hard_link(&temporary, path),
     });
     // After a rename the temporary name is gone already; otherwise remove it.
     let _ = fs::remove_file(&temporary);
-    match placed {
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-            Err(error(path, None, Problem::AlreadyExists))
-        }
-        other => other.map_err(io),
-    }
+    placed
+}
+
+/// `path` with `.tmp-` and 32 random hex digits appended.
+fn temporary_name(path: &Path) -> io::Result<PathBuf> {
+    let mut random = [0u8; 16];
+    getrandom::fill(&mut random)
+        .map_err(|e| io::Error::other(format!("no random temporary name: {e}")))?;
+    let mut temporary = path.as_os_str().to_owned();
+    temporary.push(format!(".tmp-{}", crate::hex::Hex(&random[..])));
+    Ok(PathBuf::from(temporary))
 }

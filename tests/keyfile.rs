@@ -99,6 +99,67 @@ fn write_pair_leaves_exactly_two_files_and_no_temporaries() {
 }
 
 #[test]
+fn a_link_planted_at_the_old_predictable_temporary_name_neither_blocks_nor_is_followed() {
+    let dir = TempDir::new("planted-temporary");
+    let victim = dir.file("victim", b"precious\n", 0o644);
+    // Before the fix the temporary name was `NAME.key.tmp<pid>`: anyone could
+    // plant a file there in advance and make every key generation fail.
+    let planted = dir
+        .path()
+        .join(format!("alice.key.tmp{}", std::process::id()));
+    std::os::unix::fs::symlink(&victim, &planted).unwrap();
+
+    let (secret, _) = keyfile::write_pair(dir.path(), "alice", &alice(), Overwrite::Never).unwrap();
+
+    // Notice: the name is random now, so the planted link is just ignored.
+    assert_eq!(
+        keyfile::read_secret(&secret).unwrap().public(),
+        alice().public()
+    );
+    assert_eq!(fs::read(&victim).unwrap(), b"precious\n");
+    assert!(
+        fs::symlink_metadata(&planted)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+}
+
+#[test]
+fn write_atomically_replaces_a_link_at_the_destination_instead_of_writing_through_it() {
+    let dir = TempDir::new("link-at-destination");
+    let victim = dir.file("victim", b"precious\n", 0o644);
+    let target = dir.path().join("list");
+    std::os::unix::fs::symlink(&victim, &target).unwrap();
+
+    // With Overwrite::Never the link counts as an existing file.
+    let refused = keyfile::write_atomically(&target, b"new\n", 0o600, Overwrite::Never);
+    assert_eq!(
+        refused.unwrap_err().kind(),
+        std::io::ErrorKind::AlreadyExists
+    );
+    assert_eq!(fs::read(&victim).unwrap(), b"precious\n");
+
+    keyfile::write_atomically(&target, b"new\n", 0o600, Overwrite::Replace).unwrap();
+
+    // Notice: the link itself was replaced by a private file; what it pointed to is untouched.
+    assert!(fs::symlink_metadata(&target).unwrap().file_type().is_file());
+    assert_eq!(mode_of(&target), 0o600);
+    assert_eq!(fs::read(&target).unwrap(), b"new\n");
+    assert_eq!(fs::read(&victim).unwrap(), b"precious\n");
+    let mut names: Vec<_> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["list", "victim"],
+        "no temporary file is left behind"
+    );
+}
+
+#[test]
 fn a_pub_file_is_one_line_of_64_lowercase_hex_characters() {
     let dir = TempDir::new("pub-format");
 

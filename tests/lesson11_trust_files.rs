@@ -197,6 +197,36 @@ fn appending_a_revocation_takes_effect_at_the_next_check() {
 }
 
 #[test]
+fn a_revocation_file_that_loses_keys_is_reported_as_a_problem() {
+    // A truncated (here: emptied) revocation file parses and un-revokes
+    // everyone. Before the fix that was an ordinary "reloaded" line; the
+    // server prints a problem with WARNING in front.
+    let dir = TempDir::new();
+    let (policy, _, revoked) = alice_only(&dir);
+    append(&revoked, &format!("{} lost her laptop", hex(ALICE)));
+    append(&revoked, &format!("{} left", hex(CAROL)));
+    let notices = policy.refresh();
+    assert!(!notices[0].is_problem(), "{:?}", texts(&notices));
+
+    fs::write(&revoked, "").unwrap();
+    let notices = policy.refresh();
+
+    assert_eq!(notices.len(), 1, "{:?}", texts(&notices));
+    assert!(notices[0].is_problem(), "{:?}", texts(&notices));
+    let text = notices[0].to_string();
+    assert!(
+        text.contains("reloaded, 0 revoked keys; 2 keys revoked until now no longer are"),
+        "{text}"
+    );
+    // The new list is in force all the same: un-revoking is the operator's call.
+    assert!(policy.check(&key(ALICE)).is_ok());
+
+    // Adding a key back is an ordinary reload again.
+    append(&revoked, &format!("{} lost her laptop", hex(ALICE)));
+    assert!(!policy.refresh()[0].is_problem());
+}
+
+#[test]
 fn two_writes_within_one_timestamp_tick_are_both_seen() {
     // Same length, same modification time: only the contents differ. A
     // reloader comparing time and length would miss this revocation.

@@ -418,11 +418,48 @@ fn a_chain_with_an_intermediate_works_end_to_end() {
 }
 
 #[test]
+fn crl_refuses_to_date_a_list_at_or_before_the_last_one() {
+    // Two lists of one second would look alike to a server (it keeps the
+    // one in force): the second, which may carry a new revocation, would
+    // never be taken.
+    let dir = scratch();
+    pki(&dir);
+    crl(&dir, "root", (&at(-60), "7"), "root.crl");
+    let first = std::fs::read(dir.join("root.crl")).unwrap();
+    ok(&dir, "15-ca", &["revoke", "--dir", "root", "3"]);
+    for now in [at(-60), at(-61)] {
+        let out = run(
+            &dir,
+            "15-ca",
+            &[
+                "crl", "--dir", "root", "--days", "7", "--out", "root.crl", "--now", &now,
+            ],
+        );
+        assert!(!out.status.success(), "dated {now}: {}", text(&out.stdout));
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains("must be dated later"), "{stderr}");
+        assert!(
+            stderr.contains("wait a second, or pass a later --now"),
+            "{stderr}"
+        );
+        assert_eq!(
+            std::fs::read(dir.join("root.crl")).unwrap(),
+            first,
+            "nothing written"
+        );
+    }
+    let out = crl(&dir, "root", (&at(-59), "7"), "root.crl");
+    assert!(out.contains("1 revoked (serial 3)"), "{out}");
+}
+
+#[test]
 fn revocation_and_a_stale_or_broken_list_apply_without_restart() {
     let dir = scratch();
     pki(&dir);
-    // Every list here is dated T - 10 days: a list older than the one in
-    // force would be ignored (a file going back in time, lesson15_files).
+    // The lists here are dated from T - 10 days, a second apart: a list
+    // older than the one in force, or of the same second, would be ignored
+    // (a file going back in time, lesson15_files), and 15-ca refuses to
+    // write one anyway.
     crl(&dir, "root", (&at(-10 * DAY), "30"), "root.crl");
     let server = start_server(
         &dir,
@@ -432,12 +469,12 @@ fn revocation_and_a_stale_or_broken_list_apply_without_restart() {
     assert_accepted(&server, &out, "alice (serial 3)");
 
     ok(&dir, "15-ca", &["revoke", "--dir", "root", "3"]);
-    crl(&dir, "root", (&at(-10 * DAY), "30"), "root.crl");
+    crl(&dir, "root", (&at(-10 * DAY + 1), "30"), "root.crl");
     let out = client(&dir, &server, "alice.key", "alice.crt", &[]);
     assert_rejected(&server, &out, "revoked serial 3");
 
     // A list whose next_update has passed: everyone it covers is refused.
-    crl(&dir, "root", (&at(-10 * DAY), "1"), "root.crl");
+    crl(&dir, "root", (&at(-10 * DAY + 2), "1"), "root.crl");
     let out = client(&dir, &server, "alice.key", "alice.crt", &[]);
     assert_rejected(&server, &out, "stale revocation list");
 
@@ -676,7 +713,7 @@ fn a_revocation_also_ends_the_session_already_open() {
     assert!(server.next_line().starts_with("accepted alice (serial 3)"));
 
     ok(&dir, "15-ca", &["revoke", "--dir", "root", "3"]);
-    crl(&dir, "root", (&at(-60), "7"), "root.crl");
+    crl(&dir, "root", (&at(-59), "7"), "root.crl");
     // Notice: the next message, on the same connection, is not echoed.
     assert_eq!(type_line(&mut client, "two"), "");
     drop(client.stdin.take());

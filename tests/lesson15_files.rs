@@ -204,6 +204,32 @@ fn server_files(dir: &Path) -> (PathBuf, PathBuf, PathBuf, PathBuf) {
 }
 
 #[test]
+fn write_atomically_never_writes_through_a_link_planted_at_the_old_temporary_name() {
+    let dir = scratch("planted-temporary");
+    let victim = dir.join("victim");
+    std::fs::write(&victim, "precious\n").unwrap();
+    // 15-ca used to write `FILE.tmp<pid>`, creating or truncating whatever
+    // was there and following a symbolic link: a link planted at that name
+    // overwrote the file it pointed to.
+    let out = dir.join("root.crl");
+    let planted = dir.join(format!("root.crl.tmp{}", std::process::id()));
+    std::os::unix::fs::symlink(&victim, &planted).unwrap();
+
+    files::write_atomically(&out, &crl_text(&crl(&root_key(), &[]))).unwrap();
+
+    // Notice: the list went where it was meant to, and the victim is untouched.
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+    assert!(std::fs::read_to_string(&out).unwrap().contains("BEGIN"));
+    assert!(
+        std::fs::symlink_metadata(&out)
+            .unwrap()
+            .file_type()
+            .is_file()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn live_files_swap_in_a_renewed_certificate_and_keep_the_last_good_one() {
     let dir = scratch("live-cert");
     let (key, cert, ca, crl_path) = server_files(&dir);
@@ -261,7 +287,10 @@ fn a_broken_list_file_fails_closed_and_recovers() {
     let notices = live.refresh();
     assert!(notices[0].starts_with("WARNING: "), "{notices:?}");
     assert!(matches!(live.snapshot().crls, Some(Err(_))));
-    files::write_atomically(&crl_path, &crl_text(&crl(&root_key(), &[3]))).unwrap();
+    // Dated a second after the first list: one of the same second with
+    // other contents would be taken for a rollback.
+    let later = crl_window(&root_key(), (NOW - 3599, NOW + 7 * 86_400), &[3]);
+    files::write_atomically(&crl_path, &crl_text(&later)).unwrap();
     let notices = live.refresh();
     assert!(notices[0].contains("1 revoked serial(s)"), "{notices:?}");
     let snapshot = live.snapshot();
@@ -344,4 +373,69 @@ fn a_list_file_going_back_in_time_is_ignored() {
     files::write_atomically(&crl_path, &crl_text(&newer)).unwrap();
     let notices = live.refresh();
     assert!(notices[0].contains("2 revoked serial(s)"), "{notices:?}");
+}
+
+#[test]
+fn a_list_dated_the_same_second_with_other_contents_is_a_rollback() {
+    // Two lists made in one second (15-ca crl run twice): the one without
+    // serial 3 may be the older. Before the fix it replaced the list in
+    // force, and serial 3 was silently un-revoked.
+    let dir = scratch("live-crl-same-second");
+    let (key, cert, ca, crl_path) = server_files(&dir);
+    files::write_atomically(&crl_path, &crl_text(&crl(&root_key(), &[3]))).unwrap();
+    let live = LiveFiles::open(&key, &cert, &ca, Some(&crl_path)).unwrap();
+    let same_second = crl(&root_key(), &[]);
+    files::write_atomically(&crl_path, &crl_text(&same_second)).unwrap();
+    let notices = live.refresh();
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert!(notices[0].starts_with("WARNING: "), "{notices:?}");
+    assert!(
+        notices[0].contains("the same second as, but not the same list as, the one in force"),
+        "{notices:?}"
+    );
+    let snapshot = live.snapshot();
+    let Some(Ok(crls)) = &snapshot.crls else {
+        panic!("the list in force stays")
+    };
+    assert!(crls.lists()[0].contains(3), "serial 3 still revoked");
+
+    // The very same list again (say, rewritten with a comment) is no rollback.
+    let text = format!("# the root's list\n{}", crl_text(&crl(&root_key(), &[3])));
+    std::fs::write(&crl_path, text).unwrap();
+    let notices = live.refresh();
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert!(notices[0].starts_with("reloaded "), "{notices:?}");
+}
+
+#[test]
+fn a_file_with_two_lists_of_one_issuer_dated_the_same_second_is_refused() {
+    // Before the fix the file was read, and the verifier took the last of
+    // the two: here the one that does not revoke serial 3.
+    let dir = scratch("crl-file-same-second");
+    let path = dir.join("all.crl");
+    let text = format!(
+        "{}{}",
+        crl_text(&crl(&root_key(), &[3])),
+        crl_text(&crl(&root_key(), &[]))
+    );
+    let e = Crls::parse(&path, &text).unwrap_err();
+    assert!(
+        matches!(e.problem, Problem::SameDateLists { first_line: 1, .. }),
+        "{e:?}"
+    );
+    assert!(
+        e.to_string().contains("which is newer cannot be told"),
+        "{e}"
+    );
+
+    // The same list twice, or lists of two issuers, are fine.
+    let twice = crl_text(&crl(&root_key(), &[3])).repeat(2);
+    assert_eq!(Crls::parse(&path, &twice).unwrap().lists().len(), 2);
+    let two_issuers = format!(
+        "{}{}",
+        crl_text(&crl(&root_key(), &[3])),
+        crl_text(&crl(&intermediate_key(), &[]))
+    );
+    assert_eq!(Crls::parse(&path, &two_issuers).unwrap().lists().len(), 2);
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -13,15 +13,17 @@
 //! file is reported once and the last good one stays in force; a broken,
 //! missing or unreadable revocation file refuses everyone until it is
 //! fixed (fail closed); a revocation file that goes back in time (a list
-//! older than one already in force from the same issuer, which could
-//! un-revoke a certificate) is reported and ignored.
+//! older than one already in force from the same issuer, or dated the same
+//! second with other contents, either of which could un-revoke a
+//! certificate) is reported and ignored. A file holding two lists from one
+//! issuer dated the same second with other contents is broken
+//! ([`Problem::SameDateLists`]).
 
 // The crate is no_std; modules that need std bring its prelude in by name.
 use std::prelude::rust_2024::*;
 
 use std::fmt;
-use std::fs::{self, OpenOptions};
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::string::{String, ToString};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
@@ -37,7 +39,7 @@ use super::time::Rfc3339;
 use super::verify::{CertError, Chain, Root};
 use super::{CERTIFICATE_LEN, Certificate, FormatError};
 use crate::keyfile::{self, KeyFileError};
-use crate::keys::{IdentityKey, PublicIdentity};
+use crate::keys::{Fingerprint, IdentityKey, PublicIdentity};
 
 /// The largest certificate or list file read: a full list, armoured, with room for comments.
 pub const MAX_CERT_FILE_LEN: u64 = 2 * MAX_CRL_LEN as u64;
@@ -72,6 +74,16 @@ pub enum Problem {
     Key(KeyFileError),
     /// The secret key does not belong to the certificate's public key.
     KeyMismatch,
+    /// Two lists from one issuer with the same `this_update` and different
+    /// contents: which is newer cannot be told, so the file is refused.
+    SameDateLists {
+        /// Their issuer's fingerprint.
+        issuer: Fingerprint,
+        /// The date both carry.
+        this_update: u64,
+        /// The line the first of them starts on.
+        first_line: usize,
+    },
 }
 
 /// An error about one file, naming it and the line.
@@ -118,6 +130,18 @@ impl fmt::Display for CertFileError {
             Problem::KeyMismatch => f.write_str(
                 "the certificate is for another key than the secret key given with it \
                  (issue it for this key's .pub, or give the matching --key)",
+            ),
+            Problem::SameDateLists {
+                issuer,
+                this_update,
+                first_line,
+            } => write!(
+                f,
+                "a second list from issuer {} dated {} like the one on line {first_line}, \
+                 with other contents: which is newer cannot be told (keep only the newest \
+                 list of each issuer in the file)",
+                issuer,
+                Rfc3339(*this_update)
             ),
         }
     }
@@ -250,15 +274,41 @@ pub struct Crls {
 impl Crls {
     /// Parses the lists of armoured `text`.
     ///
+    /// Two lists from one issuer with the same `this_update` but different
+    /// contents are refused ([`Problem::SameDateLists`]): a verifier takes
+    /// the newest list of each issuer, and between these it could only
+    /// guess, perhaps the one that has not yet revoked a serial.
+    ///
     /// # Errors
     /// A [`CertFileError`] naming `path` and the line.
     pub fn parse(path: &Path, text: &str) -> Result<Self, CertFileError> {
-        let mut encoded = Vec::new();
+        let mut encoded: Vec<Vec<u8>> = Vec::new();
+        let mut lines = Vec::new();
         let mut buf = vec![0u8; MAX_CRL_LEN + 1];
         armour::decode_each(text, CRL_LABEL, &mut buf, |bytes, line| {
-            RevocationList::from_bytes(bytes)
+            let list = RevocationList::from_bytes(bytes)
                 .map_err(|e| error(path, Some(line), Problem::Crl(e)))?;
+            for (earlier, &first_line) in encoded.iter().zip(&lines) {
+                let Ok(earlier) = RevocationList::from_bytes(earlier) else {
+                    continue;
+                };
+                if earlier.issuer == list.issuer
+                    && earlier.this_update == list.this_update
+                    && earlier.signed_bytes() != list.signed_bytes()
+                {
+                    return Err(error(
+                        path,
+                        Some(line),
+                        Problem::SameDateLists {
+                            issuer: list.issuer.fingerprint(),
+                            this_update: list.this_update,
+                            first_line,
+                        },
+                    ));
+                }
+            }
             encoded.push(bytes.to_vec());
+            lines.push(line);
             Ok::<(), CertFileError>(())
         })
         .map_err(|e| with_path(e, path))?;
@@ -303,28 +353,20 @@ pub fn crl_text(encoded: &[u8]) -> String {
 }
 
 /// Writes `contents` to `path` through a temporary file and a rename, so a
-/// reader never sees a half-written file. Replaces an existing file.
+/// reader never sees a half-written file. Replaces an existing file (mode
+/// 0644); see [`crate::keyfile::write_atomically`], which this calls, for
+/// the random temporary name and why a planted link is never followed.
 ///
 /// # Errors
 /// A [`CertFileError`] with the I/O error.
 pub fn write_atomically(path: &Path, contents: &str) -> Result<(), CertFileError> {
-    let mut temporary = path.as_os_str().to_owned();
-    temporary.push(format!(".tmp{}", std::process::id()));
-    let temporary = PathBuf::from(temporary);
-    let written = OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(&temporary)
-        .and_then(|mut file| {
-            file.write_all(contents.as_bytes())
-                .and_then(|()| file.sync_all())
-        })
-        .and_then(|()| fs::rename(&temporary, path));
-    if written.is_err() {
-        let _ = fs::remove_file(&temporary);
-    }
-    written.map_err(|e| error(path, None, Problem::Io(e)))
+    keyfile::write_atomically(
+        path,
+        contents.as_bytes(),
+        0o644,
+        keyfile::Overwrite::Replace,
+    )
+    .map_err(|e| error(path, None, Problem::Io(e)))
 }
 
 // ---------------------------------------------------------------------------
@@ -387,24 +429,40 @@ struct Seen {
     crls: Option<[u8; 32]>,
     /// The last problem reported per file, so each is reported once.
     reported: Vec<String>,
-    /// Per list issuer, the newest `this_update` taken so far.
-    newest_lists: Vec<(PublicIdentity, u64)>,
+    /// Per list issuer, the newest `this_update` taken so far, and the
+    /// SHA-256 of that list's signed bytes.
+    newest_lists: Vec<(PublicIdentity, u64, [u8; 32])>,
+}
+
+/// SHA-256 of a list's signed bytes: which serials, dated when, by whom.
+fn list_digest(list: &RevocationList<'_>) -> [u8; 32] {
+    Sha256::digest(list.signed_bytes()).into()
 }
 
 impl Seen {
     /// Why `crls` would go back in time, if one of its lists (with a valid
     /// signature: a forged list is refused at verification anyway) is older
-    /// than a list from the same issuer already taken.
+    /// than a list from the same issuer already taken, or dated the same
+    /// second with other contents (it may be the older of two lists made
+    /// in one second: a list that replaces another must be dated later).
     fn rollback(&self, crls: &Crls) -> Option<String> {
         crls.lists()
             .iter()
             .filter(|list| list.signature_verifies())
             .find_map(|list| {
-                let (_, newest) = self.newest_lists.iter().find(|(issuer, newest)| {
-                    *issuer == list.issuer && list.this_update < *newest
-                })?;
+                let (_, newest, digest) = self
+                    .newest_lists
+                    .iter()
+                    .find(|(issuer, _, _)| *issuer == list.issuer)?;
+                let how = if list.this_update < *newest {
+                    "older than"
+                } else if list.this_update == *newest && list_digest(list) != *digest {
+                    "the same second as, but not the same list as,"
+                } else {
+                    return None;
+                };
                 Some(format!(
-                    "the list from issuer {} is dated {}, older than the one in force ({}): \
+                    "the list from issuer {} is dated {}, {how} the one in force ({}): \
                      ignoring this file (going back could un-revoke a certificate)",
                     list.issuer.fingerprint(),
                     Rfc3339(list.this_update),
@@ -413,16 +471,23 @@ impl Seen {
             })
     }
 
-    /// Remembers the newest date of each signed list in `crls`.
+    /// Remembers the newest signed list of each issuer in `crls`.
     fn take(&mut self, crls: &Crls) {
         for list in crls.lists().iter().filter(|list| list.signature_verifies()) {
             match self
                 .newest_lists
                 .iter_mut()
-                .find(|(issuer, _)| *issuer == list.issuer)
+                .find(|(issuer, _, _)| *issuer == list.issuer)
             {
-                Some((_, newest)) => *newest = (*newest).max(list.this_update),
-                None => self.newest_lists.push((list.issuer, list.this_update)),
+                Some((_, newest, digest)) => {
+                    if list.this_update > *newest {
+                        *newest = list.this_update;
+                        *digest = list_digest(list);
+                    }
+                }
+                None => self
+                    .newest_lists
+                    .push((list.issuer, list.this_update, list_digest(list))),
             }
         }
     }

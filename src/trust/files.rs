@@ -187,6 +187,19 @@ pub enum Notice {
         /// What is wrong with the file.
         error: ListFileError,
     },
+    /// The revocation file changed and the new list is in force, but keys
+    /// the list in force revoked are no longer on it: they are accepted
+    /// again. That may be meant (a key revoked by mistake), or the file
+    /// was truncated or replaced by an old copy, so it is a problem to
+    /// report ([`Notice::is_problem`]).
+    RevocationsWithdrawn {
+        /// The file.
+        path: PathBuf,
+        /// How many keys it revokes now.
+        revoked: usize,
+        /// How many keys revoked until now no longer are.
+        withdrawn: usize,
+    },
 }
 
 impl Notice {
@@ -195,7 +208,9 @@ impl Notice {
     pub fn is_problem(&self) -> bool {
         matches!(
             self,
-            Self::AuthorizedKeptLastGood { .. } | Self::RevocationsUnavailable { .. }
+            Self::AuthorizedKeptLastGood { .. }
+                | Self::RevocationsUnavailable { .. }
+                | Self::RevocationsWithdrawn { .. }
         )
     }
 }
@@ -242,6 +257,19 @@ impl fmt::Display for Notice {
             Self::RevocationsUnavailable { error } => write!(
                 f,
                 "{error}; refusing every client until the revocation list can be read"
+            ),
+            Self::RevocationsWithdrawn {
+                path,
+                revoked,
+                withdrawn,
+            } => write!(
+                f,
+                "{}: reloaded, {}; {} revoked until now no longer {} and will be accepted \
+                 (if the file was truncated or replaced by an old copy, restore it)",
+                path.display(),
+                count(*revoked, "revoked key"),
+                count(*withdrawn, "key"),
+                if *withdrawn == 1 { "is" } else { "are" }
             ),
         }
     }
@@ -484,10 +512,26 @@ impl FilePolicy {
             match file.reload(RevokedKeys::parse) {
                 Reload::Unchanged => {}
                 Reload::Good { list, fixed } => {
-                    notices.push(Notice::RevocationsReloaded {
-                        path: file.path.clone(),
-                        revoked: list.len(),
-                        fixed,
+                    // A revocation list that loses keys un-revokes them:
+                    // say so loudly (a truncated file would un-revoke all).
+                    let withdrawn = match &self.read_lists().revoked {
+                        RevokedList::Good(old) => {
+                            old.keys().iter().filter(|key| !list.contains(key)).count()
+                        }
+                        RevokedList::Unavailable => 0,
+                    };
+                    notices.push(if withdrawn > 0 {
+                        Notice::RevocationsWithdrawn {
+                            path: file.path.clone(),
+                            revoked: list.len(),
+                            withdrawn,
+                        }
+                    } else {
+                        Notice::RevocationsReloaded {
+                            path: file.path.clone(),
+                            revoked: list.len(),
+                            fixed,
+                        }
                     });
                     new_revoked = Some(RevokedList::Good(list));
                 }
