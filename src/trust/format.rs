@@ -23,7 +23,9 @@
 //! ```
 //!
 //! - The name follows the [`ClientName`] rules: 1 to 64 bytes of UTF-8,
-//!   no whitespace, no control characters.
+//!   no whitespace, no control characters, no invisible characters
+//!   (default-ignorable code points and format characters, refused by
+//!   code point: `U+3164`).
 //! - **Nothing may follow the name.** A name is one word, so text after it
 //!   is almost always a name with a space in it (`billing service`); taking
 //!   the first word silently would let the log call a client something the
