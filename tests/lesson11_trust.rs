@@ -471,3 +471,32 @@ fn a_full_handshake_refuses_a_revoked_client_and_an_unknown_one() {
         }))
     );
 }
+
+/// Issue 19: a list with CR-only line ends was refused with "text after
+/// the name", which sends the reader to the names; a revocation list with
+/// CR-only line ends silently kept only its first key.
+#[test]
+fn cr_only_line_ends_are_named_as_such() {
+    let text = format!("{} alice\r{} bob\r", hex(1), hex(2));
+    assert_eq!(authorized_problem(&text), LineProblem::BareCarriageReturn);
+    let message = AuthorizedKeys::parse("authorized_keys", &text)
+        .unwrap_err()
+        .to_string();
+    assert!(message.starts_with("authorized_keys:1:"), "{message}");
+    assert!(message.contains("CR-only"), "{message}");
+    let revoked = format!("{}\r{}\r", hex(1), hex(2));
+    assert_eq!(
+        RevokedKeys::parse("revoked_keys", &revoked)
+            .unwrap_err()
+            .problem(),
+        LineProblem::BareCarriageReturn
+    );
+    // Windows line ends stay fine.
+    let crlf = format!("{} alice\r\n{} bob\r\n", hex(1), hex(2));
+    assert_eq!(
+        AuthorizedKeys::parse("authorized_keys", &crlf)
+            .unwrap()
+            .len(),
+        2
+    );
+}

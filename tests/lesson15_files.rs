@@ -439,3 +439,27 @@ fn a_file_with_two_lists_of_one_issuer_dated_the_same_second_is_refused() {
     assert_eq!(Crls::parse(&path, &two_issuers).unwrap().lists().len(), 2);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Issue 19: a single base64 line that is too long was told "every line
+/// but the last must be 64", which sends the reader to the wrong lines.
+#[test]
+fn one_overlong_base64_line_is_called_too_long() {
+    let mut good = String::new();
+    armour::write_block(&mut good, CERTIFICATE_LABEL, &alice_cert().to_bytes()).unwrap();
+    let lines: Vec<&str> = good.lines().collect();
+    let joined = lines[1..lines.len() - 1].concat();
+    let one_line = format!("{}\n{joined}\n{}\n", lines[0], lines[lines.len() - 1]);
+    let e = decode_one(&one_line).unwrap_err();
+    assert_eq!(e.line, 2);
+    assert!(matches!(e.problem, ArmourProblem::LineLength { found } if found > 64));
+    let text = e.to_string();
+    assert!(text.contains("longer than the 64"), "{text}");
+    assert!(!text.contains("every line but the last"), "{text}");
+    // A short line in the middle keeps its message.
+    let short = ArmourError {
+        line: 3,
+        problem: ArmourProblem::LineLength { found: 60 },
+    }
+    .to_string();
+    assert!(short.contains("every line but the last"), "{short}");
+}

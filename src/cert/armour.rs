@@ -91,6 +91,11 @@ impl fmt::Display for ArmourError {
             ArmourProblem::UnexpectedLabel { wanted } => {
                 write!(f, "expected a {wanted} block here")
             }
+            ArmourProblem::LineLength { found } if found > LINE_LEN => write!(
+                f,
+                "a base64 line is {found} characters, longer than the {LINE_LEN} a line may hold; \
+                 break it into lines of {LINE_LEN}"
+            ),
             ArmourProblem::LineLength { found } => write!(
                 f,
                 "a base64 line is {found} characters; every line but the last must be {LINE_LEN}"

@@ -93,6 +93,9 @@ const BOM: &str = "\u{feff}";
 pub enum LineProblem {
     /// The line is not valid UTF-8.
     NotUtf8,
+    /// A carriage return inside the line (not just before its `\n`): the
+    /// file uses CR-only line ends, so what looks like many lines is one.
+    BareCarriageReturn,
     /// The key has a character that is not a hex digit.
     NotHex {
         /// The first offending character.
@@ -149,6 +152,11 @@ impl fmt::Display for LineProblem {
                 f.write_str("missing name: write the client's name after the key: <key> <name>")
             }
             Self::BadName(why) => write!(f, "bad name: {why}"),
+            Self::BareCarriageReturn => f.write_str(
+                "a carriage return (\\r) inside the line: the file seems to use \
+                 CR-only (old Mac) line ends, which make the whole file one line; \
+                 convert them to \\n (or \\r\\n)",
+            ),
             Self::TextAfterName => f.write_str(
                 "text after the name: a name is one word (no spaces); \
                  put comments on their own line, starting with #",
@@ -287,10 +295,12 @@ fn lines(text: &[u8]) -> impl Iterator<Item = (usize, Result<&str, LineProblem>)
         .zip(text.split(|&byte| byte == b'\n'))
         .map(|(number, line)| {
             let line = line.strip_suffix(b"\r").unwrap_or(line);
-            (
-                number,
-                core::str::from_utf8(line).map_err(|_| LineProblem::NotUtf8),
-            )
+            let line = if line.contains(&b'\r') {
+                Err(LineProblem::BareCarriageReturn)
+            } else {
+                core::str::from_utf8(line).map_err(|_| LineProblem::NotUtf8)
+            };
+            (number, line)
         })
 }
 
