@@ -15,11 +15,13 @@
 //!    string as a literal. If these pass, the docs that the lessons copy are
 //!    precise enough for a learner to interoperate with the library.
 //!
-//! To regenerate the vector files after a deliberate change to the wire
+//! A third test, `the_vector_files_are_what_the_code_writes`, renders every
+//! file again and fails if one differs from what is on disk. Only an
+//! explicit switch rewrites them, after a deliberate change to the wire
 //! format (then review the diff):
 //!
 //! ```text
-//! cargo test --test golden_transcripts -- --ignored regenerate_golden_vectors
+//! LEARN_MTLS_BLESS=1 cargo test --test golden_transcripts
 //! ```
 
 use std::collections::BTreeMap;
@@ -656,7 +658,7 @@ fn render(case: &Case, inputs: &Inputs, wire: &Wire, intermediates: &Intermediat
 # implementation of the documented formulas (x25519-dalek, ed25519-dalek,
 # sha2, hkdf, chacha20poly1305 used directly) must recompute all of them.
 # Regenerate only after a deliberate change to the wire format, then review:
-#   cargo test --test golden_transcripts -- --ignored regenerate_golden_vectors
+#   LEARN_MTLS_BLESS=1 cargo test --test golden_transcripts
 #
 # Format: `name = lowercase hex`, one value per line.
 
@@ -697,15 +699,20 @@ fn render(case: &Case, inputs: &Inputs, wire: &Wire, intermediates: &Intermediat
     out
 }
 
+/// Renders every vector file and compares it with the one on disk; with
+/// `LEARN_MTLS_BLESS=1` (and only then) writes it instead. `--ignored` no
+/// longer rewrites anything: a wire regression cannot be blessed by
+/// accident.
 #[test]
-#[ignore = "writes tests/vectors/*.txt; run only after a deliberate change to the wire format"]
-fn regenerate_golden_vectors() {
+fn the_vector_files_are_what_the_code_writes() {
+    let bless = std::env::var_os("LEARN_MTLS_BLESS").is_some_and(|v| v == "1");
     let inputs = Inputs {
         server_secret: SERVER_SECRET,
         client_secret: CLIENT_SECRET,
         client_rng_seed: CLIENT_RNG_SEED,
         server_rng_seed: SERVER_RNG_SEED,
     };
+    let mut stale = Vec::new();
     for case in [
         MUTUAL_LESSON11,
         MUTUAL_TRANSCRIPT,
@@ -715,9 +722,20 @@ fn regenerate_golden_vectors() {
         let wire = run_library(&case, &inputs);
         let intermediates = second_route(&case, &inputs, &wire);
         let path = vector_path(case.file);
-        std::fs::write(&path, render(&case, &inputs, &wire, &intermediates)).unwrap();
-        println!("wrote {path}");
+        let rendered = render(&case, &inputs, &wire, &intermediates);
+        if bless {
+            std::fs::write(&path, &rendered).unwrap();
+            println!("LEARN_MTLS_BLESS=1: wrote {path}");
+        } else if std::fs::read_to_string(&path).ok().as_deref() != Some(rendered.as_str()) {
+            stale.push(path);
+        }
     }
+    assert!(
+        stale.is_empty(),
+        "these vector files differ from what the code produces: {stale:?}. \
+         If the wire format changed on purpose, rewrite them with \
+         `LEARN_MTLS_BLESS=1 cargo test --test golden_transcripts` and review the diff"
+    );
 }
 
 // ---------------------------------------------------------------------------

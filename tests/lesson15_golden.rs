@@ -8,10 +8,11 @@
 //! match, the specification page is enough to write a compatible issuer
 //! and peer.
 //!
-//! To regenerate after a deliberate format change (then review the diff):
+//! Only an explicit switch rewrites the file, after a deliberate format
+//! change (then review the diff); `--ignored` rewrites nothing:
 //!
 //! ```text
-//! cargo test --test lesson15_golden -- --ignored regenerate
+//! LEARN_MTLS_BLESS=1 cargo test --test lesson15_golden
 //! ```
 
 #[path = "common/pki.rs"]
@@ -42,7 +43,7 @@ fn generate() -> String {
          #\n\
          # Produced and checked by tests/lesson15_golden.rs. Regenerate only after a\n\
          # deliberate format change, then review the diff:\n\
-         #   cargo test --test lesson15_golden -- --ignored regenerate\n\
+         #   LEARN_MTLS_BLESS=1 cargo test --test lesson15_golden\n\
          #\n\
          # Inputs: Ed25519 seeds are 32 copies of one ASCII byte: root C, intermediate I,\n\
          # server S, alice A. Times are Unix seconds. Each handshake side's randomness is\n\
@@ -112,13 +113,20 @@ fn value<'t>(file: &'t str, key: &str) -> &'t str {
 
 #[test]
 fn the_library_produces_the_golden_bytes() {
+    let generated = generate();
+    if std::env::var_os("LEARN_MTLS_BLESS").is_some_and(|v| v == "1") {
+        std::fs::write(vector_path(), &generated).unwrap();
+        println!("LEARN_MTLS_BLESS=1: wrote {}", vector_path().display());
+    }
     let file =
         std::fs::read_to_string(vector_path()).expect("tests/vectors/lesson15-certificates.txt");
-    let generated = generate();
+    let bless = "if the format changed on purpose, rewrite the file with \
+                 `LEARN_MTLS_BLESS=1 cargo test --test lesson15_golden` and review the diff";
     for (want, got) in file.lines().zip(generated.lines()) {
-        assert_eq!(got, want, "first differing line");
+        assert_eq!(got, want, "first differing line; {bless}");
     }
-    assert_eq!(file.lines().count(), generated.lines().count());
+    assert_eq!(file.lines().count(), generated.lines().count(), "{bless}");
+    assert_eq!(file, generated, "{bless}");
 }
 
 /// The layout table of `src/cert/mod.rs`, written out with literals.
@@ -234,10 +242,4 @@ fn the_handshake_signatures_check_by_the_spec_alone() {
     key(&m3[1..221])
         .verify_strict(&client_signed, &sig(&m3[221..]))
         .expect("client_sig covers M1 || M2 || count || chain");
-}
-
-#[test]
-#[ignore = "writes the vector file; run after a deliberate format change"]
-fn regenerate() {
-    std::fs::write(vector_path(), generate()).unwrap();
 }
