@@ -39,36 +39,58 @@ fn mutate(rng: &mut ChaCha20Rng, honest: &[u8]) -> Vec<u8> {
 fn certificates_from_random_changes() {
     let mut rng = rng();
     let honest = alice_cert().to_bytes();
+    let (mut parsed, mut changed_and_parsed, mut refused) = (0, 0, 0);
     for _ in 0..ROUNDS {
         let bytes = mutate(&mut rng, &honest);
-        if let Ok(cert) = Certificate::from_bytes(&bytes) {
+        let Ok(cert) = Certificate::from_bytes(&bytes) else {
+            refused += 1;
+            continue;
+        };
+        parsed += 1;
+        {
             assert_eq!(
                 &cert.to_bytes()[..],
                 &bytes[..],
                 "one encoding per certificate"
             );
             if bytes != honest {
+                changed_and_parsed += 1;
                 assert!(check_issuer_signature(&cert, &root_key().public()).is_err());
             }
         }
     }
+    // Notice: both paths ran, and changed certificates did reach the
+    // signature check (a mutation inside the signed fields parses).
+    assert!(
+        parsed > 100 && refused > 100,
+        "parsed {parsed}, refused {refused}"
+    );
+    assert!(changed_and_parsed > 100, "{changed_and_parsed}");
 }
 
 #[test]
 fn lists_from_random_changes() {
     let mut rng = rng();
     let honest = crl(&root_key(), &[2, 7, 9, 1000]);
+    let (mut changed_and_parsed, mut refused) = (0, 0);
     for _ in 0..ROUNDS {
         let bytes = mutate(&mut rng, &honest);
-        if let Ok(list) = RevocationList::from_bytes(&bytes) {
+        let parsed = RevocationList::from_bytes(&bytes);
+        refused += usize::from(parsed.is_err());
+        if let Ok(list) = parsed {
             let serials: Vec<u64> = list.serials().collect();
             assert!(serials.windows(2).all(|w| w[0] < w[1]));
             assert!(serials.iter().all(|s| list.contains(*s)));
             if bytes != honest {
+                changed_and_parsed += 1;
                 assert!(!list.signature_verifies(), "a changed list still verifies");
             }
         }
     }
+    assert!(
+        changed_and_parsed > 100 && refused > 100,
+        "parsed {changed_and_parsed}, refused {refused}"
+    );
 }
 
 #[test]
@@ -83,6 +105,7 @@ fn armour_from_random_text() {
     .unwrap();
     let alphabet = b"AB+/=-\n\r #ENDBGIN";
     let mut buf = [0u8; 512];
+    let (mut decoded, mut refused) = (0, 0);
     for _ in 0..ROUNDS {
         let mut text = good.clone().into_bytes();
         for _ in 0..=(rng.next_u32() % 6) {
@@ -92,13 +115,24 @@ fn armour_from_random_text() {
         let text = String::from_utf8(text).expect("ASCII stays UTF-8");
         for block in armour::blocks(&text).take(8) {
             match block {
-                Ok(block) => {
-                    let _ = block.decode(&mut buf);
+                Ok(block) => match block.decode(&mut buf) {
+                    Ok(_) => decoded += 1,
+                    Err(e) => {
+                        refused += 1;
+                        assert!(e.line >= 1 && e.line <= text.lines().count().max(1));
+                    }
+                },
+                Err(e) => {
+                    refused += 1;
+                    assert!(e.line >= 1 && e.line <= text.lines().count().max(1));
                 }
-                Err(e) => assert!(e.line >= 1 && e.line <= text.lines().count().max(1)),
             }
         }
     }
+    assert!(
+        decoded > 100 && refused > 100,
+        "decoded {decoded}, refused {refused}"
+    );
 }
 
 #[test]
@@ -135,14 +169,28 @@ fn handshake_messages_from_random_changes() {
         signature: [2; 64],
     };
     let (m2, m3) = (m2.encode(), m3.encode());
+    let (mut parsed, mut refused) = ([0; 2], [0; 2]);
     for _ in 0..ROUNDS {
         let bytes = mutate(&mut rng, m2.as_bytes());
-        if let Ok(m) = CertifiedServerHello::decode(&bytes) {
-            assert_eq!(m.encode().as_bytes(), &bytes[..]);
+        match CertifiedServerHello::decode(&bytes) {
+            Ok(m) => {
+                parsed[0] += 1;
+                assert_eq!(m.encode().as_bytes(), &bytes[..]);
+            }
+            Err(_) => refused[0] += 1,
         }
         let bytes = mutate(&mut rng, m3.as_bytes());
-        if let Ok(m) = CertifiedClientAuth::decode(&bytes) {
-            assert_eq!(m.encode().as_bytes(), &bytes[..]);
+        match CertifiedClientAuth::decode(&bytes) {
+            Ok(m) => {
+                parsed[1] += 1;
+                assert_eq!(m.encode().as_bytes(), &bytes[..]);
+            }
+            Err(_) => refused[1] += 1,
         }
     }
+    // Notice: for each message, both the round trip and the refusal ran.
+    assert!(
+        parsed.iter().chain(&refused).all(|&n| n > 50),
+        "parsed {parsed:?}, refused {refused:?}"
+    );
 }
