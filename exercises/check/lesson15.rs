@@ -1642,7 +1642,7 @@ fn finale_in(dir: &std::path::Path) -> Result {
     let listener = TcpListener::bind("127.0.0.1:0").context("listening")?;
     let impostor_address = listener.local_addr().context("an address")?.to_string();
     let chain = pki.server_chain;
-    let impostor = std::thread::spawn(move || -> std::io::Result<()> {
+    let impostor = std::thread::spawn(move || -> std::io::Result<usize> {
         let (mut stream, _) = listener.accept()?;
         stream.set_read_timeout(Some(Duration::from_secs(10)))?;
         let mut m1 = [0u8; 32];
@@ -1659,10 +1659,11 @@ fn finale_in(dir: &std::path::Path) -> Result {
                 .expect("a short context");
         m2.signature = sign(&key(), signed.as_bytes());
         stream.write_all(m2.encode().as_bytes())?;
-        // Wait for the client to give up (or to send message 3, wrongly).
+        // Wait for the client to give up (or to send message 3, wrongly):
+        // whatever it sends now, it sent to a server it had not verified.
         let mut rest = Vec::new();
         let _ = stream.read_to_end(&mut rest);
-        Ok(())
+        Ok(rest.len())
     });
     let mut stream = connect(&impostor_address)?;
     refuses(
@@ -1671,6 +1672,15 @@ fn finale_in(dir: &std::path::Path) -> Result {
         "does not verify under the key",
     )?;
     drop(stream);
-    let _ = impostor.join();
+    // Refusing is not enough: as in 11.5, the client must check the server
+    // (chain, then server_sig) before it signs and sends message 3.
+    if let Ok(Ok(sent @ 1..)) = impostor.join() {
+        return Err(fail(format!(
+            "your client refused the impostor, but only after sending it {sent} bytes \
+             (message 3: your chain and your signature) although its server_sig did not \
+             verify: Lesson 15's client checks the server's chain and server_sig first, \
+             and signs only then (the order of checks in lessons/15-specification.md)"
+        )));
+    }
     Ok(())
 }
