@@ -235,3 +235,67 @@ pub fn run(check: fn() -> Result) -> Outcome {
         (Err(_), None) => Outcome::Failed("your code panicked".to_owned()),
     }
 }
+
+/// Fails when the learner's file (`source`, its text) answers exercise
+/// `id` by calling the library's own version of it, `learn_mtls::raw::NAME`
+/// (`raw` exists so that the checks can see inside a session; it is not a
+/// way to skip the exercise). Comments are ignored; a `raw::*` glob counts,
+/// since it brings the answer into reach.
+pub fn not_the_library_itself(id: &str, file: &str, source: &str, name: &str) -> Result {
+    let code: String = source
+        .lines()
+        .map(|line| line.split("//").next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
+    for (at, _) in code.match_indices("raw::") {
+        let rest = code[at + "raw::".len()..].trim_start();
+        let segment = if let Some(group) = rest.strip_prefix('{') {
+            group.split('}').next().unwrap_or("")
+        } else {
+            let end = rest
+                .find(|c: char| !is_word(c) && c != '*')
+                .unwrap_or(rest.len());
+            &rest[..end]
+        };
+        let named = segment
+            .split(|c: char| !is_word(c) && c != '*')
+            .any(|word| word == name || word == "*");
+        if named {
+            return Err(fail(format!(
+                "{file} reaches for `learn_mtls::raw::{name}`, the library's own answer to \
+                 exercise {id}: the check would only compare the library with itself. \
+                 Write {name} from the lesson's formula instead (`raw` is there so that the \
+                 checks can look inside a session)"
+            )));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::not_the_library_itself as check;
+
+    #[test]
+    fn the_library_answering_itself_is_noticed() {
+        let name = "shared_secret";
+        for source in [
+            "pub fn f() { learn_mtls::raw::shared_secret(a, b) }",
+            "use learn_mtls::raw::shared_secret;",
+            "use learn_mtls::raw::{TrafficKeys, shared_secret as s};",
+            "use learn_mtls::raw::*;",
+            "use learn_mtls::raw;\nfn f() { raw:: shared_secret(a, b) }",
+        ] {
+            assert!(check("10.1", "f.rs", source, name).is_err(), "{source}");
+        }
+        for source in [
+            "use learn_mtls::raw::TrafficKeys;\nfn shared_secret() {}",
+            "// learn_mtls::raw::shared_secret would be cheating\nfn f() {}",
+            "use learn_mtls::raw::{TrafficKeys, record_nonce};",
+            "fn f() { x25519_dalek::x25519(a, b) }",
+        ] {
+            assert!(check("10.1", "f.rs", source, name).is_ok(), "{source}");
+        }
+    }
+}

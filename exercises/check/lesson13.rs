@@ -308,6 +308,12 @@ pub fn misbinding() -> Result {
 
 /// 13.3: the transcript binding's signed content.
 pub fn signed_content() -> Result {
+    crate::harness::not_the_library_itself(
+        "13.3",
+        "exercises/src/lesson13/signed_content.rs",
+        include_str!("../src/lesson13/signed_content.rs"),
+        "transcript_signed_content",
+    )?;
     let first = lesson13::signed_content::transcript_signed_content(b"", &[0; 32]);
     let mut contexts: Vec<Vec<u8>> = [
         MUTUAL_CLIENT_CONTEXT,
