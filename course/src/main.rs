@@ -23,7 +23,7 @@ use std::collections::HashMap;
 use std::fs;
 use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode};
+use std::process::{Child, Command, ExitCode, Output, Stdio};
 use std::time::{Duration, SystemTime};
 
 use info::Exercise;
@@ -333,8 +333,16 @@ impl Course {
             .arg("--manifest-path")
             .arg(root.join("Cargo.toml"))
             .env("CARGO_TARGET_DIR", &self.target)
-            .output()
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
             .map_err(|e| format!("cannot run cargo: {e}"))?;
+        let build = wait_saying(
+            build,
+            "building the exercises and their checks (the first build takes a minute or \
+             two; later ones a few seconds)",
+        )
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
         if !build.status.success() {
             return Err(String::from_utf8_lossy(&build.stderr).into_owned());
         }
@@ -515,4 +523,41 @@ fn fnv(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &byte| {
         (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
     })
+}
+
+/// Waits for `child`; if it is still running after a second, says `what`
+/// it is doing on standard error, then how long it has taken every 15
+/// seconds, so that a first build is never a silent minute.
+fn wait_saying(child: Child, what: &str) -> std::io::Result<Output> {
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(child.wait_with_output());
+    });
+    let began = std::time::Instant::now();
+    let mut said = false;
+    loop {
+        let wait = if said { 15 } else { 1 };
+        match finished.recv_timeout(Duration::from_secs(wait)) {
+            Ok(output) => {
+                if said {
+                    eprintln!("cargo course: built in {} s", began.elapsed().as_secs());
+                }
+                return output;
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                if said {
+                    eprintln!(
+                        "cargo course: still building ({} s)",
+                        began.elapsed().as_secs()
+                    );
+                } else {
+                    eprintln!("cargo course: {what}...");
+                    said = true;
+                }
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                return Err(std::io::Error::other("the build's waiting thread ended"));
+            }
+        }
+    }
 }
