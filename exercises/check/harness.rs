@@ -124,6 +124,22 @@ pub fn same_bytes(what: &str, input: &dyn Display, expected: &[u8], got: &[u8]) 
             expected.len().min(got.len())
         );
     }
+    // When the shortened forms above hide the first difference (it lies
+    // in the elided middle), show the bytes around it.
+    let first = differ
+        .first()
+        .copied()
+        .or_else(|| (expected.len() != got.len()).then(|| expected.len().min(got.len())));
+    if let Some(at) = first.filter(|_| expected.len() > 64 || got.len() > 64) {
+        let from = at.saturating_sub(8);
+        let window = |bytes: &[u8]| hex(&bytes[from.min(bytes.len())..(at + 8).min(bytes.len())]);
+        let _ = writeln!(
+            message,
+            "  around offset {at} (bytes {from} onwards):\n    expected: {}\n    got:      {}",
+            window(expected),
+            window(got)
+        );
+    }
     Err(Failure(message.trim_end().to_owned()))
 }
 
@@ -276,6 +292,21 @@ pub fn not_the_library_itself(id: &str, file: &str, source: &str, name: &str) ->
 #[cfg(test)]
 mod tests {
     use super::not_the_library_itself as check;
+
+    #[test]
+    fn a_difference_hidden_in_the_elided_middle_is_shown() {
+        let expected = vec![0u8; 200];
+        let mut got = expected.clone();
+        got[100] = 0xab;
+        let message = super::same_bytes("x", &"input", &expected, &got)
+            .unwrap_err()
+            .0;
+        assert!(message.contains("around offset 100"), "{message}");
+        assert!(
+            message.contains("got:      0000000000000000ab"),
+            "{message}"
+        );
+    }
 
     #[test]
     fn the_library_answering_itself_is_noticed() {

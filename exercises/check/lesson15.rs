@@ -1294,7 +1294,7 @@ pub fn crl() -> Result {
     for ca in [&ca, &another_ca] {
         let fresh = crl_bytes(ca, (this_update, next_update), &[3, 17, 40]);
         let mut cases: Vec<(String, Vec<u8>)> = vec![
-            ("a fresh list".into(), fresh.clone()),
+            ("the CA's list revoking 3, 17 and 40".into(), fresh.clone()),
             (
                 "an empty list".into(),
                 crl_bytes(ca, (this_update, next_update), &[]),
