@@ -292,8 +292,15 @@ mod tests {
         for n in 0..(QUEUE_LINES * 3) {
             log.out(format!("accepted client {n}"));
         }
-        assert!(began.elapsed() < Duration::from_secs(2), "logging blocked");
-        assert!(log.lost() >= QUEUE_LINES as u64, "lost {}", log.lost());
+        // A blocked caller would wait out the sink's 60 s write: anything
+        // well below that proves the lines were never waited for.
+        assert!(began.elapsed() < Duration::from_secs(30), "logging blocked");
+        // The writer may hold one batch in hand (its first line plus up to
+        // a queue's worth drained while the loop was still pushing) and the
+        // queue holds another: everything past those is lost and counted.
+        let kept_at_most = 1 + 2 * QUEUE_LINES as u64;
+        let sent = 3 * QUEUE_LINES as u64;
+        assert!(log.lost() >= sent - kept_at_most, "lost {}", log.lost());
     }
 
     #[test]
