@@ -222,7 +222,7 @@ impl Settings {
     /// Re-reads whatever changed, logs what happened, returns what is in force.
     fn refresh(&self) -> Snapshot {
         for notice in self.files.refresh() {
-            self.log.err(notice.to_string());
+            self.log.notice(&notice, notice.is_problem());
         }
         self.files.snapshot()
     }

@@ -53,6 +53,8 @@ pub mod net;
 pub mod raw;
 #[cfg(feature = "std")]
 pub mod smallfile;
+#[cfg(feature = "std")]
+mod watch;
 
 /// The `rand_core` this crate is built against, so callers name the same
 /// `CryptoRng` trait.

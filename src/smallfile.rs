@@ -122,7 +122,7 @@ pub(crate) fn read(path: &Path, max: u64, buf: &mut Vec<u8>) -> Result<fs::Metad
 
 #[cfg(all(test, unix))]
 mod tests {
-    use super::{ReadError, read};
+    use super::{EMFILE, ENFILE, ReadError, io, out_of_descriptors, read};
     use std::path::PathBuf;
     use std::sync::mpsc;
     use std::time::Duration;
@@ -136,6 +136,15 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         dir
+    }
+
+    #[test]
+    fn running_out_of_descriptors_is_not_a_problem_with_the_file() {
+        let os = io::Error::from_raw_os_error;
+        assert!(out_of_descriptors(&os(EMFILE)), "EMFILE");
+        assert!(out_of_descriptors(&os(ENFILE)), "ENFILE");
+        assert!(!out_of_descriptors(&os(2)), "ENOENT is the file's problem");
+        assert!(!out_of_descriptors(&os(13)), "EACCES too");
     }
 
     #[test]

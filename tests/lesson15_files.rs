@@ -13,6 +13,20 @@ use learn_mtls::cert::{CERTIFICATE_LEN, Certificate};
 use learn_mtls::keyfile::{self, Overwrite};
 use pki::*;
 
+/// A refresh's notices as a server prints them: problems with `WARNING: `.
+fn printed(live: &LiveFiles) -> Vec<String> {
+    live.refresh()
+        .iter()
+        .map(|notice| {
+            if notice.is_problem() {
+                format!("WARNING: {notice}")
+            } else {
+                notice.to_string()
+            }
+        })
+        .collect()
+}
+
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("learn-mtls-l15f-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -234,7 +248,7 @@ fn live_files_swap_in_a_renewed_certificate_and_keep_the_last_good_one() {
     let dir = scratch("live-cert");
     let (key, cert, ca, crl_path) = server_files(&dir);
     let live = LiveFiles::open(&key, &cert, &ca, Some(&crl_path)).unwrap();
-    assert!(live.refresh().is_empty(), "nothing changed yet");
+    assert!(printed(&live).is_empty(), "nothing changed yet");
     assert_eq!(live.snapshot().credentials.chain.leaf.body.serial, 4);
 
     let renewed: Certificate = sign(
@@ -248,7 +262,7 @@ fn live_files_swap_in_a_renewed_certificate_and_keep_the_last_good_one() {
         &root_key(),
     );
     files::write_atomically(&cert, &certificates_text(&[renewed])).unwrap();
-    let notices = live.refresh();
+    let notices = printed(&live);
     assert_eq!(notices.len(), 1, "{notices:?}");
     assert!(
         notices[0].contains("now presenting api.internal (server, serial 9"),
@@ -258,19 +272,19 @@ fn live_files_swap_in_a_renewed_certificate_and_keep_the_last_good_one() {
 
     // A broken certificate file: reported once, the renewed one stays.
     std::fs::write(&cert, "garbage\n").unwrap();
-    let notices = live.refresh();
+    let notices = printed(&live);
     assert_eq!(notices.len(), 1);
     assert!(notices[0].starts_with("WARNING: "), "{notices:?}");
     assert!(
         notices[0].contains("server.crt:1: text outside"),
         "{notices:?}"
     );
-    assert!(live.refresh().is_empty(), "reported once");
+    assert!(printed(&live).is_empty(), "reported once");
     assert_eq!(live.snapshot().credentials.chain.leaf.body.serial, 9);
 
     // A certificate for another key than server.key is not swapped in.
     files::write_atomically(&cert, &certificates_text(&[alice_cert()])).unwrap();
-    let notices = live.refresh();
+    let notices = printed(&live);
     assert!(
         notices[0].contains("the certificate is for another key"),
         "{notices:?}"
@@ -284,14 +298,14 @@ fn a_broken_list_file_fails_closed_and_recovers() {
     let (key, cert, ca, crl_path) = server_files(&dir);
     let live = LiveFiles::open(&key, &cert, &ca, Some(&crl_path)).unwrap();
     std::fs::remove_file(&crl_path).unwrap();
-    let notices = live.refresh();
+    let notices = printed(&live);
     assert!(notices[0].starts_with("WARNING: "), "{notices:?}");
     assert!(matches!(live.snapshot().crls, Some(Err(_))));
     // Dated a second after the first list: one of the same second with
     // other contents would be taken for a rollback.
     let later = crl_window(&root_key(), (NOW - 3599, NOW + 7 * 86_400), &[3]);
     files::write_atomically(&crl_path, &crl_text(&later)).unwrap();
-    let notices = live.refresh();
+    let notices = printed(&live);
     assert!(notices[0].contains("1 revoked serial(s)"), "{notices:?}");
     let snapshot = live.snapshot();
     let Some(Ok(crls)) = &snapshot.crls else {
@@ -332,13 +346,13 @@ fn a_new_root_is_trusted_at_the_next_refresh_and_a_broken_one_ignored() {
         &k,
     );
     files::write_atomically(&ca, &certificates_text(&[new_root])).unwrap();
-    let notices = live.refresh();
+    let notices = printed(&live);
     assert!(notices[0].contains("trusting new-root"), "{notices:?}");
     assert_eq!(live.snapshot().root.certificate(), &new_root);
 
     // Not a root (a client certificate): reported, and new-root stays.
     files::write_atomically(&ca, &certificates_text(&[alice_cert()])).unwrap();
-    let notices = live.refresh();
+    let notices = printed(&live);
     assert!(notices[0].starts_with("WARNING: "), "{notices:?}");
     assert!(notices[0].contains("alice is not a root"), "{notices:?}");
     assert_eq!(live.snapshot().root.certificate(), &new_root);
@@ -354,7 +368,7 @@ fn a_list_file_going_back_in_time_is_ignored() {
     let live = LiveFiles::open(&key, &cert, &ca, Some(&crl_path)).unwrap();
     let older = crl_window(&root_key(), (NOW - 7200, NOW + 86_400), &[]);
     files::write_atomically(&crl_path, &crl_text(&older)).unwrap();
-    let notices = live.refresh();
+    let notices = printed(&live);
     assert_eq!(notices.len(), 1, "{notices:?}");
     assert!(notices[0].starts_with("WARNING: "), "{notices:?}");
     assert!(
@@ -366,12 +380,12 @@ fn a_list_file_going_back_in_time_is_ignored() {
         panic!("the newer list stays in force")
     };
     assert!(crls.lists()[0].contains(3), "serial 3 still revoked");
-    assert!(live.refresh().is_empty(), "reported once");
+    assert!(printed(&live).is_empty(), "reported once");
 
     // A newer list is taken as usual.
     let newer = crl_window(&root_key(), (NOW, NOW + 86_400), &[3, 5]);
     files::write_atomically(&crl_path, &crl_text(&newer)).unwrap();
-    let notices = live.refresh();
+    let notices = printed(&live);
     assert!(notices[0].contains("2 revoked serial(s)"), "{notices:?}");
 }
 
@@ -386,7 +400,7 @@ fn a_list_dated_the_same_second_with_other_contents_is_a_rollback() {
     let live = LiveFiles::open(&key, &cert, &ca, Some(&crl_path)).unwrap();
     let same_second = crl(&root_key(), &[]);
     files::write_atomically(&crl_path, &crl_text(&same_second)).unwrap();
-    let notices = live.refresh();
+    let notices = printed(&live);
     assert_eq!(notices.len(), 1, "{notices:?}");
     assert!(notices[0].starts_with("WARNING: "), "{notices:?}");
     assert!(
@@ -402,7 +416,7 @@ fn a_list_dated_the_same_second_with_other_contents_is_a_rollback() {
     // The very same list again (say, rewritten with a comment) is no rollback.
     let text = format!("# the root's list\n{}", crl_text(&crl(&root_key(), &[3])));
     std::fs::write(&crl_path, text).unwrap();
-    let notices = live.refresh();
+    let notices = printed(&live);
     assert_eq!(notices.len(), 1, "{notices:?}");
     assert!(notices[0].starts_with("reloaded "), "{notices:?}");
 }

@@ -282,11 +282,7 @@ impl Server {
     /// Re-reads the key lists if they changed, and says what happened.
     pub fn refresh(&self) {
         for notice in self.policy.refresh() {
-            if notice.is_problem() {
-                self.log.err(format!("WARNING: {notice}"));
-            } else {
-                self.log.err(notice.to_string());
-            }
+            self.log.notice(&notice, notice.is_problem());
         }
     }
 }

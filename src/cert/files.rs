@@ -26,12 +26,8 @@ use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::string::{String, ToString};
-use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::vec::Vec;
 use std::{format, vec};
-
-use sha2::{Digest, Sha256};
-use zeroize::Zeroizing;
 
 use super::armour::{self, ArmourError, CERTIFICATE_LABEL, CRL_LABEL};
 use super::crl::{CrlFormatError, MAX_CRL_LEN, RevocationList};
@@ -39,7 +35,7 @@ use super::time::Rfc3339;
 use super::verify::{CertError, Chain, Root};
 use super::{CERTIFICATE_LEN, Certificate, FormatError};
 use crate::keyfile::{self, KeyFileError};
-use crate::keys::{Fingerprint, IdentityKey, PublicIdentity};
+use crate::keys::{Fingerprint, IdentityKey};
 
 /// The largest certificate or list file read: a full list, armoured, with room for comments.
 pub const MAX_CERT_FILE_LEN: u64 = 2 * MAX_CRL_LEN as u64;
@@ -169,11 +165,21 @@ fn error(path: &Path, line: Option<usize>, problem: Problem) -> CertFileError {
 /// Reads a whole file, refusing anything larger than [`MAX_CERT_FILE_LEN`].
 fn read_small(path: &Path) -> Result<String, CertFileError> {
     let mut bytes = Vec::new();
-    crate::smallfile::read(path, MAX_CERT_FILE_LEN, &mut bytes).map_err(|e| match e {
+    crate::smallfile::read(path, MAX_CERT_FILE_LEN, &mut bytes).map_err(|e| read_error(path, e))?;
+    text_of(path, &bytes)
+}
+
+/// A file that could not be read, as a [`CertFileError`].
+pub(crate) fn read_error(path: &Path, e: crate::smallfile::ReadError) -> CertFileError {
+    match e {
         crate::smallfile::ReadError::TooLarge => error(path, None, Problem::TooLarge),
         other => error(path, None, Problem::Io(other.into_io())),
-    })?;
-    String::from_utf8(bytes).map_err(|_| {
+    }
+}
+
+/// A file's bytes as text: certificate and list files are ASCII armour.
+pub(crate) fn text_of(path: &Path, bytes: &[u8]) -> Result<String, CertFileError> {
+    String::from_utf8(bytes.to_vec()).map_err(|_| {
         let invalid = io::Error::new(
             io::ErrorKind::InvalidData,
             "stream did not contain valid UTF-8",
@@ -253,7 +259,7 @@ pub fn read_root(path: impl AsRef<Path>) -> Result<Root, CertFileError> {
     root_of(path, &read_certificates(path)?)
 }
 
-fn root_of(path: &Path, certs: &[Certificate]) -> Result<Root, CertFileError> {
+pub(crate) fn root_of(path: &Path, certs: &[Certificate]) -> Result<Root, CertFileError> {
     match certs {
         [cert] => Root::new(*cert).map_err(|e| error(path, None, Problem::Chain(Box::new(e)))),
         more => Err(error(
@@ -370,7 +376,9 @@ pub fn write_atomically(path: &Path, contents: &str) -> Result<(), CertFileError
 }
 
 // ---------------------------------------------------------------------------
-// Reloading.
+// Reloading: the files' contents in force, in `live`.
+
+pub use super::live::{LiveFiles, Notice, Snapshot};
 
 /// A party's secret key and the chain that certifies it.
 #[derive(Debug)]
@@ -401,274 +409,6 @@ pub fn read_credentials(
         key: identity,
         chain,
     })
-}
-
-/// What the trust files say right now: take one per connection.
-#[derive(Clone, Debug)]
-pub struct Snapshot {
-    /// This party's key and chain.
-    pub credentials: Arc<Credentials>,
-    /// The trust anchor.
-    pub root: Root,
-    /// `None` without `--crl`; `Some(Err(why))` while the list file is
-    /// broken, in which case every peer must be refused.
-    pub crls: Option<Result<Arc<Crls>, String>>,
-}
-
-/// SHA-256 of a file's contents, or the error reading it.
-fn digest_of(path: &Path) -> Result<[u8; 32], CertFileError> {
-    let bytes = read_small(path)?;
-    Ok(Sha256::digest(bytes.as_bytes()).into())
-}
-
-/// The files of [`LiveFiles`], and the hash of each as last read.
-#[derive(Debug)]
-struct Seen {
-    credentials: Option<[u8; 64]>,
-    root: Option<[u8; 32]>,
-    crls: Option<[u8; 32]>,
-    /// The last problem reported per file, so each is reported once.
-    reported: Vec<String>,
-    /// Per list issuer, the newest `this_update` taken so far, and the
-    /// SHA-256 of that list's signed bytes.
-    newest_lists: Vec<(PublicIdentity, u64, [u8; 32])>,
-}
-
-/// SHA-256 of a list's signed bytes: which serials, dated when, by whom.
-fn list_digest(list: &RevocationList<'_>) -> [u8; 32] {
-    Sha256::digest(list.signed_bytes()).into()
-}
-
-impl Seen {
-    /// Why `crls` would go back in time, if one of its lists (with a valid
-    /// signature: a forged list is refused at verification anyway) is older
-    /// than a list from the same issuer already taken, or dated the same
-    /// second with other contents (it may be the older of two lists made
-    /// in one second: a list that replaces another must be dated later).
-    fn rollback(&self, crls: &Crls) -> Option<String> {
-        crls.lists()
-            .iter()
-            .filter(|list| list.signature_verifies())
-            .find_map(|list| {
-                let (_, newest, digest) = self
-                    .newest_lists
-                    .iter()
-                    .find(|(issuer, _, _)| *issuer == list.issuer)?;
-                let how = if list.this_update < *newest {
-                    "older than"
-                } else if list.this_update == *newest && list_digest(list) != *digest {
-                    "the same second as, but not the same list as,"
-                } else {
-                    return None;
-                };
-                Some(format!(
-                    "the list from issuer {} is dated {}, {how} the one in force ({}): \
-                     ignoring this file (going back could un-revoke a certificate)",
-                    list.issuer.fingerprint(),
-                    Rfc3339(list.this_update),
-                    Rfc3339(*newest)
-                ))
-            })
-    }
-
-    /// Remembers the newest signed list of each issuer in `crls`.
-    fn take(&mut self, crls: &Crls) {
-        for list in crls.lists().iter().filter(|list| list.signature_verifies()) {
-            match self
-                .newest_lists
-                .iter_mut()
-                .find(|(issuer, _, _)| *issuer == list.issuer)
-            {
-                Some((_, newest, digest)) => {
-                    if list.this_update > *newest {
-                        *newest = list.this_update;
-                        *digest = list_digest(list);
-                    }
-                }
-                None => self
-                    .newest_lists
-                    .push((list.issuer, list.this_update, list_digest(list))),
-            }
-        }
-    }
-}
-
-/// A party's key, chain, root and revocation lists, read from files and
-/// re-read when they change. See the module documentation for the rules.
-#[derive(Debug)]
-pub struct LiveFiles {
-    key: PathBuf,
-    cert: PathBuf,
-    ca: PathBuf,
-    crl: Option<PathBuf>,
-    current: RwLock<Snapshot>,
-    seen: Mutex<Seen>,
-}
-
-impl LiveFiles {
-    /// Reads every file once. At start-up every file must be good.
-    ///
-    /// # Errors
-    /// The first [`CertFileError`].
-    pub fn open(
-        key: &Path,
-        cert: &Path,
-        ca: &Path,
-        crl: Option<&Path>,
-    ) -> Result<Self, CertFileError> {
-        // Hash first, parse second: should a file change in between, the
-        // next refresh sees a new hash and parses again. (The other order
-        // could pair the new file's hash with the old file's contents and
-        // miss the change for good.)
-        let mut seen = Seen {
-            credentials: Some(pair_digest(key, cert)?),
-            root: Some(digest_of(ca)?),
-            crls: crl.map(digest_of).transpose()?,
-            reported: Vec::new(),
-            newest_lists: Vec::new(),
-        };
-        let credentials = Arc::new(read_credentials(key, cert)?);
-        let root = read_root(ca)?;
-        let crls = match crl {
-            Some(path) => {
-                let crls = Crls::read(path)?;
-                seen.take(&crls);
-                Some(Ok(Arc::new(crls)))
-            }
-            None => None,
-        };
-        Ok(Self {
-            key: key.to_path_buf(),
-            cert: cert.to_path_buf(),
-            ca: ca.to_path_buf(),
-            crl: crl.map(Path::to_path_buf),
-            current: RwLock::new(Snapshot {
-                credentials,
-                root,
-                crls,
-            }),
-            seen: Mutex::new(seen),
-        })
-    }
-
-    /// What is in force now.
-    pub fn snapshot(&self) -> Snapshot {
-        self.current
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-    }
-
-    /// Re-reads every file whose contents changed and swaps in what parses.
-    /// Returns one line per change or problem; problem lines start with
-    /// `WARNING: ` and are reported once until they change.
-    pub fn refresh(&self) -> Vec<String> {
-        let mut seen = self.seen.lock().unwrap_or_else(PoisonError::into_inner);
-        let mut notices = Vec::new();
-        let mut current = self.snapshot();
-        let mut problems = Vec::new();
-
-        // Key and certificate change together (a rotation may bring a new key).
-        match pair_digest(&self.key, &self.cert) {
-            Ok(digest) if seen.credentials == Some(digest) => {}
-            Ok(digest) => match read_credentials(&self.key, &self.cert) {
-                Ok(credentials) => {
-                    notices.push(format!(
-                        "reloaded {}: now presenting {}",
-                        self.cert.display(),
-                        credentials.chain.leaf
-                    ));
-                    current.credentials = Arc::new(credentials);
-                    seen.credentials = Some(digest);
-                }
-                Err(e) => problems.push(format!("{e} (keeping the last good certificate)")),
-            },
-            Err(e) => problems.push(format!("{e} (keeping the last good certificate)")),
-        }
-
-        match digest_of(&self.ca) {
-            Ok(digest) if seen.root == Some(digest) => {}
-            Ok(digest) => match read_root(&self.ca) {
-                Ok(root) => {
-                    notices.push(format!(
-                        "reloaded {}: trusting {}",
-                        self.ca.display(),
-                        root.certificate()
-                    ));
-                    current.root = root;
-                    seen.root = Some(digest);
-                }
-                Err(e) => problems.push(format!("{e} (keeping the last good CA)")),
-            },
-            Err(e) => problems.push(format!("{e} (keeping the last good CA)")),
-        }
-
-        if let Some(path) = &self.crl {
-            let read = digest_of(path).and_then(|digest| {
-                if seen.crls == Some(digest) && matches!(current.crls, Some(Ok(_))) {
-                    Ok(None)
-                } else {
-                    Crls::read(path).map(|crls| Some((digest, crls)))
-                }
-            });
-            match read {
-                Ok(None) => {}
-                Ok(Some((digest, crls))) => match seen.rollback(&crls) {
-                    Some(why) => problems.push(format!("{}: {why}", path.display())),
-                    None => {
-                        seen.take(&crls);
-                        let summary: Vec<String> =
-                            crls.lists().iter().map(ToString::to_string).collect();
-                        notices.push(format!(
-                            "reloaded {}: {}",
-                            path.display(),
-                            summary.join("; ")
-                        ));
-                        current.crls = Some(Ok(Arc::new(crls)));
-                        seen.crls = Some(digest);
-                    }
-                },
-                // The list may be fine: this process could not open it,
-                // because a flood of connections holds every descriptor.
-                // Refusing everyone then would hand the flood every honest
-                // session; the lists in force stay (Lesson 14).
-                Err(e) if out_of_descriptors(&e) => {}
-                Err(e) => {
-                    let why = format!("{e} (refusing every peer until it is fixed)");
-                    current.crls = Some(Err(why.clone()));
-                    seen.crls = None;
-                    problems.push(why);
-                }
-            }
-        }
-
-        // Report each problem once, until the set of problems changes.
-        if problems != seen.reported {
-            notices.extend(problems.iter().map(|p| format!("WARNING: {p}")));
-            seen.reported = problems;
-        }
-        *self.current.write().unwrap_or_else(PoisonError::into_inner) = current;
-        notices
-    }
-}
-
-/// `EMFILE` or `ENFILE`: the file may be fine; the process could not open it.
-fn out_of_descriptors(e: &CertFileError) -> bool {
-    matches!(&e.problem, Problem::Io(io) if crate::smallfile::out_of_descriptors(io))
-}
-
-/// The digests of the key file and the chain file, side by side.
-fn pair_digest(key: &Path, cert: &Path) -> Result<[u8; 64], CertFileError> {
-    // The key file holds a secret: wipe the copy once hashed.
-    // Bounded like every key file read (a huge file at the --key path once
-    // cost the server its size in memory on every connection).
-    let mut key_bytes = Zeroizing::new(Vec::with_capacity(keyfile::MAX_KEY_FILE_LEN as usize + 1));
-    crate::smallfile::read(key, keyfile::MAX_KEY_FILE_LEN, &mut key_bytes)
-        .map_err(|e| error(key, None, Problem::Io(e.into_io())))?;
-    let mut out = [0u8; 64];
-    out[..32].copy_from_slice(&Sha256::digest(&key_bytes));
-    out[32..].copy_from_slice(&digest_of(cert)?);
-    Ok(out)
 }
 
 /// The clock the lesson binaries check validity against: the system's wall
@@ -755,9 +495,9 @@ mod read_tests {
             .set_len(256 << 20)
             .unwrap();
         std::fs::write(&cert, b"not read").unwrap();
-        let refused = super::pair_digest(&key, &cert).unwrap_err();
+        let refused = super::read_credentials(&key, &cert).unwrap_err();
         let text = std::format!("{refused}");
-        assert!(text.contains("too large"), "{text}");
+        assert!(text.contains("larger than 4096 bytes"), "{text}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

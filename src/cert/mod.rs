@@ -42,6 +42,8 @@ pub mod armour;
 pub mod crl;
 #[cfg(feature = "std")]
 pub mod files;
+#[cfg(feature = "std")]
+mod live;
 pub mod time;
 pub mod verify;
 

@@ -228,6 +228,17 @@ impl Log {
         self.err.push(Line::Plain(line.into()));
     }
 
+    /// A file reloader's notice on standard error, the one way every
+    /// server prints them: a problem (a broken file, a list gone back in
+    /// time) with `WARNING: ` in front, so that an operator can grep for it.
+    pub fn notice(&self, notice: &dyn core::fmt::Display, problem: bool) {
+        if problem {
+            self.err(format!("WARNING: {notice}"));
+        } else {
+            self.err(notice.to_string());
+        }
+    }
+
     /// Lines lost so far on both streams: queue full or write failed.
     pub fn lost(&self) -> u64 {
         self.out.lost.load(Ordering::Relaxed) + self.err.lost.load(Ordering::Relaxed)

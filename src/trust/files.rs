@@ -27,15 +27,17 @@
 //!
 //! # How a change is noticed
 //!
-//! `refresh` reads each file again and compares a SHA-256 hash of its
-//! contents with the last one it parsed; it parses only when that differs.
-//! Comparing modification time and length instead would save the read but
-//! can miss a change: timestamps have a granularity (a second on some file
-//! systems), so two writes of equal length within one tick look identical,
-//! and replacing one key by another keeps the length. Key lists are small
-//! (at most [`MAX_LIST_FILE_LEN`]), and reading one costs microseconds, less
-//! than the signature check every handshake does anyway. Correct beats
-//! saving a read.
+//! Every file the servers reload is watched the same way (the crate's
+//! private `watch` module): a `stat` first, so that a file that stays still
+//! costs one system call per refresh; when the stamp differs, or is too
+//! recent to be trusted, the file is read again (regular files only, never
+//! blocking, at most [`MAX_LIST_FILE_LEN`]) and parsed only if the SHA-256
+//! of its contents differs from the last one. Comparing the stamp alone
+//! could miss a change: timestamps have a granularity (a second on some
+//! file systems), so two writes of equal length within one tick look
+//! identical; a stamp is trusted only once the file has been still for two
+//! seconds. A refresh already under way on another thread is never waited
+//! for: the connection goes on with the lists in force.
 //!
 //! # Replace files atomically
 //!
@@ -54,22 +56,21 @@
 //! refresh, which sees the whole line.
 
 use std::collections::{HashMap, HashSet};
-use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 use std::string::{String, ToString};
-use std::sync::{Mutex, PoisonError, RwLock};
-use std::time::{Duration, SystemTime};
+use std::sync::{PoisonError, RwLock};
+
 use std::vec;
 use std::vec::Vec;
 use std::{fmt, format};
-
-use sha2::{Digest, Sha256};
 
 use super::format::ParseError;
 use super::lists::{AuthorizedKey, AuthorizedKeys, RevokedKeys};
 use super::{ClientName, PinnedClient, Refusal, TrustPolicy};
 use crate::keys::{PUBLIC_KEY_LEN, PublicIdentity};
+use crate::smallfile::ReadError;
+use crate::watch::{Look, Refreshing, WatchedFile};
 
 /// The largest key list file accepted, 4 MiB: about 50,000 clients, and
 /// small enough that a runaway file cannot exhaust the server's memory.
@@ -313,10 +314,11 @@ impl fmt::Display for Notice {
 /// ```
 #[derive(Debug)]
 pub struct FilePolicy {
-    /// What the files looked like at the last refresh. Held for the whole
+    /// What the files looked like at the last refresh. Taken for the whole
     /// of a refresh (reads included), so refreshes happen one at a time and
-    /// an older read can never overwrite a newer one.
-    watch: Mutex<Watch>,
+    /// an older read can never overwrite a newer one; a thread that finds
+    /// it taken does not wait.
+    watch: Refreshing<Watch>,
     /// The lists in force, read by every check. Swapped whole, so a check
     /// sees either the old lists or the new ones.
     lists: RwLock<Lists>,
@@ -327,66 +329,6 @@ struct Watch {
     authorized: Option<WatchedFile>,
     revoked: Option<WatchedFile>,
 }
-
-/// One file and what the last refresh saw in it.
-#[derive(Debug)]
-struct WatchedFile {
-    path: PathBuf,
-    /// SHA-256 of the contents last parsed; `None` if the file could not be read.
-    digest: Option<[u8; 32]>,
-    /// The problem last reported, `None` while the file is good. Compared as
-    /// text, so the same problem is reported once and a new one again.
-    problem: Option<String>,
-    /// The file's stamp just before the last read, and when that read began.
-    seen: Option<(Stamp, SystemTime)>,
-}
-
-/// What `stat` says about a file; if none of it changed, neither did the
-/// contents, provided the file was already still when it was read (see
-/// [`WatchedFile::unchanged_since_last_read`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Stamp {
-    len: u64,
-    modified: Option<SystemTime>,
-    /// Status-change time and inode: a rename or an edit that restores the
-    /// modification time still changes these. Unix only.
-    #[cfg(unix)]
-    changed: (i64, i64, u64, u64),
-}
-
-impl Stamp {
-    fn of(metadata: &fs::Metadata) -> Self {
-        #[cfg(unix)]
-        use std::os::unix::fs::MetadataExt;
-        Self {
-            len: metadata.len(),
-            modified: metadata.modified().ok(),
-            #[cfg(unix)]
-            changed: (
-                metadata.ctime(),
-                metadata.ctime_nsec(),
-                metadata.dev(),
-                metadata.ino(),
-            ),
-        }
-    }
-
-    /// The latest of the file's timestamps; `None` where the platform lacks
-    /// a status-change time, which turns the stat shortcut off.
-    fn latest(&self) -> Option<SystemTime> {
-        #[cfg(unix)]
-        let changed = u64::try_from(self.changed.0)
-            .ok()
-            .map(|secs| SystemTime::UNIX_EPOCH + Duration::from_secs(secs + 1));
-        #[cfg(not(unix))]
-        let changed: Option<SystemTime> = None;
-        changed.and_then(|changed| self.modified.map(|modified| modified.max(changed)))
-    }
-}
-
-/// How long a file must have been still before a matching stamp is
-/// trusted: well over the timestamp granularity of common file systems.
-const SETTLE: Duration = Duration::from_secs(2);
 
 #[derive(Debug)]
 struct Lists {
@@ -452,22 +394,21 @@ impl FilePolicy {
         let (authorized_file, clients) = match clients {
             Clients::Pinned(pinned) => (None, AuthorizedKeys::new(vec![pinned.into()])),
             Clients::AuthorizedFile(path) => {
-                let contents = read_list_file(&path)?;
+                let (watched, contents) = open_list(&path)?;
                 let list = AuthorizedKeys::parse(&label(&path), &contents)?;
-                let watched = WatchedFile::good(path, &contents);
                 (Some(watched), list)
             }
         };
         let (revoked_file, revoked) = match revoked {
             None => (None, RevokedKeys::new(Vec::new())),
             Some(path) => {
-                let contents = read_list_file(path)?;
+                let (watched, contents) = open_list(path)?;
                 let list = RevokedKeys::parse(&label(path), &contents)?;
-                (Some(WatchedFile::good(path.into(), &contents)), list)
+                (Some(watched), list)
             }
         };
         Ok(Self {
-            watch: Mutex::new(Watch {
+            watch: Refreshing::new(Watch {
                 authorized: authorized_file,
                 revoked: revoked_file,
             }),
@@ -483,19 +424,21 @@ impl FilePolicy {
     /// bad revocation file refuses everyone, and either comes back as a
     /// [`Notice`] the first time it is seen.
     pub fn refresh(&self) -> Vec<Notice> {
-        // A panic elsewhere cannot leave these half-updated (each is replaced
-        // whole), so a poisoned lock is safe to take over.
-        let mut watch = self.watch.lock().unwrap_or_else(PoisonError::into_inner);
+        // Another thread is reading the files right now: go on with the
+        // lists in force (it puts any change in force when it is done).
+        let Some(mut watch) = self.watch.try_start() else {
+            return Vec::new();
+        };
         let mut notices = Vec::new();
         let mut new_clients = None;
         let mut new_revoked = None;
 
         if let Some(file) = &mut watch.authorized {
-            match file.reload(AuthorizedKeys::parse) {
+            match reload(file, AuthorizedKeys::parse) {
                 Reload::Unchanged => {}
                 Reload::Good { list, fixed } => {
                     notices.push(Notice::AuthorizedReloaded {
-                        path: file.path.clone(),
+                        path: file.path().to_path_buf(),
                         clients: list.len(),
                         fixed,
                     });
@@ -509,7 +452,7 @@ impl FilePolicy {
         }
 
         if let Some(file) = &mut watch.revoked {
-            match file.reload(RevokedKeys::parse) {
+            match reload(file, RevokedKeys::parse) {
                 Reload::Unchanged => {}
                 Reload::Good { list, fixed } => {
                     // A revocation list that loses keys un-revokes them:
@@ -522,13 +465,13 @@ impl FilePolicy {
                     };
                     notices.push(if withdrawn > 0 {
                         Notice::RevocationsWithdrawn {
-                            path: file.path.clone(),
+                            path: file.path().to_path_buf(),
                             revoked: list.len(),
                             withdrawn,
                         }
                     } else {
                         Notice::RevocationsReloaded {
-                            path: file.path.clone(),
+                            path: file.path().to_path_buf(),
                             revoked: list.len(),
                             fixed,
                         }
@@ -621,88 +564,32 @@ enum Reload<T> {
     Bad(ListFileError),
 }
 
-impl WatchedFile {
-    /// A file just loaded successfully at start-up.
-    fn good(path: PathBuf, contents: &[u8]) -> Self {
-        Self {
-            path,
-            digest: Some(Sha256::digest(contents).into()),
-            problem: None,
-            seen: None,
+/// Looks at one file and parses it if it changed.
+fn reload<T>(
+    file: &mut WatchedFile,
+    parse: fn(&str, Vec<u8>) -> Result<T, ParseError>,
+) -> Reload<T> {
+    let label = label(file.path());
+    let parsed = match file.look() {
+        // Unknown: the process is out of file descriptors (a flood of
+        // connections). Nothing is known about the file, so nothing
+        // changes, and the next refresh tries again. Failing closed here
+        // would let a flood drop every honest session.
+        Look::Unchanged | Look::Unknown => return Reload::Unchanged,
+        Look::Unreadable(error) => Err(list_error(file.path(), error)),
+        Look::Changed(mut contents) => {
+            // Lists are public: no need to keep the wiping wrapper.
+            parse(&label, std::mem::take(&mut *contents)).map_err(ListFileError::from)
         }
+    };
+    match parsed {
+        Ok(list) => Reload::Good {
+            list,
+            fixed: file.succeeded(),
+        },
+        Err(error) if file.failed(error.to_string()) => Reload::Bad(error),
+        Err(_) => Reload::Unchanged,
     }
-
-    /// Whether `stat` proves the file is as it was at the last read: same
-    /// stamp, and every timestamp at least [`SETTLE`] older than that read.
-    /// Without the second condition a write landing in the same timestamp
-    /// tick as the read would go unnoticed (git's "racy clean" problem).
-    fn unchanged_since_last_read(&self, now: &Stamp) -> bool {
-        let Some((stamp, read_at)) = &self.seen else {
-            return false;
-        };
-        let settled = now
-            .latest()
-            .and_then(|latest| latest.checked_add(SETTLE))
-            .is_some_and(|settled| settled <= *read_at);
-        stamp == now && settled
-    }
-
-    /// Reads the file again and parses it if it changed. A `stat` comes
-    /// first, so a refresh caused by every incoming connection costs one
-    /// system call while the file stays still, not a read and a hash.
-    fn reload<T>(&mut self, parse: fn(&str, Vec<u8>) -> Result<T, ParseError>) -> Reload<T> {
-        let stamp = fs::metadata(&self.path).ok().map(|m| Stamp::of(&m));
-        if stamp
-            .as_ref()
-            .is_some_and(|now| self.unchanged_since_last_read(now))
-        {
-            return Reload::Unchanged;
-        }
-        let read_at = SystemTime::now();
-        let parsed = match read_list_file(&self.path) {
-            // The process is out of file descriptors (a flood of
-            // connections): nothing is known about the file, so nothing
-            // changes, and the next refresh tries again. Failing closed
-            // here would let a flood drop every honest session.
-            Err(error) if out_of_descriptors(&error) => return Reload::Unchanged,
-            Err(error) => {
-                self.digest = None;
-                self.seen = None;
-                Err(error)
-            }
-            Ok(contents) => {
-                self.seen = stamp.map(|stamp| (stamp, read_at));
-                let digest = Some(Sha256::digest(&contents).into());
-                if digest == self.digest {
-                    return Reload::Unchanged;
-                }
-                self.digest = digest;
-                parse(&label(&self.path), contents).map_err(ListFileError::from)
-            }
-        };
-        match parsed {
-            Ok(list) => Reload::Good {
-                list,
-                fixed: self.problem.take().is_some(),
-            },
-            Err(error) => {
-                let problem = error.to_string();
-                if self.problem.as_ref() == Some(&problem) {
-                    return Reload::Unchanged;
-                }
-                self.problem = Some(problem);
-                Reload::Bad(error)
-            }
-        }
-    }
-}
-
-/// `EMFILE` or `ENFILE`: the file may be fine; the process could not open it.
-fn out_of_descriptors(error: &ListFileError) -> bool {
-    matches!(
-        error,
-        ListFileError::Unreadable { error, .. } if crate::smallfile::out_of_descriptors(error)
-    )
 }
 
 /// `1 client`, `2 clients`: notices are read by people.
@@ -716,22 +603,22 @@ fn label(path: &Path) -> String {
     path.display().to_string()
 }
 
-/// Reads a whole list file, refusing one over [`MAX_LIST_FILE_LEN`]. Reads
-/// at most one byte past the limit, so even a file that keeps growing
-/// cannot make the server allocate more.
-fn read_list_file(path: &Path) -> Result<Vec<u8>, ListFileError> {
-    let unreadable = |error| ListFileError::Unreadable {
-        path: path.into(),
-        error,
-    };
-    let mut contents = Vec::new();
-    match crate::smallfile::read(path, MAX_LIST_FILE_LEN, &mut contents) {
-        Ok(_) => Ok(contents),
-        Err(crate::smallfile::ReadError::TooLarge) => {
-            Err(ListFileError::TooLarge { path: path.into() })
-        }
-        Err(e) => Err(unreadable(e.into_io())),
+/// A list file that could not be read, as a [`ListFileError`].
+fn list_error(path: &Path, error: ReadError) -> ListFileError {
+    match error {
+        ReadError::TooLarge => ListFileError::TooLarge { path: path.into() },
+        other => ListFileError::Unreadable {
+            path: path.into(),
+            error: other.into_io(),
+        },
     }
+}
+
+/// Reads a list file at start-up (the first look of its watch).
+fn open_list(path: &Path) -> Result<(WatchedFile, Vec<u8>), ListFileError> {
+    let (file, mut contents) =
+        WatchedFile::open(path, MAX_LIST_FILE_LEN).map_err(|e| list_error(path, e))?;
+    Ok((file, std::mem::take(&mut *contents)))
 }
 
 #[cfg(test)]
@@ -745,25 +632,35 @@ mod tests {
         assert_send_sync::<FilePolicy>();
     }
 
+    /// Issue 19, weakness 3: a refresh stuck in file I/O (a slow disk)
+    /// held the watch lock, and every connection's refresh queued behind
+    /// it. Holding the watch here stands in for that stuck read.
     #[test]
-    fn running_out_of_descriptors_is_not_a_problem_with_the_file() {
-        let unreadable = |code| ListFileError::Unreadable {
-            path: "revoked_keys".into(),
-            error: io::Error::from_raw_os_error(code),
-        };
-        assert!(
-            out_of_descriptors(&unreadable(crate::smallfile::EMFILE)),
-            "EMFILE"
-        );
-        assert!(
-            out_of_descriptors(&unreadable(crate::smallfile::ENFILE)),
-            "ENFILE"
-        );
-        assert!(
-            !out_of_descriptors(&unreadable(2)),
-            "ENOENT is the file's problem"
-        );
-        assert!(!out_of_descriptors(&unreadable(13)), "EACCES too");
+    fn a_refresh_stuck_on_the_disk_holds_up_no_connection() {
+        let dir = std::env::temp_dir().join(format!("learn-mtls-stuck-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("authorized_keys");
+        let alice = crate::keys::IdentityKey::from_secret_bytes(&[1; 32]).public();
+        let mut hex = [0u8; 64];
+        let hex = crate::hex::encode(alice.as_bytes(), &mut hex).unwrap();
+        std::fs::write(&path, format!("{hex} alice\n")).unwrap();
+        let policy =
+            std::sync::Arc::new(FilePolicy::open(Clients::AuthorizedFile(path), None).unwrap());
+        let stuck = policy.watch.wait();
+        let (done, answered) = std::sync::mpsc::channel();
+        let other = std::sync::Arc::clone(&policy);
+        std::thread::spawn(move || {
+            let notices = other.refresh();
+            done.send((notices.len(), other.check(&alice).map(|n| n.to_string())))
+                .unwrap();
+        });
+        let (notices, answer) = answered
+            .recv_timeout(std::time::Duration::from_secs(30))
+            .expect("a connection's refresh waited for the stuck one");
+        assert_eq!(notices, 0);
+        assert_eq!(answer.unwrap(), "alice", "the lists in force still answer");
+        drop(stuck);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     /// Issue 19, weakness 4: the index must answer exactly as the scan of
