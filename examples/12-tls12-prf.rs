@@ -96,7 +96,7 @@ fn parse_hex(text: &str) -> Result<HexBytes, String> {
             text.len()
         ));
     }
-    base16ct::mixed::decode_vec(text)
+    learn_mtls::hex::decode_vec(text)
         .map(HexBytes)
         .map_err(|error| format!("not valid hex: {error}"))
 }
@@ -285,5 +285,5 @@ fn walk_through_key_derivation_printing_secrets() -> io::Result<()> {
 
 /// Lowercase hex, the calculator's output format.
 fn hex(bytes: &[u8]) -> String {
-    base16ct::lower::encode_string(bytes)
+    learn_mtls::hex::Hex(bytes).to_string()
 }

@@ -19,6 +19,11 @@ pub enum HexError {
     },
     /// A character is not one of `0-9`, `a-f`, `A-F`.
     NotHex,
+    /// An odd number of characters: every byte takes two.
+    OddLength {
+        /// How many characters were found.
+        found: usize,
+    },
 }
 
 impl fmt::Display for HexError {
@@ -29,6 +34,12 @@ impl fmt::Display for HexError {
             }
             Self::NotHex => {
                 f.write_str("contains a character that is not a hex digit (0-9, a-f, A-F)")
+            }
+            Self::OddLength { found } => {
+                write!(
+                    f,
+                    "{found} hex characters is an odd number; every byte takes two"
+                )
             }
         }
     }
@@ -59,6 +70,28 @@ pub fn decode_array<const N: usize>(text: &str) -> Result<[u8; N], HexError> {
     let mut out = [0u8; N];
     base16ct::mixed::decode(text, &mut out).map_err(|_| HexError::NotHex)?;
     Ok(out)
+}
+
+/// Decodes hex of any even length (either case) into a vector: test
+/// vectors, certificates' fingerprints, the PRF calculator's input. Every
+/// reader of hex in the course goes through this or [`decode_array`].
+///
+/// # Errors
+/// [`HexError::OddLength`] or [`HexError::NotHex`].
+///
+/// # Examples
+/// ```
+/// assert_eq!(learn_mtls::hex::decode_vec("00ff")?, [0x00, 0xff]);
+/// assert!(learn_mtls::hex::decode_vec("0ff").is_err());
+/// # Ok::<(), learn_mtls::hex::HexError>(())
+/// ```
+#[cfg(feature = "alloc")]
+pub fn decode_vec(text: &str) -> Result<alloc::vec::Vec<u8>, HexError> {
+    let found = text.chars().count();
+    if found % 2 != 0 {
+        return Err(HexError::OddLength { found });
+    }
+    base16ct::mixed::decode_vec(text).map_err(|_| HexError::NotHex)
 }
 
 /// Writes `bytes` as lowercase hex into `out` and returns it as a `&str`.

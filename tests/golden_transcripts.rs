@@ -101,19 +101,10 @@ fn vector_path(file: &str) -> String {
     format!("{}/tests/vectors/{file}", env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Decodes lowercase hex of any even length.
+/// Decodes hex of any even length. (The files are written in lowercase;
+/// `the_vector_files_are_what_the_code_writes` holds them to it.)
 fn unhex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0
-        || text
-            .bytes()
-            .any(|b| !matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-    {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).ok())
-        .collect()
+    learn_mtls::hex::decode_vec(text).ok()
 }
 
 /// `name = hex` lines; `#` starts a comment line.

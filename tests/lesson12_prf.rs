@@ -32,10 +32,7 @@ use sha2::{Sha256, Sha384};
 
 /// Decodes a lowercase hex test vector of exactly `N` bytes.
 fn hex<const N: usize>(text: &str) -> [u8; N] {
-    let mut bytes = [0u8; N];
-    let decoded = base16ct::lower::decode(text, &mut bytes).expect("vectors are lowercase hex");
-    assert_eq!(decoded.len(), N, "vector has the wrong length");
-    bytes
+    learn_mtls::hex::decode_array(text).expect("a vector of the right length, in hex")
 }
 
 /// RFC 7748 §6.1: the X25519 shared secret of Alice and Bob.
@@ -580,9 +577,7 @@ fn debug_output_of_secrets_shows_no_key_bytes() {
         &server_random(),
         KeyBlockLayout::ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
     );
-    let mut hex_buffer = [0u8; 64];
-    let client_key_hex = base16ct::lower::encode_str(keys.client_write_key(), &mut hex_buffer)
-        .expect("64 hex digits fit");
+    let client_key_hex = learn_mtls::hex::Hex(keys.client_write_key()).to_string();
 
     let ms_debug = format!("{ms:?}");
     let keys_debug = format!("{keys:?}");

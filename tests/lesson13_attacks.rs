@@ -229,36 +229,26 @@ fn under_transcript_the_insiders_signature_verifies_but_key_confirmation_fails()
 
 /// X25519 u-coordinates whose point has order 1, 2, 4 or 8, or that reduce
 /// to one (p - 1, p, p + 1): times any clamped secret, all give zero.
-const LOW_ORDER_SHARES: [[u8; 32]; 7] = [
-    hex32("0000000000000000000000000000000000000000000000000000000000000000"),
-    hex32("0100000000000000000000000000000000000000000000000000000000000000"),
-    hex32("e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800"),
-    hex32("5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157"),
-    hex32("ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),
-    hex32("edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),
-    hex32("eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"),
+const LOW_ORDER_SHARES: [&str; 7] = [
+    "0000000000000000000000000000000000000000000000000000000000000000",
+    "0100000000000000000000000000000000000000000000000000000000000000",
+    "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
+    "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157",
+    "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
 ];
 
-const fn hex32(text: &str) -> [u8; 32] {
-    const fn digit(c: u8) -> u8 {
-        match c {
-            b'0'..=b'9' => c - b'0',
-            _ => c - b'a' + 10,
-        }
-    }
-    let text = text.as_bytes();
-    let mut out = [0u8; 32];
-    let mut i = 0;
-    while i < 32 {
-        out[i] = digit(text[2 * i]) << 4 | digit(text[2 * i + 1]);
-        i += 1;
-    }
-    out
+/// The shares above as bytes.
+fn low_order_shares() -> impl Iterator<Item = [u8; 32]> {
+    LOW_ORDER_SHARES
+        .iter()
+        .map(|share| learn_mtls::hex::decode_array(share).expect("32 bytes of hex"))
 }
 
 #[test]
 fn every_low_order_share_gives_the_all_zero_secret() {
-    for share in LOW_ORDER_SHARES {
+    for share in low_order_shares() {
         for secret in [[7u8; 32], [0x42; 32]] {
             assert_eq!(
                 x25519_dalek::x25519(secret, share),
@@ -273,7 +263,7 @@ fn every_low_order_share_gives_the_all_zero_secret() {
 fn a_low_order_client_share_is_refused_before_the_server_signs_anything() {
     let server = identity(SERVER);
     for binding in BINDINGS {
-        for share in LOW_ORDER_SHARES {
+        for share in low_order_shares() {
             let refused = mutual::Server::new(&server, binding)
                 .read_client_hello(&mut rng(1), &ClientHello { share });
             assert_eq!(
@@ -290,7 +280,7 @@ fn a_low_order_server_share_is_refused_even_under_a_valid_signature() {
     // A malicious server: it holds the very key alice pinned.
     let (alice, server) = (identity(ALICE), identity(SERVER));
     for binding in BINDINGS {
-        for share in LOW_ORDER_SHARES {
+        for share in low_order_shares() {
             let (client, m1) = mutual::Client::start(&mut rng(1), &alice, server.public(), binding);
             let signed = match binding {
                 Binding::InsecureLesson11 => share.to_vec(),

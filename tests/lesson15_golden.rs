@@ -197,10 +197,7 @@ fn a_second_route_from_the_spec_gives_the_same_bytes() {
 }
 
 fn unhex(text: &str) -> Vec<u8> {
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap())
-        .collect()
+    learn_mtls::hex::decode_vec(text).expect("the vector file holds hex")
 }
 
 #[test]

@@ -344,7 +344,7 @@ pub fn revoke(dir: &Path, which: &str, days: i64) -> Result<(PathBuf, String), C
 
     let mut revoked_certs = Vec::new();
     for hex in &serials {
-        let bytes = decode_hex(hex).ok_or_else(|| {
+        let bytes = learn_mtls::hex::decode_vec(hex).map_err(|_| {
             CertError::X509(
                 record.clone(),
                 x509::X509Error("revoked.txt holds a line that is not hex"),
@@ -370,14 +370,4 @@ pub fn revoke(dir: &Path, which: &str, days: i64) -> Result<(PathBuf, String), C
     let crl_path = dir.join("crl.pem");
     write(&crl_path, &crl.pem()?, false)?;
     Ok((crl_path, serial))
-}
-
-fn decode_hex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect()
 }

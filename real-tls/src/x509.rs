@@ -170,14 +170,10 @@ fn time(validity: &mut Reader<'_>) -> Result<String, X509Error> {
     ))
 }
 
-/// Lowercase hex.
+/// Lowercase hex (the course's one encoder, `learn_mtls::hex::Hex`).
 #[must_use]
 pub fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes.iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    learn_mtls::hex::Hex(bytes).to_string()
 }
 
 /// A cursor over DER bytes.
