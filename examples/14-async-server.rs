@@ -12,22 +12,22 @@
 //! connection awaits, and a few threads (one per core) run every task. A
 //! handshake in progress costs a task (a few hundred bytes of future plus
 //! its buffers) instead of a thread (a stack and a kernel task), which is
-//! what Lesson 14 measures. The admission policies are the library's own:
-//! `PendingHandshakes` evicts (through a duplicate of the socket, as the
-//! thread server does), `KeySessions` caps each key, `Limits` fit the
-//! descriptors, and `net::log::Log` never blocks the loop.
+//! what Lesson 14 measures. The admission is the library's own, the very
+//! `net::Admission` the thread server uses: the connection cap, the
+//! handshake table that evicts its oldest (through a duplicate of the
+//! socket), `Limits` fitted to the descriptors and the reserve descriptor;
+//! `KeySessions` caps each key, and `net::log::Log` never blocks the loop.
 //!
 //! Built only with `--features tokio`, so a learner's first `cargo build`
 //! never compiles tokio.
 
-use std::fs::File;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
 use learn_mtls::net::tokio::{self as async_net, AsyncChannel};
-use learn_mtls::net::{self, Busy, HandshakeSlots, Limits, PendingHandshakes, Slot};
+use learn_mtls::net::{Admission, Admitted, Busy, Limits, Slot};
 use learn_mtls::trust::ClientIdentity;
 use tokio::net::TcpStream;
 
@@ -61,7 +61,8 @@ fn main() -> ExitCode {
 /// Never returns `Ok`.
 enum Never {}
 
-/// The accepting loop: the same admission as `net::serve`, on the event loop.
+/// The accepting loop: the admission of `net::serve` (the library's
+/// `Admission`), on the event loop.
 async fn serve(
     listener: std::net::TcpListener,
     server: Arc<Server>,
@@ -69,27 +70,26 @@ async fn serve(
 ) -> Result<Never, String> {
     listener.set_nonblocking(true).map_err(|e| e.to_string())?;
     let listener = tokio::net::TcpListener::from_std(listener).map_err(|e| e.to_string())?;
-    let limits = match net::descriptor_limit() {
-        Some(descriptors) => limits.fit_to_descriptors(descriptors),
-        None => limits,
-    };
-    let pending = PendingHandshakes::new(limits.max_pending, limits.when_full);
-    let connections = HandshakeSlots::new(limits.max_connections);
-    let mut reserve = File::open("/dev/null").ok();
+    let admission = Admission::new(limits);
     loop {
         let (stream, peer) = match listener.accept().await {
             Ok(accepted) => accepted,
             Err(e) if learn_mtls::smallfile::out_of_descriptors(&e) => {
                 // Out of descriptors: give up the reserve for one accept,
                 // refuse that connection, take the reserve back.
-                drop(reserve.take());
-                let next = tokio::time::timeout(Duration::from_millis(10), listener.accept());
-                if let Ok(Ok((_, peer))) = next.await {
-                    server
-                        .log
-                        .refusal(format!("rejected {peer}: {}", Busy::Descriptors));
+                match admission.release_reserve() {
+                    Some(released) => {
+                        let next =
+                            tokio::time::timeout(Duration::from_millis(10), listener.accept());
+                        if let Ok(Ok((_, peer))) = next.await {
+                            server
+                                .log
+                                .refusal(format!("rejected {peer}: {}", Busy::Descriptors));
+                        }
+                        drop(released);
+                    }
+                    None => tokio::time::sleep(Duration::from_millis(10)).await,
                 }
-                reserve = File::open("/dev/null").ok();
                 continue;
             }
             Err(_) => {
@@ -100,16 +100,8 @@ async fn serve(
         let Ok(stream) = stream.into_std() else {
             continue;
         };
-        let open = connections
-            .try_acquire()
-            .or_else(|| pending.make_room().then(|| connections.try_acquire())?);
-        let Some(open) = open else {
-            server
-                .log
-                .refusal(format!("rejected {peer}: {}", Busy::Connections));
-            continue;
-        };
-        let slot = match pending.admit_holding(&stream, &open) {
+        let Admitted { open, slot } = admission.admit(&stream);
+        let slot = match slot {
             Ok(slot) => slot,
             Err(busy) => {
                 server.log.refusal(format!("rejected {peer}: {busy}"));

@@ -33,16 +33,18 @@ use crate::wire::{
     CLIENT_AUTH_LEN, CLIENT_HELLO_LEN, ClientAuth, ClientHello, SERVER_HELLO_LEN, ServerHello,
 };
 
+mod admission;
 /// Lesson 15: the certified handshake over the same plumbing.
 pub mod certified;
 pub mod log;
 mod serve;
 #[cfg(feature = "tokio")]
 pub mod tokio;
-pub use serve::{
-    Busy, Connection, DESCRIPTORS_KEPT_FREE, HandshakeSlots, IDLE_THREADS_KEPT, KeySession,
-    KeySessions, Limits, PendingHandshakes, Slot, WhenFull, descriptor_limit, serve,
+pub use admission::{
+    Admission, Admitted, Busy, DESCRIPTORS_KEPT_FREE, HandshakeSlots, KeySession, KeySessions,
+    Limits, PendingHandshakes, ReserveReleased, Slot, WhenFull, descriptor_limit,
 };
+pub use serve::{Connection, IDLE_THREADS_KEPT, serve};
 
 /// The operating system's RNG, in the form the handshakes take.
 ///

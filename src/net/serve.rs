@@ -1,393 +1,20 @@
-//! Accepting connections without being locked out: caps, eviction, file
-//! descriptors, per-key sessions and a pool of threads that shrinks.
-//!
-//! Lesson 14 is about this module. Every defence here answers one attack:
+//! The thread-per-connection server: a pool of threads that take turns
+//! accepting, each serving on its own stack the connection it got, with
+//! the caps of [`super::admission`] applied to every connection.
 //!
 //! | attack | defence |
 //! |---|---|
-//! | silent connections fill the handshake table | the oldest handshake in progress is evicted ([`WhenFull::EvictOldest`]) |
-//! | a flood of connections exhausts file descriptors | the caps are fitted to the descriptor limit ([`Limits::fit_to_descriptors`]); one descriptor is kept in reserve to accept and close a connection when none is left ([`Busy::Descriptors`]) |
-//! | one authorized key opens every session | at most so many sessions per key ([`KeySessions`]) |
 //! | a burst leaves a thousand threads behind | a thread that finishes while [`IDLE_THREADS_KEPT`] others wait in `accept` exits |
 
 use std::prelude::rust_2024::*;
 
 use crate::smallfile::out_of_descriptors;
-use std::collections::{HashMap, VecDeque};
-use std::fmt;
-use std::fs::File;
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use crate::keys::{PUBLIC_KEY_LEN, PublicIdentity};
-
-/// A counting cap: on open connections (see [`Limits`]), or anything else
-/// a server must not take on without bound. Clone it into each thread.
-#[derive(Clone, Debug)]
-pub struct HandshakeSlots {
-    in_use: Arc<AtomicUsize>,
-    limit: usize,
-}
-
-impl HandshakeSlots {
-    /// At most `limit` at once.
-    pub fn new(limit: usize) -> Self {
-        Self {
-            in_use: Arc::new(AtomicUsize::new(0)),
-            limit,
-        }
-    }
-
-    /// A slot, or `None` if all are taken.
-    pub fn try_acquire(&self) -> Option<Slot> {
-        self.in_use
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                (n < self.limit).then_some(n + 1)
-            })
-            .ok()
-            .map(|_| Slot {
-                kind: SlotKind::Counted(Arc::new(Release {
-                    done: AtomicBool::new(false),
-                    in_use: Arc::clone(&self.in_use),
-                })),
-            })
-    }
-
-    /// How many slots are taken now.
-    pub fn in_use(&self) -> usize {
-        self.in_use.load(Ordering::Acquire)
-    }
-}
-
-/// A place in a cap: one handshake in progress, or one open connection.
-/// It frees itself when dropped.
-#[derive(Debug)]
-pub struct Slot {
-    kind: SlotKind,
-}
-
-/// Gives a counted place back, once, whoever asks first: the slot's owner
-/// when it drops it, or the eviction that closed its connection.
-#[derive(Debug)]
-struct Release {
-    done: AtomicBool,
-    in_use: Arc<AtomicUsize>,
-}
-
-impl Release {
-    fn release(&self) {
-        if !self.done.swap(true, Ordering::AcqRel) {
-            self.in_use.fetch_sub(1, Ordering::AcqRel);
-        }
-    }
-}
-
-#[derive(Debug)]
-enum SlotKind {
-    Counted(Arc<Release>),
-    Pending {
-        table: Arc<PendingTable>,
-        id: u64,
-        evicted: Arc<AtomicBool>,
-    },
-}
-
-impl Slot {
-    /// True if the server closed this connection to make room for a newer
-    /// one: its handshake then fails with [`super::Error::Closed`], and
-    /// this says why.
-    pub fn was_evicted(&self) -> bool {
-        match &self.kind {
-            SlotKind::Counted(_) => false,
-            SlotKind::Pending { evicted, .. } => evicted.load(Ordering::Acquire),
-        }
-    }
-}
-
-impl Drop for Slot {
-    fn drop(&mut self) {
-        match &self.kind {
-            SlotKind::Counted(release) => release.release(),
-            SlotKind::Pending { table, id, .. } => table.remove(*id),
-        }
-    }
-}
-
-/// What to do with a new connection when [`Limits::max_pending`]
-/// handshakes are already in progress.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum WhenFull {
-    /// Close the oldest handshake in progress and take the new one (what
-    /// nginx does with its oldest idle connections). An honest handshake
-    /// takes milliseconds, so the oldest one is almost always an
-    /// attacker's; to push an honest client out, an attacker must open
-    /// `max_pending` connections within that client's few milliseconds.
-    EvictOldest,
-    /// Refuse the new connection. Insecure against a flood: a few silent
-    /// connections per handshake timeout hold every slot for ever. Lesson
-    /// 14's naive configuration.
-    Refuse,
-}
-
-impl WhenFull {
-    /// The name on the command line.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::EvictOldest => "evict-oldest",
-            Self::Refuse => "refuse",
-        }
-    }
-}
-
-impl core::str::FromStr for WhenFull {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "evict-oldest" => Ok(Self::EvictOldest),
-            "refuse" => Ok(Self::Refuse),
-            _ => Err(format!("expected evict-oldest or refuse, not {s:?}")),
-        }
-    }
-}
-
-impl fmt::Display for WhenFull {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// The handshakes in progress, oldest first, each with a second handle on
-/// its socket so that it can be closed from the accepting thread.
-#[derive(Debug)]
-struct PendingTable {
-    entries: Mutex<PendingEntries>,
-    limit: usize,
-}
-
-#[derive(Debug, Default)]
-struct PendingEntries {
-    next_id: u64,
-    /// In arrival order: ids only grow.
-    queue: VecDeque<PendingEntry>,
-}
-
-#[derive(Debug)]
-struct PendingEntry {
-    id: u64,
-    /// A duplicate of the connection's descriptor, for `shutdown`.
-    socket: TcpStream,
-    evicted: Arc<AtomicBool>,
-    /// The connection's place among the open connections, given back at
-    /// eviction rather than when its thread gets round to closing it: a
-    /// burst evicts faster than threads wake up.
-    open: Option<Arc<Release>>,
-}
-
-impl PendingEntry {
-    fn evict(self) {
-        self.evicted.store(true, Ordering::Release);
-        // Wakes the thread blocked reading it: its read sees the end of
-        // the stream. Already gone is fine too.
-        let _ = self.socket.shutdown(Shutdown::Both);
-        if let Some(open) = &self.open {
-            open.release();
-        }
-    }
-}
-
-impl PendingTable {
-    fn new(limit: usize) -> Self {
-        Self {
-            entries: Mutex::new(PendingEntries::default()),
-            limit,
-        }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, PendingEntries> {
-        // A panic elsewhere cannot leave the queue half-updated: every
-        // change is a single push or remove.
-        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// A slot for `stream`, evicting the oldest entry if the table is full
-    /// and `when_full` says so.
-    fn admit(
-        self: &Arc<Self>,
-        stream: &TcpStream,
-        open: Option<&Slot>,
-        when_full: WhenFull,
-    ) -> Result<Slot, Busy> {
-        let socket = stream.try_clone().map_err(|_| Busy::Descriptors)?;
-        let mut entries = self.lock();
-        if entries.queue.len() >= self.limit {
-            let oldest = match when_full {
-                WhenFull::EvictOldest => entries.queue.pop_front(),
-                WhenFull::Refuse => None,
-            };
-            let Some(oldest) = oldest else {
-                return Err(Busy::Handshakes);
-            };
-            oldest.evict();
-        }
-        let id = entries.next_id;
-        entries.next_id += 1;
-        let evicted = Arc::new(AtomicBool::new(false));
-        entries.queue.push_back(PendingEntry {
-            id,
-            socket,
-            evicted: Arc::clone(&evicted),
-            open: open.and_then(|slot| match &slot.kind {
-                SlotKind::Counted(release) => Some(Arc::clone(release)),
-                SlotKind::Pending { .. } => None,
-            }),
-        });
-        Ok(Slot {
-            kind: SlotKind::Pending {
-                table: Arc::clone(self),
-                id,
-                evicted,
-            },
-        })
-    }
-
-    /// Evicts the oldest handshake in progress, if there is one.
-    fn evict_oldest(&self) -> bool {
-        let oldest = self.lock().queue.pop_front();
-        oldest.map(PendingEntry::evict).is_some()
-    }
-
-    fn remove(&self, id: u64) {
-        let mut entries = self.lock();
-        // Ids are in order, so a binary search finds it (if not evicted).
-        if let Ok(at) = entries.queue.binary_search_by_key(&id, |e| e.id) {
-            entries.queue.remove(at);
-        }
-    }
-
-    fn len(&self) -> usize {
-        self.lock().queue.len()
-    }
-}
-
-/// The handshakes in progress, for a server that drives its own
-/// connections (such as the async driver): [`serve`] keeps one of these.
-#[derive(Clone, Debug)]
-pub struct PendingHandshakes {
-    table: Arc<PendingTable>,
-    when_full: WhenFull,
-}
-
-impl PendingHandshakes {
-    /// At most `limit` handshakes in progress; `when_full` decides who
-    /// gives way to a new one.
-    pub fn new(limit: usize, when_full: WhenFull) -> Self {
-        Self {
-            table: Arc::new(PendingTable::new(limit)),
-            when_full,
-        }
-    }
-
-    /// A slot for a new connection, evicting the oldest handshake in
-    /// progress if the table is full and the policy says so.
-    ///
-    /// # Errors
-    /// [`Busy::Handshakes`] if the table is full and the policy is to
-    /// refuse; [`Busy::Descriptors`] if the socket cannot be duplicated.
-    pub fn admit(&self, stream: &TcpStream) -> Result<Slot, Busy> {
-        self.table.admit(stream, None, self.when_full)
-    }
-
-    /// As [`PendingHandshakes::admit`], for a connection that holds `open`
-    /// among the open connections: evicting it gives that place back too.
-    ///
-    /// # Errors
-    /// As [`PendingHandshakes::admit`].
-    pub fn admit_holding(&self, stream: &TcpStream, open: &Slot) -> Result<Slot, Busy> {
-        self.table.admit(stream, Some(open), self.when_full)
-    }
-
-    /// Makes room among the open connections by evicting the oldest
-    /// handshake in progress, if the policy evicts and there is one: nginx
-    /// reuses its oldest idle connections the same way.
-    pub fn make_room(&self) -> bool {
-        self.when_full == WhenFull::EvictOldest && self.table.evict_oldest()
-    }
-
-    /// How many handshakes are in progress now.
-    pub fn in_use(&self) -> usize {
-        self.table.len()
-    }
-}
-
-/// Sessions open per authenticated key: one key, however authorized,
-/// cannot take every connection for itself.
-///
-/// This counts keys, not addresses. A cap per source address (what
-/// OpenSSH's `PerSourceMaxStartups` does) would also stop one machine from
-/// opening every handshake, but a classroom behind one NAT address is one
-/// source: the cap would have to fit the whole class.
-#[derive(Clone, Debug)]
-pub struct KeySessions {
-    open: Arc<Mutex<HashMap<[u8; PUBLIC_KEY_LEN], usize>>>,
-    limit: usize,
-}
-
-/// One open session of one key; frees its place when dropped.
-#[derive(Debug)]
-pub struct KeySession {
-    open: Arc<Mutex<HashMap<[u8; PUBLIC_KEY_LEN], usize>>>,
-    key: [u8; PUBLIC_KEY_LEN],
-}
-
-impl KeySessions {
-    /// At most `limit` sessions per key; `0` means no cap (insecure: one
-    /// key can then hold every connection).
-    pub fn new(limit: usize) -> Self {
-        Self {
-            open: Arc::new(Mutex::new(HashMap::new())),
-            limit,
-        }
-    }
-
-    /// A place for one more session of `key`, or `None` if it has `limit`.
-    pub fn try_open(&self, key: &PublicIdentity) -> Option<KeySession> {
-        let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
-        let count = open.entry(*key.as_bytes()).or_insert(0);
-        if self.limit != 0 && *count >= self.limit {
-            return None;
-        }
-        *count += 1;
-        Some(KeySession {
-            open: Arc::clone(&self.open),
-            key: *key.as_bytes(),
-        })
-    }
-
-    /// How many sessions `key` has open.
-    pub fn open_for(&self, key: &PublicIdentity) -> usize {
-        let open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
-        open.get(key.as_bytes()).copied().unwrap_or(0)
-    }
-
-    /// The cap (`0`: none).
-    pub fn limit(&self) -> usize {
-        self.limit
-    }
-}
-
-impl Drop for KeySession {
-    fn drop(&mut self) {
-        let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(count) = open.get_mut(&self.key) {
-            *count -= 1;
-            if *count == 0 {
-                open.remove(&self.key);
-            }
-        }
-    }
-}
+use super::admission::{Admission, Busy, Limits, Slot};
 
 /// A connection handed to [`serve`]'s handler.
 #[derive(Debug)]
@@ -405,92 +32,6 @@ pub struct Connection {
     /// Counts toward [`Limits::max_connections`] until the handler returns
     /// and drops it; never read, only held.
     _open: Option<Slot>,
-}
-
-/// Why [`serve`] handed over a connection without a handshake slot.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Busy {
-    /// [`Limits::max_pending`] handshakes are already in progress (and the
-    /// server refuses rather than evicts).
-    Handshakes,
-    /// [`Limits::max_connections`] connections are already open.
-    Connections,
-    /// The process has run out of file descriptors: the connection was
-    /// accepted with the one kept in reserve, to be closed at once.
-    Descriptors,
-}
-
-impl fmt::Display for Busy {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Handshakes => "too many handshakes in progress",
-            Self::Connections => "too many open connections",
-            Self::Descriptors => "out of file descriptors",
-        })
-    }
-}
-
-impl std::error::Error for Busy {}
-
-/// How much one server takes on at once.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Limits {
-    /// Handshakes in progress. Each has a deadline, and when the table is
-    /// full `when_full` decides who gives way.
-    pub max_pending: usize,
-    /// Connections open, handshaking or not: each costs a thread and a
-    /// socket, so this bounds what authenticated but idle clients can hold.
-    pub max_connections: usize,
-    /// What a new connection does to a full handshake table.
-    pub when_full: WhenFull,
-}
-
-/// Descriptors kept free for everything that is not a connection: standard
-/// streams, the listener, the reserve, key and revocation files re-read at
-/// each connection, the process's own `/proc` reads.
-pub const DESCRIPTORS_KEPT_FREE: usize = 32;
-
-impl Limits {
-    /// The lesson servers' defaults: 64 handshakes (the oldest evicted when
-    /// full), 1024 connections.
-    pub const DEFAULT: Self = Self {
-        max_pending: 64,
-        max_connections: 1024,
-        when_full: WhenFull::EvictOldest,
-    };
-
-    /// These limits shrunk, if need be, so that the connections they allow
-    /// never need more than `descriptors` file descriptors: each connection
-    /// takes one, each handshake in progress one more (the handle eviction
-    /// closes it with), and [`DESCRIPTORS_KEPT_FREE`] stay free. A server
-    /// whose caps exceed its descriptors never reaches its caps: `accept`
-    /// fails first, clients wait instead of being refused, and the next
-    /// revocation file cannot be opened.
-    pub fn fit_to_descriptors(self, descriptors: usize) -> Self {
-        let budget = descriptors.saturating_sub(DESCRIPTORS_KEPT_FREE);
-        // Handshakes get at most a third of the budget, connections the rest.
-        let max_pending = self.max_pending.min(budget / 3);
-        let max_connections = self.max_connections.min(budget - max_pending);
-        Self {
-            max_pending,
-            max_connections,
-            when_full: self.when_full,
-        }
-    }
-}
-
-/// This process's limit on open file descriptors (the soft `RLIMIT_NOFILE`,
-/// from `/proc/self/limits`), or `None` where that cannot be read.
-pub fn descriptor_limit() -> Option<usize> {
-    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
-    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
-    // "Max open files            1024                 524288               files"
-    line.strip_prefix("Max open files")?
-        .split_whitespace()
-        .next()?
-        .parse()
-        .ok()
 }
 
 /// Threads kept waiting in `accept` for the next connection, besides the
@@ -518,12 +59,9 @@ const CONNECTION_STACK: usize = 512 * 1024;
 struct Shared<H> {
     listener: TcpListener,
     handler: H,
-    pending: PendingHandshakes,
-    connections: HandshakeSlots,
+    admission: Admission,
     /// Threads waiting in `accept` now, the permanent one excepted.
     waiting: AtomicUsize,
-    /// The descriptor kept in reserve (see [`serve`]).
-    reserve: Mutex<Option<File>>,
 }
 
 impl<H: Fn(Connection) + Send + Sync + 'static> Shared<H> {
@@ -568,45 +106,30 @@ impl<H: Fn(Connection) + Send + Sync + 'static> Shared<H> {
 
     /// The caps, then the handler: with a slot, or with why there is none.
     fn admit(self: &Arc<Self>, stream: TcpStream, peer: SocketAddr) {
-        // Full: a handshake in progress gives way before a newcomer is refused.
-        let open = self.connections.try_acquire().or_else(|| {
-            self.pending
-                .make_room()
-                .then(|| self.connections.try_acquire())?
-        });
-        let slot = match &open {
-            None => Err(Busy::Connections),
-            Some(open) => self.pending.admit_holding(&stream, open),
-        };
+        let admitted = self.admission.admit(&stream);
         // A connection with a slot may keep this thread a long time: if no
         // other thread waits for the next one, start one. (A refusal is
         // quick, and this thread goes straight back to `accept`.)
-        if slot.is_ok() && self.waiting.load(Ordering::Acquire) == 0 {
+        if admitted.slot.is_ok() && self.waiting.load(Ordering::Acquire) == 0 {
             self.spawn();
         }
         (self.handler)(Connection {
             stream,
             peer,
-            slot,
-            _open: open,
+            slot: admitted.slot,
+            _open: admitted.open,
         });
     }
 
     /// Out of descriptors: gives up the reserve for one accept, hands that
     /// connection over to be refused, and takes the reserve back.
     fn refuse_with_reserve(&self) {
-        let mut reserve = self.reserve.lock().unwrap_or_else(PoisonError::into_inner);
-        if reserve.take().is_none() {
-            // It could not be reopened last time: try again, and wait a
-            // little for descriptors to come back.
-            *reserve = reserve_descriptor();
-            drop(reserve);
+        let Some(released) = self.admission.release_reserve() else {
             std::thread::sleep(Duration::from_millis(10));
             return;
-        }
+        };
         let refused = self.listener.accept();
-        *reserve = reserve_descriptor();
-        drop(reserve);
+        drop(released);
         match refused {
             Ok((stream, peer)) => (self.handler)(Connection {
                 stream,
@@ -627,7 +150,7 @@ impl<H: Fn(Connection) + Send + Sync + 'static> Shared<H> {
 /// ([`Limits::fit_to_descriptors`]). At most `limits.max_pending`
 /// handshakes are in progress: when the table is full, a new connection
 /// evicts the oldest (its read sees the end of the stream, and
-/// [`Slot::was_evicted`] says why) or, with [`WhenFull::Refuse`], is
+/// [`Slot::was_evicted`] says why) or, with [`WhenFull::Refuse`](super::WhenFull::Refuse), is
 /// refused. At most `limits.max_connections` connections are open. A
 /// connection over a cap is handed to `handler` with `slot: Err(Busy)`, to
 /// be refused at once: the handler must not block then (log through
@@ -646,149 +169,16 @@ pub fn serve<H>(listener: &TcpListener, limits: Limits, handler: H) -> !
 where
     H: Fn(Connection) + Send + Sync + 'static,
 {
-    let limits = match descriptor_limit() {
-        Some(descriptors) => limits.fit_to_descriptors(descriptors),
-        None => limits,
-    };
     let shared = Arc::new(Shared {
         listener: listener
             .try_clone()
             .expect("the listener, duplicated for the connection threads"),
         handler,
-        pending: PendingHandshakes::new(limits.max_pending, limits.when_full),
-        connections: HandshakeSlots::new(limits.max_connections),
+        admission: Admission::new(limits),
         waiting: AtomicUsize::new(0),
-        reserve: Mutex::new(reserve_descriptor()),
     });
     // This thread is an acceptor too: the one that never leaves.
     loop {
         shared.run(true);
-    }
-}
-
-/// A descriptor held only to be given up when all others are taken.
-fn reserve_descriptor() -> Option<File> {
-    File::open("/dev/null").ok()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn caps_fit_the_descriptors_with_room_to_spare() {
-        let fitted = Limits::DEFAULT.fit_to_descriptors(256);
-        assert_eq!(fitted.max_pending, 64);
-        assert_eq!(fitted.max_connections, 256 - DESCRIPTORS_KEPT_FREE - 64);
-        let small = Limits::DEFAULT.fit_to_descriptors(128);
-        assert_eq!(small.max_pending, 32);
-        assert_eq!(small.max_connections, 128 - 32 - 32);
-        assert_eq!(Limits::DEFAULT.fit_to_descriptors(1 << 20), Limits::DEFAULT);
-        assert_eq!(Limits::DEFAULT.fit_to_descriptors(8).max_connections, 0);
-    }
-
-    /// A connected pair over loopback: (the server's end, the client's end).
-    fn pair(listener: &TcpListener) -> (TcpStream, TcpStream) {
-        let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
-        let (server, _) = listener.accept().unwrap();
-        client
-            .set_read_timeout(Some(Duration::from_secs(2)))
-            .unwrap();
-        (server, client)
-    }
-
-    /// True if the peer closed: a read returns end of stream at once.
-    fn sees_end_of_stream(mut client: &TcpStream) -> bool {
-        let mut byte = [0u8; 1];
-        matches!(std::io::Read::read(&mut client, &mut byte), Ok(0))
-    }
-
-    #[test]
-    fn a_full_table_evicts_its_oldest_handshake_and_only_that_one() {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let table = PendingHandshakes::new(2, WhenFull::EvictOldest);
-        let (a, a_client) = pair(&listener);
-        let (b, _b_client) = pair(&listener);
-        let (c, _c_client) = pair(&listener);
-        let slot_a = table.admit(&a).unwrap();
-        let slot_b = table.admit(&b).unwrap();
-        assert_eq!(table.in_use(), 2);
-        let slot_c = table.admit(&c).unwrap();
-        assert_eq!(table.in_use(), 2);
-        assert!(slot_a.was_evicted());
-        assert!(!slot_b.was_evicted() && !slot_c.was_evicted());
-        assert!(
-            sees_end_of_stream(&a_client),
-            "the evicted socket is shut down"
-        );
-
-        // A handshake that finishes leaves the table: the next one finds room.
-        drop(slot_b);
-        drop(slot_a);
-        assert_eq!(table.in_use(), 1);
-        let (d, _d_client) = pair(&listener);
-        let slot_d = table.admit(&d).unwrap();
-        assert!(!slot_c.was_evicted() && !slot_d.was_evicted());
-    }
-
-    #[test]
-    fn eviction_gives_back_the_connection_place_at_once_and_only_once() {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let connections = HandshakeSlots::new(1);
-        let table = PendingHandshakes::new(4, WhenFull::EvictOldest);
-        let (a, _a_client) = pair(&listener);
-        let open = connections.try_acquire().unwrap();
-        let slot = table.admit_holding(&a, &open).unwrap();
-        assert!(connections.try_acquire().is_none(), "full");
-
-        assert!(table.make_room());
-        assert!(slot.was_evicted());
-        assert_eq!(
-            connections.in_use(),
-            0,
-            "given back before the thread drops it"
-        );
-        drop(open);
-        drop(slot);
-        assert_eq!(connections.in_use(), 0, "and not given back twice");
-        assert!(!table.make_room(), "nothing left to evict");
-    }
-
-    #[test]
-    fn a_refusing_table_refuses_and_keeps_its_handshakes() {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let table = PendingHandshakes::new(1, WhenFull::Refuse);
-        let (a, _a_client) = pair(&listener);
-        let (b, _b_client) = pair(&listener);
-        let slot_a = table.admit(&a).unwrap();
-        assert_eq!(table.admit(&b).unwrap_err(), Busy::Handshakes);
-        assert!(!slot_a.was_evicted());
-        assert_eq!(table.in_use(), 1);
-    }
-
-    #[test]
-    fn each_key_has_its_own_cap_and_places_come_back() {
-        let mut rng = crate::net::os_rng();
-        let alice = crate::keys::IdentityKey::generate(&mut rng).public();
-        let bob = crate::keys::IdentityKey::generate(&mut rng).public();
-        let sessions = KeySessions::new(2);
-        let first = sessions.try_open(&alice).unwrap();
-        let _second = sessions.try_open(&alice).unwrap();
-        assert!(sessions.try_open(&alice).is_none());
-        assert!(sessions.try_open(&bob).is_some(), "bob is not alice");
-        drop(first);
-        assert_eq!(sessions.open_for(&alice), 1);
-        assert!(sessions.try_open(&alice).is_some());
-
-        let uncapped = KeySessions::new(0);
-        let many: Vec<_> = (0..100).map(|_| uncapped.try_open(&alice)).collect();
-        assert!(many.iter().all(Option::is_some));
-    }
-
-    #[test]
-    fn the_descriptor_limit_is_read_from_proc() {
-        if std::path::Path::new("/proc/self/limits").exists() {
-            assert!(descriptor_limit().is_some_and(|n| n > 0));
-        }
     }
 }
