@@ -477,3 +477,22 @@ fn one_overlong_base64_line_is_called_too_long() {
     .to_string();
     assert!(short.contains("every line but the last"), "{short}");
 }
+
+#[test]
+fn the_generation_moves_when_and_only_when_a_file_in_force_changes() {
+    let dir = scratch("live-generation");
+    let (key, cert, ca, crl_path) = server_files(&dir);
+    let live = LiveFiles::open(&key, &cert, &ca, Some(&crl_path)).unwrap();
+    let before = live.generation();
+    assert!(printed(&live).is_empty());
+    assert_eq!(live.generation(), before, "nothing changed");
+    let later = crl_window(&root_key(), (NOW + 1, NOW + 7 * 86_400), &[3]);
+    files::write_atomically(&crl_path, &crl_text(&later)).unwrap();
+    assert_eq!(printed(&live).len(), 1);
+    let after_list = live.generation();
+    assert_ne!(after_list, before, "the new list is in force");
+    // A broken root keeps the last good one: nothing in force changed.
+    std::fs::write(&ca, "garbage\n").unwrap();
+    assert!(printed(&live)[0].starts_with("WARNING: "));
+    assert_eq!(live.generation(), after_list);
+}
