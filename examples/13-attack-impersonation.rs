@@ -17,8 +17,7 @@
 //! fails (`ServerSignatureInvalid`) under either binding. She stops before
 //! signing anything, so Mallory does not even get a signature from her.
 
-#[path = "common/attack.rs"]
-mod attack;
+use learn_mtls_kit::attack;
 
 use std::process::ExitCode;
 

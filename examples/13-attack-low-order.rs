@@ -26,8 +26,7 @@
 //! attack that needs two sessions to end up with the same keys. The client
 //! checks the share after the signature, and refuses before sending M3.
 
-#[path = "common/attack.rs"]
-mod attack;
+use learn_mtls_kit::attack;
 
 use std::io::{Read, Write};
 use std::net::TcpListener;

@@ -22,8 +22,7 @@
 //! all three messages, and her M3 is not alice's: alice's first record
 //! does not open and the server refuses with `KeyConfirmationFailed`.
 
-#[path = "common/attack.rs"]
-mod attack;
+use learn_mtls_kit::attack;
 
 use std::process::ExitCode;
 

@@ -21,8 +21,7 @@
 //! The server closes that connection, and keeps serving everyone else. The
 //! binding makes no difference here: both use the same record layer.
 
-#[path = "common/attack.rs"]
-mod attack;
+use learn_mtls_kit::attack;
 
 use std::process::ExitCode;
 

@@ -22,8 +22,7 @@
 //! `transcript` alice's signature covers M2, and the server's share in M2'
 //! is fresh: the server refuses with `ClientSignatureInvalid`.
 
-#[path = "common/attack.rs"]
-mod attack;
+use learn_mtls_kit::attack;
 
 use std::process::ExitCode;
 

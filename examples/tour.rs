@@ -13,11 +13,6 @@
 //! It ends with Lesson 13 on one screen: the five attacks of the
 //! `13-attack-*` examples, run in-process under both bindings.
 
-#![allow(
-    clippy::duplicate_mod,
-    reason = "each included attack example brings its own copy of the attack workbench"
-)]
-
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -33,7 +28,7 @@ use learn_mtls::trust::files::{Clients, FilePolicy};
 use learn_mtls::wire::{CLIENT_AUTH_LEN, CLIENT_HELLO_LEN, MUTUAL_HANDSHAKE_LEN, SERVER_HELLO_LEN};
 
 // Lesson 13's attacks, each from its own example. Their `main`s go unused
-// here, and each brings its own copy of `common/attack.rs`.
+// here; the workbench they share is `learn_mtls_kit::attack`.
 #[allow(
     dead_code,
     reason = "the tour calls the attack, not the example's main"
