@@ -28,11 +28,9 @@ use learn_mtls::keys::IdentityKey;
 use learn_mtls::schedule::KeySchedule;
 
 mod common;
-#[path = "common/faulty.rs"]
-mod faulty;
 
 use common::binaries::example;
-use faulty::Fault;
+use common::faulty::{self, Fault};
 use learn_mtls_kit::grade::spec::{self, Lesson, Proto};
 
 const BINDINGS: [Binding; 2] = [Binding::InsecureLesson11, Binding::Transcript];
