@@ -15,6 +15,20 @@
 //! - [`Report`] and [`run_both`]: run an attack under both bindings, print
 //!   what happened and a one-line verdict, and exit 1 if the outcome is not
 //!   the one Lesson 13 teaches.
+//!
+//! The five attacks themselves, one submodule each, are what the
+//! `13-attack-*` examples run and what the tour shows on one screen.
+
+/// `13-attack-impersonation`: a server that is not the one alice pinned.
+pub mod impersonation;
+/// `13-attack-low-order`: a low-order X25519 share.
+pub mod low_order;
+/// `13-attack-misbinding`: identity misbinding.
+pub mod misbinding;
+/// `13-attack-record-replay`: replayed and reordered records.
+pub mod record_replay;
+/// `13-attack-replay`: a recorded handshake, replayed.
+pub mod replay;
 
 use std::fmt;
 use std::io::{self, Read, Write};

@@ -2,8 +2,8 @@
 //! tests share, kept out of the library because none of it is part of the
 //! protocol. The root crate depends on it as a dev-dependency only.
 //!
-//! - [`attack`]: Mallory's workbench, for Lesson 13's `13-attack-*` examples
-//!   and the tour;
+//! - [`attack`]: Mallory's workbench and the five attacks of Lesson 13 that
+//!   the `13-attack-*` examples and the tour run;
 //! - [`siege`]: the siege engine, for Lesson 14's `14-attack-*` examples,
 //!   `14-siege` and `tests/lesson14_availability.rs`;
 //! - [`grade`]: the black-box graders `10-grade` and `11-grade` (and their
