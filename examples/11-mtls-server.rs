@@ -41,8 +41,7 @@ use std::sync::Arc;
 use learn_mtls::net::{self, Channel, Connection, Slot};
 use learn_mtls::trust::ClientIdentity;
 
-#[path = "common/server.rs"]
-mod server;
+use learn_mtls_kit::server;
 use server::{Args, Server};
 
 fn main() -> ExitCode {
@@ -59,8 +58,20 @@ fn main() -> ExitCode {
     })
 }
 
-/// The thread-per-connection driver.
-impl Server {
+/// The thread-per-connection driver (a trait because `Server` is the kit's
+/// type, which this example cannot add methods to directly).
+trait Driver {
+    fn handle(&self, conn: Connection);
+    fn session(
+        &self,
+        channel: &mut Channel<TcpStream>,
+        client: ClientIdentity,
+        peer: SocketAddr,
+        slot: Slot,
+    ) -> Result<(), String>;
+}
+
+impl Driver for Server {
     /// One connection, from accept to close. Never blocks on the log.
     fn handle(&self, conn: Connection) {
         let Connection {

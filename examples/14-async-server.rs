@@ -31,8 +31,7 @@ use learn_mtls::net::{Admission, Admitted, Busy, Limits, Slot};
 use learn_mtls::trust::ClientIdentity;
 use tokio::net::TcpStream;
 
-#[path = "common/server.rs"]
-mod server;
+use learn_mtls_kit::server;
 use server::{Args, Server};
 
 fn main() -> ExitCode {
@@ -120,8 +119,20 @@ async fn serve(
 }
 
 /// The task-per-connection driver: the thread server's `handle` and
-/// `session`, awaiting instead of blocking.
-impl Server {
+/// `session`, awaiting instead of blocking (a trait because `Server` is the
+/// kit's type, which this example cannot add methods to directly).
+trait AsyncDriver {
+    async fn handle_async(&self, stream: TcpStream, peer: SocketAddr, slot: Slot);
+    async fn session_async(
+        &self,
+        channel: &mut AsyncChannel<TcpStream>,
+        client: ClientIdentity,
+        peer: SocketAddr,
+        slot: Slot,
+    ) -> Result<(), String>;
+}
+
+impl AsyncDriver for Server {
     async fn handle_async(&self, stream: TcpStream, peer: SocketAddr, slot: Slot) {
         let _ = stream.set_nodelay(true);
         // Pick up edits to the key lists before deciding about this client.

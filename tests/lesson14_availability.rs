@@ -29,8 +29,7 @@ use learn_mtls::net;
 mod common;
 use common::binaries::example;
 
-#[path = "../examples/common/siege.rs"]
-mod siege;
+use learn_mtls_kit::siege;
 use siege::{Attack, Keys, Recorded, Server, Stdout};
 
 fn server(keys: &Keys, extra: &[&str]) -> Server {

@@ -1,7 +1,7 @@
 //! Lesson 15 katas: the text form, and files reloaded while a server runs.
 
-#[path = "common/pki.rs"]
-mod pki;
+mod common;
+use common::pki;
 
 use std::path::{Path, PathBuf};
 

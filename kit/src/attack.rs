@@ -1,8 +1,8 @@
 //! Mallory's workbench: the plumbing every Lesson 13 attack shares.
 //!
-//! Included by each `13-attack-*` example (and, through them, by the tour)
-//! with `#[path = "common/attack.rs"] mod attack;`. Nothing here is part of
-//! the library: an attacker needs no help from the code she attacks.
+//! Used by each `13-attack-*` example (and, through them, by the tour) as
+//! `learn_mtls_kit::attack`. Nothing here is part of the library: an
+//! attacker needs no help from the code she attacks.
 //!
 //! - [`Cast`]: the server, alice (a client), eve (an authorized insider)
 //!   and mallory (an outsider), each with a fresh identity key.
@@ -15,10 +15,20 @@
 //! - [`Report`] and [`run_both`]: run an attack under both bindings, print
 //!   what happened and a one-line verdict, and exit 1 if the outcome is not
 //!   the one Lesson 13 teaches.
-#![allow(
-    dead_code,
-    reason = "each attack, and the tour, uses only part of the workbench"
-)]
+//!
+//! The five attacks themselves, one submodule each, are what the
+//! `13-attack-*` examples run and what the tour shows on one screen.
+
+/// `13-attack-impersonation`: a server that is not the one alice pinned.
+pub mod impersonation;
+/// `13-attack-low-order`: a low-order X25519 share.
+pub mod low_order;
+/// `13-attack-misbinding`: identity misbinding.
+pub mod misbinding;
+/// `13-attack-record-replay`: replayed and reordered records.
+pub mod record_replay;
+/// `13-attack-replay`: a recorded handshake, replayed.
+pub mod replay;
 
 use std::fmt;
 use std::io::{self, Read, Write};
@@ -57,6 +67,10 @@ pub struct Cast {
 
 impl Cast {
     /// Four fresh identities from the operating system's RNG.
+    #[allow(
+        clippy::new_without_default,
+        reason = "fresh random keys each time are no default"
+    )]
     pub fn new() -> Self {
         let mut rng = net::os_rng();
         Self {
@@ -451,7 +465,20 @@ pub const BINDINGS: [Binding; 2] = [Binding::InsecureLesson11, Binding::Transcri
 /// and returns success only if both outcomes are the taught ones.
 pub fn run_both(title: &str, setup: &str, attack: Attack) -> ExitCode {
     // No options: `--help` explains, anything else is refused (exit 2).
-    clap::Command::new(env!("CARGO_BIN_NAME"))
+    // The example's name, from its path (a library has no CARGO_BIN_NAME).
+    let name = std::env::args()
+        .next()
+        .and_then(|arg0| {
+            Some(
+                std::path::Path::new(&arg0)
+                    .file_stem()?
+                    .to_str()?
+                    .to_owned(),
+            )
+        })
+        .unwrap_or_else(|| "13-attack".into());
+    clap::Command::new("13-attack")
+        .bin_name(name)
         .about(title.to_owned())
         .long_about(format!(
             "{title}\n\n{setup}\n\nRuns the attack on loopback under both bindings, lesson11 \

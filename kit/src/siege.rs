@@ -1,15 +1,14 @@
 //! The siege engine: the real server binary under each of Lesson 14's
 //! attacks, with honest clients probing it meanwhile.
 //!
-//! Included by the `14-attack-*` examples and by `14-siege` with
-//! `#[path = "common/siege.rs"] mod siege;`. It starts the real
+//! Used by the `14-attack-*` examples, `14-siege` and the Lesson 14 tests
+//! as `learn_mtls_kit::siege`. It starts the real
 //! `11-mtls-server` (or `14-async-server`) as a child process, so that what
 //! is measured is the program a learner runs, with its own file
 //! descriptors, threads and memory (read from `/proc/<pid>/status`).
 //!
 //! Everything is bounded: connections by count, attacks by time, and every
 //! socket has a timeout.
-#![allow(dead_code, reason = "each attack example uses only part of the engine")]
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -735,11 +734,6 @@ pub fn threads_settle(pid: u32, at_most: u64, within: Duration) -> (u64, Duratio
     }
 }
 
-/// Where the manifest is, for messages.
-pub fn manifest_dir() -> &'static Path {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
 // ---- Naive against defended ---------------------------------------------
 
 /// What one run of an attack example saw.
@@ -755,7 +749,7 @@ pub struct Outcome {
 /// line, `11-mtls-server` by default.
 pub fn server_from_args(title: &str, story: &str) -> String {
     // One option: `--help` explains, anything unknown is refused (exit 2).
-    // (This file is shared with a test, where CARGO_BIN_NAME is not set.)
+    // (A library, where CARGO_BIN_NAME is not set.)
     let name = std::env::args()
         .next()
         .and_then(|arg0| {

@@ -8,10 +8,6 @@
 //! - [`client`]: the checks of a client command (the grader plays the server);
 //! - [`conn`]: TCP with a deadline on every read;
 //! - [`report`]: the PASS/FAIL lines and their JSON form.
-#![allow(
-    dead_code,
-    reason = "each grader and the tests use a different part of this module"
-)]
 
 pub mod client;
 pub mod conn;

@@ -24,6 +24,10 @@ pub struct Primitives {
 }
 
 impl Primitives {
+    #[allow(
+        clippy::new_without_default,
+        reason = "a fresh random key each time is no default"
+    )]
     pub fn new() -> Self {
         let signer = SigningKey::generate(&mut os_rng());
         let message = [7u8; 130];

@@ -247,7 +247,7 @@ pub fn unreduced_s(signature: &[u8; 64]) -> [u8; 64] {
 
 /// A "key" of small order (the identity point) and a signature that
 /// verifies under it, leniently, for any message: R = B, S = 1, since
-/// [1]B - [k]identity = B.
+/// \[1\]B - \[k\]identity = B.
 pub fn weak_key_forgery() -> ([u8; 32], [u8; 64]) {
     let mut signature = [0u8; 64];
     signature[..32].copy_from_slice(EdwardsPoint::mul_base(&Scalar::ONE).compress().as_bytes());
@@ -293,7 +293,7 @@ pub fn derive(p: Proto, shared: &[u8; 32], t: &Transcript<'_>) -> Keys {
     derive_with_labels(p, shared, t, LABELS)
 }
 
-/// [`derive`] with other HKDF labels (only the tests' broken peers want that).
+/// [`derive()`] with other HKDF labels (only the tests' broken peers want that).
 pub fn derive_with_labels(
     p: Proto,
     shared: &[u8; 32],
