@@ -8,8 +8,10 @@
 //!   `14-siege` and `tests/lesson14_availability.rs`;
 //! - [`grade`]: the black-box graders `10-grade` and `11-grade` (and their
 //!   `spec`, which `tests/grader.rs` builds its broken peers on);
-//! - [`server`]: the command line and set-up shared by `11-mtls-server` and
-//!   `14-async-server`;
+//! - [`server`]: the lesson servers' one core: the flags, the start-up, the
+//!   admission refusals, eviction, the per-key cap and the re-check before
+//!   each message, shared by `11-mtls-server`, `14-async-server` and
+//!   `15-mtls-server` (each a thin binary giving it a `Trust`);
 //! - [`primitives`]: the handshake's bare public-key work, the yardstick of
 //!   `examples/load.rs` and the benchmarks.
 
