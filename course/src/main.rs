@@ -5,7 +5,7 @@
 //! cargo course list            one line per exercise: ID, state, file, lesson section
 //! cargo course check [ID...]   check some exercises (all without an ID)
 //! cargo course hint ID         a hint for one exercise
-//! cargo course reset ID        put the exercise's stub back (your version is lost)
+//! cargo course reset ID        put the exercise's stub back from git (your version is lost)
 //! cargo course solution ID     where the reference solution is
 //! cargo course verify          maintainers: every stub fails its check, every solution passes
 //! ```
@@ -17,6 +17,7 @@
 #![forbid(unsafe_code)]
 
 mod info;
+mod stub;
 mod verify;
 
 use std::collections::HashMap;
@@ -36,7 +37,8 @@ usage: cargo course [COMMAND]
   list                one line per exercise: ID, state, file to edit, lesson section
   check [ID...]       check the exercises named (all of them without an ID)
   hint ID             a hint for exercise ID
-  reset ID            put back the stub of exercise ID (your version is lost)
+  reset ID            put back the stub of exercise ID, as committed in git
+                      (your version is lost)
   solution ID         print the path of the reference solution of ID
   verify [--each]     for maintainers: in a scratch copy, every stub fails its
                       check and every solution passes (--each: also each stub
@@ -195,6 +197,17 @@ impl Course {
         Some(all)
     }
 
+    /// The stubs of every file of the exercise, one after the other, as
+    /// [`Course::file_contents`] joins the files.
+    fn stubs(&self, exercise: &Exercise) -> Result<Vec<u8>, String> {
+        let mut all = Vec::new();
+        for file in &exercise.files {
+            all.extend(stub::committed(&self.root, file)?);
+            all.push(0);
+        }
+        Ok(all)
+    }
+
     fn state_path(&self) -> PathBuf {
         self.target.join("course-state.txt")
     }
@@ -245,8 +258,13 @@ impl Course {
                     Some("done") => "done",
                     Some("failing") => "failing",
                     Some(_) => "not started",
-                    None if self.concat(&exercise.stubs()) == Some(contents) => "not started",
-                    None => "edited",
+                    // Never checked: edited if it differs from its stub.
+                    // Without git the stub is unknown, and a file never
+                    // checked is more likely untouched than edited.
+                    None => match self.stubs(exercise) {
+                        Ok(stubs) if stubs != contents => "edited",
+                        _ => "not started",
+                    },
                 }
             })
             .collect()
@@ -294,12 +312,16 @@ impl Course {
     }
 
     fn reset(&self, exercise: &Exercise) -> Result<bool, String> {
-        for file in &exercise.files {
-            let stub = self.root.join(Exercise::stub_of(file));
+        // Every stub first: a file is overwritten only if all can be put back.
+        let stubs = exercise
+            .files
+            .iter()
+            .map(|file| stub::committed(&self.root, file))
+            .collect::<Result<Vec<_>, _>>()?;
+        for (file, stub) in exercise.files.iter().zip(stubs) {
             let path = self.root.join(file);
-            fs::copy(&stub, &path).map_err(|e| {
-                format!("cannot copy {} to {}: {e}", stub.display(), path.display())
-            })?;
+            fs::write(&path, stub)
+                .map_err(|e| format!("cannot write the stub to {}: {e}", path.display()))?;
             println!("{}: the stub is back in {file}", exercise.id);
         }
         Ok(true)
