@@ -6,6 +6,10 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Mutex, mpsc};
 use std::time::Duration;
 
+use learn_mtls::keys::IdentityKey;
+use learn_mtls::net::os_rng;
+use learn_mtls::trust::ClientName;
+
 /// Why a check did not pass: a paragraph for the learner.
 #[derive(Debug)]
 pub struct Failure(pub String);
@@ -287,6 +291,16 @@ pub fn not_the_library_itself(id: &str, file: &str, source: &str, name: &str) ->
         }
     }
     Ok(())
+}
+
+/// A fresh random identity key, for the checks' servers and clients.
+pub fn key() -> IdentityKey {
+    IdentityKey::generate(&mut os_rng())
+}
+
+/// `text` as a client name (the checks' names are all valid).
+pub fn name(text: &str) -> ClientName {
+    ClientName::new(text).expect("a valid name")
 }
 
 #[cfg(test)]
