@@ -14,18 +14,10 @@ use std::process::Command;
 use std::time::Instant;
 
 use crate::info::Exercise;
-use crate::{Course, Status, stub};
+use crate::{Course, Status, lesson_binaries, stub};
 
 /// Top-level folders the scratch copy leaves out.
 const SKIP: [&str; 4] = [".git", "target", "work", "fuzz"];
-
-/// The lesson binaries the finales run.
-const EXAMPLES: [&str; 4] = [
-    "10-server",
-    "11-mtls-server",
-    "11-mtls-client",
-    "15-mtls-server",
-];
 
 /// Runs the proof; with `each`, also checks every exercise with its own
 /// stub among all the other solutions.
@@ -61,22 +53,12 @@ pub fn verify(course: &Course, each: bool) -> Result<bool, String> {
 
     // 2. The lesson binaries, built once from this repository.
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut build = Command::new(&cargo);
-    build
-        .args(["build", "--quiet", "--package", "learn-mtls"])
-        .arg("--manifest-path")
-        .arg(course.root.join("Cargo.toml"))
-        .env("CARGO_TARGET_DIR", &course.target);
-    for name in EXAMPLES {
-        build.args(["--example", name]);
-    }
-    let status = build
-        .status()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if !status.success() {
-        return Err("building the lesson binaries failed".into());
-    }
-    let examples = course.target.join("debug").join("examples");
+    let examples = lesson_binaries::build(
+        &cargo,
+        &course.root.join("Cargo.toml"),
+        &course.target,
+        false,
+    )?;
 
     // 3. The scratch copy.
     let scratch = course.target.join("course-verify");
