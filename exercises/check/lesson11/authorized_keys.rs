@@ -9,7 +9,7 @@ use learn_mtls::net::os_rng;
 use learn_mtls::trust::lists::AuthorizedKeys;
 use learn_mtls_exercises::lesson11;
 
-use crate::harness::{Context, Result, below, fail, hex, same};
+use crate::harness::{Context, Result, below, fail, hex, key_shown, same};
 
 use super::fixtures::{key, not_a_point};
 
@@ -26,11 +26,29 @@ fn entries(n: usize) -> String {
     }
 }
 
+/// The keys of `text`'s lines by fingerprint, as the lists compared show
+/// them: `\n  keys: line 2 fingerprint ..., ...` (nothing without keys).
+fn keys_in(text: &str) -> String {
+    let keys: Vec<String> = (1..)
+        .zip(text.lines())
+        .filter_map(|(number, line)| {
+            let word = line.split_whitespace().next()?;
+            let key = learn_mtls::hex::decode_array::<32>(word).ok()?;
+            Some(format!("line {number} {}", key_shown(&key)))
+        })
+        .collect();
+    if keys.is_empty() {
+        String::new()
+    } else {
+        format!("\n            keys: {}", keys.join(", "))
+    }
+}
+
 /// Compares the learner's parser with the library's on one file.
 fn compare_parse(text: &str) -> Result {
     let expected = AuthorizedKeys::parse("authorized_keys", text);
     let got = lesson11::authorized_keys::parse_authorized_keys("authorized_keys", text);
-    let input = format!("the file {text:?}");
+    let input = format!("the file {text:?}{}", keys_in(text));
     match (expected, got) {
         (Ok(e), Ok(g)) => same("the list", &input, &e.entries().to_vec(), &g),
         (Err(e), Err(g)) => {

@@ -11,7 +11,7 @@ use learn_mtls::wire::{ClientAuth, ClientHello};
 use learn_mtls_exercises::lesson11;
 use learn_mtls_exercises::support::{public_share, sign};
 
-use crate::harness::{Context, Result, fail, hex, random, same};
+use crate::harness::{Context, Result, fail, hex, key_shown, random, same};
 use crate::lesson10::malleate;
 
 use super::fixtures::{key, name, not_a_point};
@@ -130,9 +130,14 @@ pub fn check_client_auth() -> Result {
         let expected = real_server_verdict(&server, &hello, &auth, &policy)?;
         let got = lesson11::check_client_auth::check_client_auth(&hello, &auth, &policy);
         let input = format!(
-            "{what}\n            message 1 = {}\n            message 3 = {}",
+            "{what}\n            message 1 = {}\n            message 3 = {} (its key: {})\n            \
+             keys: alice {}, bob {} (revoked), mallory {} (on no list)",
             hex(&hello.to_bytes()),
-            hex(&auth.to_bytes())
+            hex(&auth.to_bytes()),
+            key_shown(&auth.identity),
+            key_shown(alice.public().as_bytes()),
+            key_shown(bob.public().as_bytes()),
+            key_shown(mallory.public().as_bytes())
         );
         same("your verdict", &input, &expected, &got)?;
     }

@@ -8,7 +8,7 @@ use learn_mtls::trust::lists::{AuthorizedKeys, RevokedKeys, WithRevocations};
 use learn_mtls::trust::{AuthorizedKey, Refusal, TrustPolicy};
 use learn_mtls_exercises::lesson11::revocation::Revocations;
 
-use crate::harness::{Context, Result, below, fail, same};
+use crate::harness::{Context, Result, below, fail, key_shown, same};
 
 use super::fixtures::{key, name};
 
@@ -54,8 +54,9 @@ pub fn revocation() -> Result {
             let shown: Option<Vec<&str>> =
                 list.as_ref().map(|l| l.iter().map(|&i| names[i]).collect());
             let input = format!(
-                "{} ({}) asks; authorized: alice, bob; revoked: {}",
+                "{} ({}, {}) asks; authorized: alice, bob; revoked: {}",
                 names[i],
+                key_shown(client.as_bytes()),
                 if i < 2 {
                     "authorized"
                 } else {

@@ -15,7 +15,7 @@ use learn_mtls::trust::{AuthorizedKey, AuthorizedKeys, PinnedClient};
 use learn_mtls::wire::{SERVER_HELLO_LEN, ServerHello};
 use learn_mtls_exercises::lesson13;
 
-use crate::harness::{Context, Result, fail, hex};
+use crate::harness::{Context, Result, debug_shown, fail, hex};
 use crate::lesson10::connect;
 use crate::lesson11::serve_real_client;
 use crate::processes::write_keys;
@@ -172,7 +172,8 @@ fn expect_refused(got: Verdict, expected: &HandshakeError, input: &str) -> Resul
     match got {
         Verdict::Refused(Some(error), _) if error == *expected => Ok(()),
         Verdict::Accepted(who) => Err(fail(format!(
-            "your server accepted the attacker as {who:?}\n  input:    {input}\n  expected: refused with {expected:?}"
+            "your server accepted the attacker as {}\n  input:    {input}\n  expected: refused with {expected:?}",
+            debug_shown(&who)
         ))),
         Verdict::Refused(error, why) => Err(fail(format!(
             "your server refused, but not for the reason that matters\n  input:    {input}\n  expected: {expected:?}\n  got:      {} ({why})",

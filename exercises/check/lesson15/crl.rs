@@ -8,7 +8,7 @@ use learn_mtls::raw;
 use learn_mtls_exercises::lesson15;
 use learn_mtls_exercises::support::{sha256, sign};
 
-use crate::harness::{Context, Result, below, fail, hex, random, same};
+use crate::harness::{Context, Result, below, fail, hex, key_shown, random, same};
 
 use super::fixtures::{NOW, at, body, guarded, interesting_u64, issue, key};
 use super::handshake::{Pki, handshake_agrees};
@@ -46,7 +46,7 @@ fn describe_crl(crl: &RevocationList<'_>) -> String {
     let more = if crl.len() > 8 { ", ..." } else { "" };
     format!(
         "list by {}, this_update = {}, next_update = {}, serials {serials:?}{more} ({} in all)",
-        crl.issuer.fingerprint(),
+        key_shown(crl.issuer.as_bytes()),
         at(crl.this_update),
         at(crl.next_update),
         crl.len()
@@ -65,7 +65,7 @@ fn agree_crl(
         "{label}: {}; bytes {}; asked about issuer {}, now = {}, {stale:?}",
         describe_crl(&crl),
         hex(bytes),
-        issuer.fingerprint(),
+        key_shown(issuer.as_bytes()),
         at(now)
     );
     let got = guarded(&input, || {

@@ -13,7 +13,7 @@ use learn_mtls::keys::IdentityKey;
 use learn_mtls::raw;
 use learn_mtls_exercises::support::{sha256, sign};
 
-use crate::harness::{Result, below, fail, random};
+use crate::harness::{Result, below, fail, key_shown, random};
 
 /// 2026-12-01T09:00:00Z, 2026-12-08T09:00:00Z: the lesson's window.
 pub(super) const NOT_BEFORE: u64 = 1_796_115_600;
@@ -60,8 +60,8 @@ pub(super) fn issue(body: CertificateBody, issuer: &IdentityKey) -> Certificate 
 pub(super) fn describe(cert: &Certificate) -> String {
     format!(
         "{cert}, key {}, issuer key {}",
-        cert.body.key.fingerprint(),
-        cert.body.issuer.fingerprint()
+        key_shown(cert.body.key.as_bytes()),
+        key_shown(cert.body.issuer.as_bytes())
     )
 }
 

@@ -8,7 +8,7 @@ use learn_mtls::keys::{IdentityKey, PublicIdentity, SIGNATURE_LEN};
 use learn_mtls_exercises::lesson15;
 use learn_mtls_exercises::support::{sha256, sign};
 
-use crate::harness::{Result, below, hex, same};
+use crate::harness::{Result, below, hex, key_shown, same};
 
 use super::fixtures::{NOW, body, describe, guarded, issue, key, name, sign_as};
 use super::handshake::{Pki, handshake_agrees};
@@ -19,7 +19,7 @@ fn agree_issuer_signature(label: &str, cert: &Certificate, issuer: &PublicIdenti
         "{label}: certificate = {}, bytes {}; issuer = {}",
         describe(cert),
         hex(&cert.to_bytes()),
-        issuer.fingerprint()
+        key_shown(issuer.as_bytes())
     );
     let got = guarded(&input, || {
         lesson15::issuer_signature::check_issuer_signature(cert, issuer)
