@@ -70,12 +70,9 @@ pub fn explain(e: &(dyn std::error::Error + 'static)) -> String {
     e.to_string()
 }
 
-/// Lowercase hex.
+/// Lowercase hex (the library's one encoder).
 pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    learn_mtls::hex::Hex(bytes).to_string()
 }
 
 /// Hex, shortened in the middle beyond 64 bytes.

@@ -19,11 +19,7 @@ pub const BINDINGS: [Binding; 2] = [Binding::InsecureLesson11, Binding::Transcri
 
 /// 32 bytes from 64 hex digits (the checks' own constants).
 pub fn h32(text: &str) -> [u8; 32] {
-    let mut out = [0u8; 32];
-    for (i, byte) in out.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&text[2 * i..2 * i + 2], 16).expect("a hex constant");
-    }
-    out
+    learn_mtls::hex::decode_array(text).expect("a hex constant")
 }
 
 /// One record each way between a session of ours and the library's.

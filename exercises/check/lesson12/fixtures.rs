@@ -21,10 +21,7 @@ pub(super) const WG_SEED: &str = "a0ba9f936cda311827a6f796ffd5198c";
 pub(super) const WG_OUTPUT: &str = "e3f229ba727be17b8d122620557cd453c2aab21d07c3d495329b52d4e61edb5a6b301791e90d35c9c9a46b4e14baf9af0fa022f7077def17abfd3797c0564bab4fbc91666e9def9b97fce34f796789baa48082d122ee42c5a72e5a5110fff70187347b66";
 
 pub(super) fn unhex(text: &str) -> Vec<u8> {
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).expect("a hex constant"))
-        .collect()
+    learn_mtls::hex::decode_vec(text).expect("a hex constant")
 }
 
 pub(super) fn random_vec(max: usize) -> Vec<u8> {

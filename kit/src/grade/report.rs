@@ -150,9 +150,7 @@ pub fn show(bytes: &[u8]) -> String {
     }
 }
 
+/// Lowercase hex (the library's one encoder).
 pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    learn_mtls::hex::Hex(bytes).to_string()
 }
