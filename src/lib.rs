@@ -14,6 +14,7 @@
 //! - [`schedule`]: from the shared secret to traffic keys (HKDF-SHA256 or
 //!   the TLS 1.2 PRF).
 //! - [`record`]: sealing and opening encrypted records.
+//! - [`aead`]: the record cipher's key, nonce and tag sizes.
 //! - [`trust`]: who may connect: the policy trait, a pinned key, authorized
 //!   and revoked key lists (and, with `std`, reloading them from files).
 //! - [`tls12`]: the TLS 1.2 PRF, master secret, key block and Finished
@@ -33,6 +34,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod aead;
 pub mod cert;
 pub mod handshake;
 pub mod hex;
