@@ -43,6 +43,7 @@ pub mod keys;
 pub mod openssh;
 pub mod record;
 pub mod schedule;
+mod signed;
 pub mod tls12;
 pub mod trust;
 pub mod wire;

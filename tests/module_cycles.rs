@@ -367,9 +367,6 @@ fn layers(graph: &BTreeMap<String, BTreeSet<String>>) -> Vec<Vec<String>> {
 /// Cycles known and left for now, each with its reason. Remove an entry
 /// once its cycle is gone (the test says so).
 const KNOWN: &[&[&str]] = &[
-    // Issue 18: certificates are signed as the handshake signs
-    // (SignedContent), and the certified handshake verifies certificates.
-    &["cert", "cert::crl", "cert::verify", "handshake"],
     // Issue 18: trust re-exports its lists, which implement its trait.
     &["trust", "trust::lists"],
     // `net` re-exports `net::serve`, whose unit tests call

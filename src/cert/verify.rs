@@ -29,8 +29,9 @@ use subtle::ConstantTimeEq;
 
 use super::crl::RevocationList;
 use super::time::Rfc3339;
-use super::{CERTIFICATE_CONTEXT, Certificate, FormatError, Usage, signed_content};
+use super::{CERTIFICATE_CONTEXT, Certificate, FormatError, Usage};
 use crate::keys::{Fingerprint, PublicIdentity, SIGNATURE_LEN};
+use crate::signed::signed_content;
 use crate::trust::ClientName;
 
 /// How far two clocks may disagree, in seconds, before a certificate or a

@@ -70,7 +70,7 @@ use rand_core::CryptoRng;
 use x25519_dalek::EphemeralSecret;
 use zeroize::Zeroizing;
 
-use super::{Context, HandshakeError, SignedContent, agree, ephemeral, transcript_hash};
+use super::{Context, HandshakeError, agree, ephemeral, transcript_hash};
 use crate::cert::verify::{
     CertError, Chain, MAX_CHAIN_LEN, Role, VerifiedPeer, Verifier, check_handshake_signature,
 };
@@ -78,6 +78,7 @@ use crate::cert::{CERTIFICATE_LEN, Certificate};
 use crate::keys::{IdentityKey, SIGNATURE_LEN};
 use crate::record::{Session, Side};
 use crate::schedule::{self, Inputs, KeySchedule};
+use crate::signed::SignedContent;
 use crate::trust::ClientName;
 use crate::wire::{ClientHello, SHARE_LEN, WrongLength};
 
