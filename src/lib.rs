@@ -9,6 +9,7 @@
 //! The core is `no_std`, needs no allocator, and never touches a socket:
 //!
 //! - [`keys`]: long-term identities, fingerprints.
+//! - [`name`]: the names of peers (clients, servers, CAs).
 //! - [`wire`]: the three handshake messages as fixed-size types.
 //! - [`handshake`]: the state machines of Lessons 10 and 11.
 //! - [`schedule`]: from the shared secret to traffic keys (HKDF-SHA256 or
@@ -39,6 +40,7 @@ pub mod cert;
 pub mod handshake;
 pub mod hex;
 pub mod keys;
+pub mod name;
 #[cfg(feature = "alloc")]
 pub mod openssh;
 pub mod record;

@@ -33,8 +33,8 @@
 use core::fmt;
 
 use crate::keys::{IdentityKey, KeyError, PUBLIC_KEY_LEN, PublicIdentity, SIGNATURE_LEN};
+use crate::name::{ClientName, MAX_NAME_LEN, NameError};
 use crate::signed::signed_content;
-use crate::trust::{ClientName, MAX_NAME_LEN, NameError};
 
 pub mod armour;
 pub mod crl;

@@ -31,8 +31,8 @@ use super::crl::RevocationList;
 use super::time::Rfc3339;
 use super::{CERTIFICATE_CONTEXT, Certificate, FormatError, Usage};
 use crate::keys::{Fingerprint, PublicIdentity, SIGNATURE_LEN};
+use crate::name::ClientName;
 use crate::signed::signed_content;
-use crate::trust::ClientName;
 
 /// How far two clocks may disagree, in seconds, before a certificate or a
 /// list is judged outside its window: 300 (five minutes).

@@ -76,10 +76,10 @@ use crate::cert::verify::{
 };
 use crate::cert::{CERTIFICATE_LEN, Certificate};
 use crate::keys::{IdentityKey, SIGNATURE_LEN};
+use crate::name::ClientName;
 use crate::record::{Session, Side};
 use crate::schedule::{self, Inputs, KeySchedule};
 use crate::signed::SignedContent;
-use crate::trust::ClientName;
 use crate::wire::{ClientHello, SHARE_LEN, WrongLength};
 
 /// Context for the server's signature in the certified handshake.
