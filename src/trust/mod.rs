@@ -11,125 +11,18 @@
 //! - [`format`] (with `alloc`): the two text formats and their parser.
 //! - `files` (with `std`): both lists read from files and reloaded while
 //!   the server runs.
-
-use core::fmt;
-
-use subtle::ConstantTimeEq;
-
-use crate::keys::{Fingerprint, PublicIdentity};
+//!
+//! The trait, the refusals and [`PinnedClient`] are written in
+//! `trust/policy.rs`, the names in [`crate::name`]; this module re-exports
+//! them, so that the lists can build on the trait without a circle.
 
 #[cfg(feature = "std")]
 pub mod files;
 #[cfg(feature = "alloc")]
 pub mod format;
 pub mod lists;
+mod policy;
 
 pub use crate::name::{ClientName, MAX_NAME_LEN, NameError};
 pub use lists::{AuthorizedKey, AuthorizedKeys, RevokedKeys, WithRevocations};
-
-/// Who the server is talking to, once the handshake and the policy agree.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ClientIdentity {
-    /// The name the policy gave this key.
-    pub name: ClientName,
-    /// The key the client proved it holds.
-    pub key: PublicIdentity,
-}
-
-impl fmt::Display for ClientIdentity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} (fingerprint {})", self.name, self.key.fingerprint())
-    }
-}
-
-/// Why a policy refused a client whose signature was valid.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Refusal {
-    /// The key is not one the server knows.
-    UnknownKey {
-        /// The refused key's fingerprint, so the operator can find it.
-        fingerprint: Fingerprint,
-    },
-    /// The key is on the revocation list. Revocation beats authorization.
-    Revoked {
-        /// The name the key had on the authorized list, if it had one.
-        name: Option<ClientName>,
-        /// The revoked key's fingerprint.
-        fingerprint: Fingerprint,
-    },
-    /// The revocation list could not be read or parsed, so the server cannot
-    /// know what it would have refused: it refuses everyone (fails closed).
-    RevocationListUnavailable,
-}
-
-impl fmt::Display for Refusal {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::UnknownKey { fingerprint } => {
-                write!(f, "unknown client key (fingerprint {fingerprint})")
-            }
-            Self::Revoked {
-                name: Some(name),
-                fingerprint,
-            } => write!(
-                f,
-                "revoked client key of {name} (fingerprint {fingerprint})"
-            ),
-            Self::Revoked {
-                name: None,
-                fingerprint,
-            } => write!(f, "revoked client key (fingerprint {fingerprint})"),
-            Self::RevocationListUnavailable => f.write_str(
-                "revocation list unavailable (missing, unreadable or malformed): refusing every client until it is fixed",
-            ),
-        }
-    }
-}
-
-impl core::error::Error for Refusal {}
-
-/// Decides whether a client key that has proved itself may connect.
-///
-/// Called once per handshake, after the client's signature verified, with
-/// the key the client sent.
-pub trait TrustPolicy {
-    /// The client's name if it may connect, or why not.
-    ///
-    /// # Errors
-    /// A [`Refusal`] naming the reason; the handshake then fails with it.
-    fn check(&self, client: &PublicIdentity) -> Result<ClientName, Refusal>;
-}
-
-impl<T: TrustPolicy + ?Sized> TrustPolicy for &T {
-    fn check(&self, client: &PublicIdentity) -> Result<ClientName, Refusal> {
-        (**self).check(client)
-    }
-}
-
-/// Exactly one client key, with a name: Lesson 11, exercise 1.
-#[derive(Clone, Copy, Debug)]
-pub struct PinnedClient {
-    key: PublicIdentity,
-    name: ClientName,
-}
-
-impl PinnedClient {
-    /// Trusts `key` only, calling it `name`.
-    pub fn new(key: PublicIdentity, name: ClientName) -> Self {
-        Self { key, name }
-    }
-}
-
-impl TrustPolicy for PinnedClient {
-    fn check(&self, client: &PublicIdentity) -> Result<ClientName, Refusal> {
-        // Constant-time, so timing reveals nothing about how close a guess was.
-        if bool::from(self.key.ct_eq(client)) {
-            Ok(self.name)
-        } else {
-            Err(Refusal::UnknownKey {
-                fingerprint: client.fingerprint(),
-            })
-        }
-    }
-}
+pub use policy::{ClientIdentity, PinnedClient, Refusal, TrustPolicy};
