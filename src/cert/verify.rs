@@ -13,9 +13,11 @@
 //! | did its key sign the handshake? | [`check_handshake_signature`] | [`CertError::NotSignedByCertificateKey`] |
 //!
 //! [`Verifier::verify_chain`] walks root → intermediate → leaf with them.
+//! Each error is one of four faults ([`Fault`]): format, chain, revocation
+//! list, handshake.
 //!
 //! The code, bottom-up: `verify/chain.rs` (what a peer presents, and for
-//! what), `verify/error.rs` ([`CertError`]),
+//! what), `verify/error.rs` ([`CertError`] and [`Fault`]),
 //! `verify/checks.rs` (the questions), `verify/verifier.rs` (the root, the
 //! walk and the re-check).
 //!
@@ -38,5 +40,5 @@ pub use checks::{
     CLOCK_SKEW_SECS, StaleCrl, check_crl, check_handshake_signature, check_issuer_signature,
     check_may_issue, check_name, check_not_revoked, check_usage, check_validity,
 };
-pub use error::CertError;
+pub use error::{CertError, Fault};
 pub use verifier::{Root, VerifiedIssuer, VerifiedPeer, Verifier};

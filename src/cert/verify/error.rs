@@ -1,4 +1,16 @@
-//! Why a certificate, a chain or a revocation list is refused: [`CertError`].
+//! Why a certificate, a chain or a revocation list is refused: one error
+//! type, [`CertError`], whose variants fall into four faults ([`Fault`]):
+//!
+//! | fault | variants |
+//! |---|---|
+//! | [`Fault::Format`] | [`CertError::Format`], [`CertError::ChainLength`] |
+//! | [`Fault::Chain`] | [`CertError::UnknownIssuer`], [`CertError::BadSignature`], [`CertError::NotACa`], [`CertError::PathTooLong`], [`CertError::NotYetValid`], [`CertError::Expired`], [`CertError::WrongUsage`], [`CertError::NameMismatch`], [`CertError::NotARoot`] |
+//! | [`Fault::RevocationList`] | [`CertError::NoCrl`], [`CertError::CrlWrongIssuer`], [`CertError::CrlBadSignature`], [`CertError::CrlStale`], [`CertError::CrlNotYetValid`], [`CertError::Revoked`] |
+//! | [`Fault::Handshake`] | [`CertError::NotSignedByCertificateKey`] |
+//!
+//! The variants stay in one flat enum so that a caller matches on
+//! `CertError::Expired { .. }` directly, as the lessons and katas do;
+//! [`CertError::fault`] says which of the four a refusal is.
 
 use core::fmt;
 
@@ -12,10 +24,11 @@ use crate::name::ClientName;
 ///
 /// Every variant names the certificate by its name and serial where there
 /// is one, so the operator can find it; the peer learns only that the
-/// connection closed.
+/// connection closed. The variants are listed by [`Fault`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum CertError {
+    // The bytes: not a certificate, or not a chain.
     /// The bytes are not a certificate.
     Format(FormatError),
     /// A chain on the wire holds no certificate, or more than [`MAX_CHAIN_LEN`].
@@ -23,6 +36,8 @@ pub enum CertError {
         /// The count byte received.
         count: u8,
     },
+
+    // The chain: who issued what, when, for what and for whom.
     /// The certificate names an issuer that is not the trusted CA (nor the
     /// intermediate above it).
     UnknownIssuer {
@@ -79,13 +94,6 @@ pub enum CertError {
         /// The clock used.
         now: u64,
     },
-    /// The certificate is on its issuer's revocation list.
-    Revoked {
-        /// The certificate's name.
-        name: ClientName,
-        /// Its serial.
-        serial: u64,
-    },
     /// The leaf is not for this role (a client certificate cannot serve, a
     /// server certificate cannot log in, a CA certificate is neither).
     WrongUsage {
@@ -103,12 +111,13 @@ pub enum CertError {
         /// The name in the certificate.
         found: ClientName,
     },
-    /// The handshake signature does not verify under the certificate's key:
-    /// the peer showed someone else's certificate.
-    NotSignedByCertificateKey {
-        /// The certificate's name.
+    /// The trust anchor is not a self-signed CA certificate.
+    NotARoot {
+        /// Its name.
         name: ClientName,
     },
+
+    // Revocation: the issuer's list, and the serial on it.
     /// Revocation lists are in use, but none from this certificate's issuer
     /// was given: fail closed.
     NoCrl {
@@ -137,21 +146,92 @@ pub enum CertError {
         /// The clock used.
         now: u64,
     },
-    /// The trust anchor is not a self-signed CA certificate.
-    NotARoot {
-        /// Its name.
+    /// The certificate is on its issuer's revocation list.
+    Revoked {
+        /// The certificate's name.
+        name: ClientName,
+        /// Its serial.
+        serial: u64,
+    },
+
+    // The handshake: the certificate's key and the connection.
+    /// The handshake signature does not verify under the certificate's key:
+    /// the peer showed someone else's certificate.
+    NotSignedByCertificateKey {
+        /// The certificate's name.
         name: ClientName,
     },
+}
+
+/// The four kinds of [`CertError`], one per kind of question that failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Fault {
+    /// The bytes are not a certificate, or the chain's count is wrong.
+    Format,
+    /// A certificate of the chain fails a check of its own: issuer,
+    /// signature, right to issue, window, usage, name, or the root itself.
+    Chain,
+    /// The issuer's revocation list is missing, not genuine or not current,
+    /// or has the certificate's serial on it.
+    RevocationList,
+    /// The handshake was not signed by the certificate's key.
+    Handshake,
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Format => "format",
+            Self::Chain => "chain",
+            Self::RevocationList => "revocation list",
+            Self::Handshake => "handshake",
+        })
+    }
+}
+
+impl CertError {
+    /// Which kind of question failed.
+    ///
+    /// # Examples
+    /// ```
+    /// use learn_mtls::cert::verify::{CertError, Fault};
+    /// assert_eq!(CertError::CrlBadSignature.fault(), Fault::RevocationList);
+    /// assert_eq!(CertError::ChainLength { count: 3 }.fault(), Fault::Format);
+    /// ```
+    pub fn fault(&self) -> Fault {
+        match self {
+            Self::Format(_) | Self::ChainLength { .. } => Fault::Format,
+            Self::UnknownIssuer { .. }
+            | Self::BadSignature { .. }
+            | Self::NotACa { .. }
+            | Self::PathTooLong { .. }
+            | Self::NotYetValid { .. }
+            | Self::Expired { .. }
+            | Self::WrongUsage { .. }
+            | Self::NameMismatch { .. }
+            | Self::NotARoot { .. } => Fault::Chain,
+            Self::NoCrl { .. }
+            | Self::CrlWrongIssuer { .. }
+            | Self::CrlBadSignature
+            | Self::CrlStale { .. }
+            | Self::CrlNotYetValid { .. }
+            | Self::Revoked { .. } => Fault::RevocationList,
+            Self::NotSignedByCertificateKey { .. } => Fault::Handshake,
+        }
+    }
 }
 
 impl fmt::Display for CertError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            // The bytes: not a certificate, or not a chain.
             Self::Format(e) => write!(f, "malformed certificate: {e}"),
             Self::ChainLength { count } => write!(
                 f,
                 "a chain holds 1 to {MAX_CHAIN_LEN} certificates, this one says {count}"
             ),
+
+            // The chain: who issued what, when, for what and for whom.
             Self::UnknownIssuer {
                 name,
                 serial,
@@ -201,9 +281,6 @@ impl fmt::Display for CertError {
                 Rfc3339(*not_after),
                 Rfc3339(*now)
             ),
-            Self::Revoked { name, serial } => {
-                write!(f, "revoked serial {serial} ({name})")
-            }
             Self::WrongUsage {
                 name,
                 expected,
@@ -217,11 +294,12 @@ impl fmt::Display for CertError {
                 f,
                 "name mismatch: the certificate is for {found}, not for the name asked for"
             ),
-            Self::NotSignedByCertificateKey { name } => write!(
+            Self::NotARoot { name } => write!(
                 f,
-                "the handshake signature does not verify under the key in {name}'s certificate \
-                 (the peer does not hold that key, or a message was altered)"
+                "{name} is not a root: a trust anchor must be a self-signed CA certificate"
             ),
+
+            // Revocation: the issuer's list, and the serial on it.
             Self::NoCrl { issuer } => write!(
                 f,
                 "no revocation list from issuer {issuer}: refusing (fail closed)"
@@ -246,9 +324,15 @@ impl fmt::Display for CertError {
                 Rfc3339(*this_update),
                 Rfc3339(*now)
             ),
-            Self::NotARoot { name } => write!(
+            Self::Revoked { name, serial } => {
+                write!(f, "revoked serial {serial} ({name})")
+            }
+
+            // The handshake: the certificate's key and the connection.
+            Self::NotSignedByCertificateKey { name } => write!(
                 f,
-                "{name} is not a root: a trust anchor must be a self-signed CA certificate"
+                "the handshake signature does not verify under the key in {name}'s certificate \
+                 (the peer does not hold that key, or a message was altered)"
             ),
         }
     }
