@@ -12,9 +12,11 @@
 //! | the name we wanted? | [`check_name`] | [`CertError::NameMismatch`] |
 //! | did its key sign the handshake? | [`check_handshake_signature`] | [`CertError::NotSignedByCertificateKey`] |
 //!
-//! [`Verifier::verify_chain`] walks root → intermediate → leaf with them.
-//! Each error is one of four faults ([`Fault`]): format, chain, revocation
-//! list, handshake.
+//! [`Verifier::verify_chain`] walks root → intermediate → leaf with them;
+//! [`Verifier::recheck`] asks an open session's chain the expiry and
+//! revocation questions again, through the same functions. Each error is
+//! one of four faults ([`Fault`]): format, chain, revocation list,
+//! handshake.
 //!
 //! The code, bottom-up: `verify/chain.rs` (what a peer presents, and for
 //! what), `verify/error.rs` ([`CertError`] and [`Fault`]),

@@ -37,14 +37,8 @@ pub fn check_issuer_signature(
     cert: &Certificate,
     issuer: &PublicIdentity,
 ) -> Result<(), CertError> {
+    check_issued_by(&Subject::of(cert), issuer)?;
     let body = &cert.body;
-    if !bool::from(body.issuer.ct_eq(issuer)) {
-        return Err(CertError::UnknownIssuer {
-            name: body.name,
-            serial: body.serial,
-            issuer: body.issuer.fingerprint(),
-        });
-    }
     let signed = signed_content(CERTIFICATE_CONTEXT, &body.to_bytes());
     if !issuer.verify_strict(signed.as_bytes(), &cert.signature) {
         return Err(CertError::BadSignature {
@@ -91,15 +85,7 @@ pub fn check_validity(cert: &Certificate, now: u64) -> Result<(), CertError> {
             now,
         });
     }
-    if now > body.not_after.saturating_add(CLOCK_SKEW_SECS) {
-        return Err(CertError::Expired {
-            name: body.name,
-            serial: body.serial,
-            not_after: body.not_after,
-            now,
-        });
-    }
-    Ok(())
+    check_not_expired(&Subject::of(cert), now)
 }
 
 /// Is `crl` a genuine, current list from `issuer`? Its signer must be
@@ -145,13 +131,7 @@ pub fn check_crl(
 /// # Errors
 /// [`CertError::Revoked`].
 pub fn check_not_revoked(cert: &Certificate, crl: &RevocationList<'_>) -> Result<(), CertError> {
-    if crl.contains(cert.body.serial) {
-        return Err(CertError::Revoked {
-            name: cert.body.name,
-            serial: cert.body.serial,
-        });
-    }
-    Ok(())
+    check_serial_not_revoked(&Subject::of(cert), crl)
 }
 
 /// Is the leaf meant for `role`? Only a client certificate logs in and only
@@ -198,6 +178,84 @@ pub fn check_handshake_signature(
     if !cert.body.key.verify_strict(signed, signature) {
         return Err(CertError::NotSignedByCertificateKey {
             name: cert.body.name,
+        });
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// The halves of these questions that an open session asks again
+// (`Verifier::recheck`), of a certificate it no longer holds whole.
+
+/// A certificate as the repeated checks see it: who, which serial, until
+/// when, and which key issued it (whose list covers it). Taken from the
+/// certificate during the handshake, from the [`VerifiedPeer`] after it.
+///
+/// [`VerifiedPeer`]: super::VerifiedPeer
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Subject {
+    pub(super) name: ClientName,
+    pub(super) serial: u64,
+    pub(super) not_after: u64,
+    pub(super) issuer: PublicIdentity,
+}
+
+impl Subject {
+    pub(super) fn of(cert: &Certificate) -> Self {
+        Self {
+            name: cert.body.name,
+            serial: cert.body.serial,
+            not_after: cert.body.not_after,
+            issuer: cert.body.issuer,
+        }
+    }
+}
+
+/// Is `cert`'s issuer `issuer`? Compared in constant time. The first half
+/// of [`check_issuer_signature`].
+///
+/// # Errors
+/// [`CertError::UnknownIssuer`].
+pub(super) fn check_issued_by(cert: &Subject, issuer: &PublicIdentity) -> Result<(), CertError> {
+    if !bool::from(cert.issuer.ct_eq(issuer)) {
+        return Err(CertError::UnknownIssuer {
+            name: cert.name,
+            serial: cert.serial,
+            issuer: cert.issuer.fingerprint(),
+        });
+    }
+    Ok(())
+}
+
+/// Is `now` before the end of `cert`'s window, widened by
+/// [`CLOCK_SKEW_SECS`]? The second half of [`check_validity`].
+///
+/// # Errors
+/// [`CertError::Expired`].
+pub(super) fn check_not_expired(cert: &Subject, now: u64) -> Result<(), CertError> {
+    if now > cert.not_after.saturating_add(CLOCK_SKEW_SECS) {
+        return Err(CertError::Expired {
+            name: cert.name,
+            serial: cert.serial,
+            not_after: cert.not_after,
+            now,
+        });
+    }
+    Ok(())
+}
+
+/// Is `cert`'s serial on `crl`? [`check_not_revoked`] for a [`Subject`].
+///
+/// # Errors
+/// [`CertError::Revoked`].
+pub(super) fn check_serial_not_revoked(
+    cert: &Subject,
+    crl: &RevocationList<'_>,
+) -> Result<(), CertError> {
+    if crl.contains(cert.serial) {
+        return Err(CertError::Revoked {
+            name: cert.name,
+            serial: cert.serial,
         });
     }
     Ok(())

@@ -4,12 +4,10 @@
 
 use core::fmt;
 
-use subtle::ConstantTimeEq;
-
 use super::chain::{Chain, Role};
 use super::checks::{
-    CLOCK_SKEW_SECS, StaleCrl, check_crl, check_issuer_signature, check_may_issue, check_name,
-    check_not_revoked, check_usage, check_validity,
+    StaleCrl, Subject, check_crl, check_issued_by, check_issuer_signature, check_may_issue,
+    check_name, check_not_expired, check_serial_not_revoked, check_usage, check_validity,
 };
 use super::error::CertError;
 use crate::cert::crl::RevocationList;
@@ -120,20 +118,17 @@ impl<'a> Verifier<'a> {
             .max_by_key(|crl| crl.this_update)
     }
 
-    /// The revocation step for `cert`, issued by `issuer`: with lists in
-    /// use, the issuer's list must be among them.
-    fn check_revocation(
-        &self,
-        cert: &Certificate,
-        issuer: &PublicIdentity,
-    ) -> Result<(), CertError> {
-        match self.crl_of(issuer) {
+    /// The revocation step for `cert`: with lists in use, the list of the
+    /// key that issued it must be among them, genuine and current, and
+    /// must not name its serial. Asked in the walk and in the re-check.
+    fn check_revocation(&self, cert: &Subject) -> Result<(), CertError> {
+        match self.crl_of(&cert.issuer) {
             Some(crl) => {
-                check_crl(crl, issuer, self.now, self.stale)?;
-                check_not_revoked(cert, crl)
+                check_crl(crl, &cert.issuer, self.now, self.stale)?;
+                check_serial_not_revoked(cert, crl)
             }
             None if !self.crls.is_empty() => Err(CertError::NoCrl {
-                issuer: issuer.fingerprint(),
+                issuer: cert.issuer.fingerprint(),
             }),
             None => Ok(()),
         }
@@ -160,57 +155,20 @@ impl<'a> Verifier<'a> {
         // the current root's key, and that root must be inside its window.
         let root = &self.root.cert;
         check_validity(root, self.now)?;
-        let (top_name, top_serial, top_issuer) = match &peer.intermediate {
-            Some(ca) => (ca.name, ca.serial, ca.issuer),
-            None => (peer.name, peer.serial, peer.issuer),
-        };
-        if !bool::from(top_issuer.ct_eq(&root.body.key)) {
-            return Err(CertError::UnknownIssuer {
-                name: top_name,
-                serial: top_serial,
-                issuer: top_issuer.fingerprint(),
-            });
-        }
-        let leaf = VerifiedIssuer {
-            name: peer.name,
-            serial: peer.serial,
-            not_after: peer.not_after,
-            issuer: peer.issuer,
-        };
-        for cert in peer.intermediate.iter().chain([&leaf]) {
+        let leaf = Subject::from(peer);
+        let intermediate = peer.intermediate.as_ref().map(Subject::from);
+        check_issued_by(intermediate.as_ref().unwrap_or(&leaf), &root.body.key)?;
+        for cert in intermediate.iter().chain([&leaf]) {
             self.recheck_one(cert)?;
         }
         Ok(())
     }
 
-    /// One certificate of [`Verifier::recheck`]: window end and list.
-    fn recheck_one(&self, cert: &VerifiedIssuer) -> Result<(), CertError> {
-        if self.now > cert.not_after.saturating_add(CLOCK_SKEW_SECS) {
-            return Err(CertError::Expired {
-                name: cert.name,
-                serial: cert.serial,
-                not_after: cert.not_after,
-                now: self.now,
-            });
-        }
-        match self.crl_of(&cert.issuer) {
-            Some(crl) => {
-                check_crl(crl, &cert.issuer, self.now, self.stale)?;
-                if crl.contains(cert.serial) {
-                    return Err(CertError::Revoked {
-                        name: cert.name,
-                        serial: cert.serial,
-                    });
-                }
-            }
-            None if !self.crls.is_empty() => {
-                return Err(CertError::NoCrl {
-                    issuer: cert.issuer.fingerprint(),
-                });
-            }
-            None => {}
-        }
-        Ok(())
+    /// One certificate of [`Verifier::recheck`]: the end of its window and
+    /// its issuer's list, by the checks [`Verifier::verify_chain`] asks.
+    fn recheck_one(&self, cert: &Subject) -> Result<(), CertError> {
+        check_not_expired(cert, self.now)?;
+        self.check_revocation(cert)
     }
 
     /// Walks root → intermediate → leaf: for each certificate, the
@@ -260,7 +218,9 @@ impl<'a> Verifier<'a> {
             check_issuer_signature(cert, &issuer.body.key)?;
             check_may_issue(issuer, cas_below)?;
             check_validity(cert, self.now)?;
-            self.check_revocation(cert, &issuer.body.key)?;
+            // The list of the key the certificate names as issuer: the
+            // issuer's own, since check_issuer_signature matched the two.
+            self.check_revocation(&Subject::of(cert))?;
             issuer = cert;
             cas_below = cas_below.saturating_sub(1);
         }
@@ -283,5 +243,27 @@ impl<'a> Verifier<'a> {
                 issuer: cert.body.issuer,
             }),
         })
+    }
+}
+
+impl From<&VerifiedPeer> for Subject {
+    fn from(peer: &VerifiedPeer) -> Self {
+        Self {
+            name: peer.name,
+            serial: peer.serial,
+            not_after: peer.not_after,
+            issuer: peer.issuer,
+        }
+    }
+}
+
+impl From<&VerifiedIssuer> for Subject {
+    fn from(ca: &VerifiedIssuer) -> Self {
+        Self {
+            name: ca.name,
+            serial: ca.serial,
+            not_after: ca.not_after,
+            issuer: ca.issuer,
+        }
     }
 }
