@@ -70,15 +70,16 @@ use rand_core::CryptoRng;
 use x25519_dalek::EphemeralSecret;
 use zeroize::Zeroizing;
 
-use super::{Context, HandshakeError, SignedContent, agree, ephemeral, transcript_hash};
+use super::{Context, HandshakeError, agree, ephemeral, transcript_hash};
 use crate::cert::verify::{
     CertError, Chain, MAX_CHAIN_LEN, Role, VerifiedPeer, Verifier, check_handshake_signature,
 };
 use crate::cert::{CERTIFICATE_LEN, Certificate};
 use crate::keys::{IdentityKey, SIGNATURE_LEN};
+use crate::name::ClientName;
 use crate::record::{Session, Side};
 use crate::schedule::{self, Inputs, KeySchedule};
-use crate::trust::ClientName;
+use crate::signed::SignedContent;
 use crate::wire::{ClientHello, SHARE_LEN, WrongLength};
 
 /// Context for the server's signature in the certified handshake.

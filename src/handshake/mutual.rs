@@ -59,11 +59,12 @@ use x25519_dalek::EphemeralSecret;
 use zeroize::Zeroizing;
 
 use super::{
-    Binding, Config, HandshakeError, MUTUAL_CLIENT, MUTUAL_SERVER, SignedContent,
-    answer_client_hello, check_server_hello, ephemeral, session, transcript_hash,
+    Binding, Config, HandshakeError, MUTUAL_CLIENT, MUTUAL_SERVER, answer_client_hello,
+    check_server_hello, ephemeral, session, transcript_hash,
 };
 use crate::keys::{IdentityKey, PublicIdentity};
 use crate::record::{Session, Side};
+use crate::signed::SignedContent;
 use crate::trust::{ClientIdentity, TrustPolicy};
 use crate::wire::{ClientAuth, ClientHello, ServerHello};
 
