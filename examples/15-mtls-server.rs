@@ -38,7 +38,8 @@ use std::time::Duration;
 
 use clap::Parser;
 use learn_mtls::cert::crl::RevocationList;
-use learn_mtls::cert::files::{Clock, LiveFiles, Snapshot};
+use learn_mtls::cert::files::Clock;
+use learn_mtls::cert::live::{LiveFiles, Snapshot};
 use learn_mtls::cert::verify::{StaleCrl, VerifiedPeer, Verifier};
 use learn_mtls::keys::PublicIdentity;
 use learn_mtls::net::log::Log;

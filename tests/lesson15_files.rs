@@ -6,9 +6,8 @@ use common::pki;
 use std::path::{Path, PathBuf};
 
 use learn_mtls::cert::armour::{self, ArmourError, ArmourProblem, CERTIFICATE_LABEL, blocks};
-use learn_mtls::cert::files::{
-    self, CertFileError, Crls, LiveFiles, Problem, certificates_text, crl_text,
-};
+use learn_mtls::cert::files::{self, CertFileError, Crls, Problem, certificates_text, crl_text};
+use learn_mtls::cert::live::LiveFiles;
 use learn_mtls::cert::{CERTIFICATE_LEN, Certificate};
 use learn_mtls::keyfile::{self, Overwrite};
 use pki::*;

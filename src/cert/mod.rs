@@ -41,7 +41,7 @@ pub mod crl;
 #[cfg(feature = "std")]
 pub mod files;
 #[cfg(feature = "std")]
-mod live;
+pub mod live;
 pub mod time;
 pub mod verify;
 
