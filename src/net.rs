@@ -25,7 +25,9 @@ use std::time::Duration;
 use std::vec::Vec;
 
 use crate::handshake::mutual::{self, ClientVerified};
-use crate::handshake::{Binding, Config, HandshakeError, ServerGuess, server_only};
+use crate::handshake::{
+    Binding, Config, ExpectKeyConfirmation, HandshakeError, ServerGuess, server_only,
+};
 use crate::keys::{IdentityKey, PublicIdentity};
 use crate::record::{self, HEADER_LEN, MAX_PLAINTEXT_LEN, MAX_RECORD_LEN, RecordError, Session};
 use crate::trust::{ClientIdentity, TrustPolicy};
@@ -408,22 +410,36 @@ pub fn accept<S: Read + Write>(
         ClientVerified::Accepted(accepted) => {
             Ok((Channel::new(stream, accepted.session), accepted.client))
         }
-        ClientVerified::ExpectKeyConfirmation(pending) => {
-            let mut buf = Box::new([0u8; MAX_RECORD_LEN]);
-            let len = read_record(&mut stream, &mut buf[..], Stage::KeyConfirmation)?
-                .ok_or(Error::Closed(Stage::KeyConfirmation))?;
-            let (accepted, first) = pending.confirm(&mut buf[..len])?;
-            let early = (!first.is_empty()).then(|| first.to_vec());
-            // The channel keeps the buffer the confirmation arrived in.
-            let channel = Channel {
-                stream,
-                session: accepted.session,
-                buf,
-                early,
-            };
-            Ok((channel, accepted.client))
-        }
+        ClientVerified::ExpectKeyConfirmation(pending) => confirm_keys(stream, pending),
     }
+}
+
+/// Key confirmation, for every handshake that ends with it: reads the
+/// client's first record, opens it under the session's keys (which proves
+/// the client derived them), and makes the channel, which keeps the buffer
+/// the record arrived in and any message it carried.
+fn confirm_keys<S: Read + Write, P>(
+    mut stream: S,
+    pending: ExpectKeyConfirmation<P>,
+) -> Result<(Channel<S>, P), Error> {
+    let mut buf = Box::new([0u8; MAX_RECORD_LEN]);
+    let len = read_record(&mut stream, &mut buf[..], Stage::KeyConfirmation)?
+        .ok_or(Error::Closed(Stage::KeyConfirmation))?;
+    let (accepted, first) = pending.confirm(&mut buf[..len])?;
+    let early = early_message(first);
+    let channel = Channel {
+        stream,
+        session: accepted.session,
+        buf,
+        early,
+    };
+    Ok((channel, accepted.client))
+}
+
+/// The message a confirming first record carried, kept for the first
+/// `recv` (an empty record confirms and carries none).
+fn early_message(first: &[u8]) -> Option<Vec<u8>> {
+    (!first.is_empty()).then(|| first.to_vec())
 }
 
 /// Runs the Lesson 10 client: authenticates the server, stays anonymous.

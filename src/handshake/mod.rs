@@ -467,3 +467,57 @@ pub(crate) fn session(
     };
     Session::new(&schedule::derive(config.schedule, &inputs), side)
 }
+
+/// A finished handshake on the server: the session and who is on the other
+/// end (`P`: a client identity in Lesson 11, a verified certificate in
+/// Lesson 15).
+#[derive(Debug)]
+pub struct Accepted<P> {
+    /// The established session.
+    pub session: Session,
+    /// The authenticated client.
+    pub client: P,
+}
+
+/// The last step of a server's handshake, the same in every handshake that
+/// has one: the client has signed, yet until one of its records opens under
+/// our keys we do not know that it derived the same keys, that is, that it
+/// saw the same bytes we did. Consumed by [`confirm`](Self::confirm).
+#[derive(Debug)]
+pub struct ExpectKeyConfirmation<P> {
+    session: Session,
+    client: P,
+}
+
+impl<P> ExpectKeyConfirmation<P> {
+    /// The step after a checked signature.
+    pub(crate) fn new(session: Session, client: P) -> Self {
+        Self { session, client }
+    }
+
+    /// Who the client claims to be. Not yet authenticated: do not act on it.
+    pub fn claimed_client(&self) -> &P {
+        &self.client
+    }
+
+    /// Opens the client's first record. If it opens, the keys are confirmed
+    /// and the client is authenticated; its plaintext is returned with the
+    /// session.
+    ///
+    /// # Errors
+    /// [`HandshakeError::KeyConfirmationFailed`] with the record error.
+    pub fn confirm(
+        mut self,
+        first_record: &mut [u8],
+    ) -> Result<(Accepted<P>, &[u8]), HandshakeError> {
+        let plaintext = self
+            .session
+            .open_in_place(first_record)
+            .map_err(HandshakeError::KeyConfirmationFailed)?;
+        let accepted = Accepted {
+            session: self.session,
+            client: self.client,
+        };
+        Ok((accepted, plaintext))
+    }
+}
