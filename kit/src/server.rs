@@ -256,11 +256,11 @@ impl<T: Trust> Core<T> {
     /// Before the handshake: picks up edits to the trust files, and reads
     /// the generation the handshake's check goes with.
     pub fn before_handshake(&self) -> u64 {
-        let generation = self.trust.generation();
         self.trust.refresh(&self.log);
-        // Read again after the refresh: a change it just put in force is
-        // what the handshake is checked against.
-        generation.max(self.trust.generation())
+        // After the refresh (what it put in force is what the handshake is
+        // checked against) and before the check: a change landing in
+        // between only costs one more check at the first message.
+        self.trust.generation()
     }
 
     /// After the handshake: the session, or `None` when the connection
