@@ -129,6 +129,9 @@ async fn serve(
 async fn handle_async(server: &Server, stream: TcpStream, peer: SocketAddr, slot: Slot) {
     let _ = stream.set_nodelay(true);
     let generation = server.before_handshake();
+    // The async twin of `KeyTrust::accept` (the trait's is blocking): the
+    // same key, policy and config, so both servers authenticate alike. A
+    // change to one must be made to the other.
     let trust = &server.trust;
     let accepted = async_net::accept(
         stream,

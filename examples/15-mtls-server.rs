@@ -136,6 +136,7 @@ fn lists(snapshot: &Snapshot) -> Result<Vec<RevocationList<'_>>, String> {
 
 impl Trust for CertTrust {
     type Peer = VerifiedPeer;
+    const EXAMPLE_LISTEN: &'static str = "127.0.0.1:7015";
 
     fn summary(&self, log: &Log) {
         let snapshot = self.files.snapshot();

@@ -68,8 +68,10 @@ impl core::error::Error for NameError {}
 /// in U+202E would print the rest of its log line backwards), U+00AD SOFT
 /// HYPHEN, U+3164 HANGUL FILLER and U+FFA0 (which print as blanks:
 /// `alice\u{3164}admin` looks like `alice admin`), variation selectors and
-/// the tag characters U+E0000 to U+E007F. The table is inclusive ranges,
-/// sorted.
+/// the tag characters U+E0000 to U+E007F. One more has neither property
+/// but prints as a blank in every font that has it: U+2800 BRAILLE
+/// PATTERN BLANK (`alice\u{2800}admin` looks like `alice admin`). The
+/// table is inclusive ranges, sorted.
 const INVISIBLE: &[(u32, u32)] = &[
     (0x00AD, 0x00AD),   // SOFT HYPHEN (Cf, default-ignorable)
     (0x034F, 0x034F),   // COMBINING GRAPHEME JOINER
@@ -85,6 +87,7 @@ const INVISIBLE: &[(u32, u32)] = &[
     (0x200B, 0x200F),   // zero-width space, joiners, LRM, RLM
     (0x202A, 0x202E),   // bidirectional embeddings and overrides
     (0x2060, 0x206F),   // word joiner, invisible operators, bidi isolates
+    (0x2800, 0x2800),   // BRAILLE PATTERN BLANK (a blank, but neither property)
     (0x3164, 0x3164),   // HANGUL FILLER
     (0xFE00, 0xFE0F),   // variation selectors
     (0xFEFF, 0xFEFF),   // ZERO WIDTH NO-BREAK SPACE (byte order mark)
@@ -183,6 +186,7 @@ mod name_tests {
             '\u{2066}',
             '\u{0600}',
             '\u{1D173}',
+            '\u{2800}',
         ] {
             let mut text = [0u8; 16];
             let name = heapless_name(&mut text, c);

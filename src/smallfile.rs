@@ -22,24 +22,17 @@ use std::io::{self, Read};
 use std::path::Path;
 use std::vec::Vec;
 
-/// `O_NONBLOCK` for `open(2)`, where this crate knows its value.
-#[cfg(any(target_os = "linux", target_os = "android"))]
-const O_NONBLOCK: i32 = 0o4000;
-/// `O_NONBLOCK` for `open(2)`, where this crate knows its value.
-#[cfg(any(
-    target_os = "macos",
-    target_os = "ios",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "dragonfly"
-))]
-const O_NONBLOCK: i32 = 0x0004;
-
-/// `ENFILE`: the whole system is out of file descriptors (Linux, macOS
-/// and the BSDs agree on the number).
+/// `ENFILE`: the whole system is out of file descriptors.
+#[cfg(unix)]
+pub const ENFILE: i32 = libc::ENFILE;
+/// `EMFILE`: this process is out of file descriptors.
+#[cfg(unix)]
+pub const EMFILE: i32 = libc::EMFILE;
+/// `ENFILE`: the whole system is out of file descriptors.
+#[cfg(not(unix))]
 pub const ENFILE: i32 = 23;
 /// `EMFILE`: this process is out of file descriptors.
+#[cfg(not(unix))]
 pub const EMFILE: i32 = 24;
 
 /// Whether `e` says the process or the system ran out of file descriptors
@@ -73,23 +66,17 @@ impl ReadError {
     }
 }
 
-/// Opens `path` for reading without blocking on a pipe or a device.
+/// Opens `path` for reading without blocking on a pipe or a device, and
+/// without a terminal becoming this process's controlling terminal.
+/// (The flags' values are the platform's own, from `libc`: `O_NONBLOCK`
+/// differs between Linux architectures.)
 fn open_nonblocking(path: &Path) -> io::Result<File> {
     let mut options = OpenOptions::new();
     options.read(true);
-    #[cfg(any(
-        target_os = "linux",
-        target_os = "android",
-        target_os = "macos",
-        target_os = "ios",
-        target_os = "freebsd",
-        target_os = "netbsd",
-        target_os = "openbsd",
-        target_os = "dragonfly"
-    ))]
+    #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(O_NONBLOCK);
+        options.custom_flags(libc::O_NONBLOCK | libc::O_NOCTTY);
     }
     options.open(path)
 }
@@ -105,6 +92,12 @@ fn open_nonblocking(path: &Path) -> io::Result<File> {
 /// [`ReadError::Io`], [`ReadError::NotAFile`] or [`ReadError::TooLarge`].
 pub(crate) fn read(path: &Path, max: u64, buf: &mut Vec<u8>) -> Result<fs::Metadata, ReadError> {
     buf.clear();
+    // A cheap look first, so that a device is never even opened (opening
+    // one can have effects: a tape rewinds). The check that counts is the
+    // one after, on the open descriptor: the path may change in between.
+    if !fs::metadata(path).map_err(ReadError::Io)?.is_file() {
+        return Err(ReadError::NotAFile);
+    }
     let file = open_nonblocking(path).map_err(ReadError::Io)?;
     let metadata = file.metadata().map_err(ReadError::Io)?;
     if !metadata.is_file() {

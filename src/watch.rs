@@ -7,14 +7,18 @@
 //! last reported about it, so each problem is reported once. What the
 //! contents mean (a key list, a chain, a revocation list) and what a bad
 //! file does (keep the last good one, or refuse everyone) stay with the
-//! caller: [`crate::trust::files`] and [`crate::cert::files`].
+//! caller: [`crate::trust::files`] and [`crate::cert::live`].
 //!
 //! # How a change is noticed
 //!
 //! First a `stat`. If the file's stamp (length, modification and
 //! status-change times, device and inode) is the one seen at the last read,
-//! and the file had already been still for [`SETTLE`] when that read began,
-//! the file has not changed: one system call, no read. Otherwise the file is
+//! and its status-change time was already [`SETTLE`] old when that read
+//! began, the file has not changed: one system call, no read. (The
+//! status-change time, not the modification time: the kernel sets it to
+//! now at every change, while `touch -d`, `tar` or `rsync -t` can set a
+//! modification time in the future, which would never settle and would
+//! make every refresh read and hash the file again.) Otherwise the file is
 //! read again (through [`crate::smallfile`]: regular files only, opened
 //! without blocking, bounded) and a SHA-256 of its contents is compared with
 //! the last one; only different contents count as a change.
@@ -182,6 +186,15 @@ impl WatchedFile {
         true
     }
 
+    /// Forgets what the last look saw, so that the next one reads the file
+    /// again and reports it as changed: for a caller that could not use
+    /// contents for a reason that is not in them (a key file's mode, no
+    /// descriptor left), which fixing does not change.
+    pub(crate) fn forget(&mut self) {
+        self.digest = None;
+        self.seen = None;
+    }
+
     /// The caller put the new contents in force: says whether the file had
     /// a problem until now (it was fixed).
     pub(crate) fn succeeded(&mut self) -> bool {
@@ -231,8 +244,10 @@ impl Stamp {
         }
     }
 
-    /// The latest of the file's timestamps; `None` where the platform lacks
-    /// a status-change time, which turns the stat shortcut off.
+    /// When the file's status last changed (rounded up to the second),
+    /// which every write, rename and `chmod` moves to the kernel's now;
+    /// `None` where the platform has no such time, which turns the stat
+    /// shortcut off.
     fn latest(&self) -> Option<SystemTime> {
         #[cfg(unix)]
         let changed = u64::try_from(self.changed.0)
@@ -240,7 +255,7 @@ impl Stamp {
             .map(|secs| SystemTime::UNIX_EPOCH + Duration::from_secs(secs + 1));
         #[cfg(not(unix))]
         let changed: Option<SystemTime> = None;
-        changed.and_then(|changed| self.modified.map(|modified| modified.max(changed)))
+        changed
     }
 }
 
@@ -256,12 +271,19 @@ impl<T> Refreshing<T> {
 
     /// The files, if no other thread is refreshing them right now; `None`
     /// otherwise, and the caller goes on with what is in force.
-    pub(crate) fn try_start(&self) -> Option<MutexGuard<'_, T>> {
+    ///
+    /// A refresh that panicked may have looked at a file (and recorded its
+    /// digest) without putting its contents in force: `forget_all` then
+    /// runs first, so that the next looks read every file again.
+    pub(crate) fn try_start(&self, forget_all: impl FnOnce(&mut T)) -> Option<MutexGuard<'_, T>> {
         match self.0.try_lock() {
             Ok(files) => Some(files),
-            // A panic in a refresh cannot leave the files half-updated in a
-            // way that matters: the next look re-reads whatever is unsure.
-            Err(TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+            Err(TryLockError::Poisoned(poisoned)) => {
+                let mut files = poisoned.into_inner();
+                forget_all(&mut files);
+                self.0.clear_poison();
+                Some(files)
+            }
             Err(TryLockError::WouldBlock) => None,
         }
     }
@@ -305,6 +327,36 @@ mod tests {
         let _ = fs::remove_dir_all(&dir);
     }
 
+    /// The review found it: a modification time in the future (`touch -d`,
+    /// `tar x` from a host whose clock runs fast) never settled, so every
+    /// refresh read and hashed the file again, which any client could
+    /// cause by connecting. The settle rule now reads the status-change
+    /// time, which the kernel sets.
+    #[cfg(unix)]
+    #[test]
+    fn a_modification_time_in_the_future_still_settles() {
+        let dir = scratch("future-mtime");
+        let path = dir.join("list");
+        fs::write(&path, "a\n").unwrap();
+        let tomorrow = SystemTime::now() + Duration::from_secs(86_400);
+        fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(tomorrow)
+            .unwrap();
+        let (file, _) = WatchedFile::open(&path, 64).unwrap();
+        let (stamp, read_at) = file.seen.clone().expect("a stamp");
+        // As if the read had begun SETTLE after the file last changed.
+        let later = read_at + SETTLE + Duration::from_secs(1);
+        let settled = WatchedFile {
+            seen: Some((stamp.clone(), later)),
+            ..file
+        };
+        assert!(settled.unchanged_since_last_read(&stamp));
+        let _ = fs::remove_dir_all(&dir);
+    }
+
     #[test]
     fn a_missing_file_is_unreadable_and_its_return_a_change() {
         let dir = scratch("missing");
@@ -342,7 +394,7 @@ mod tests {
         let held = refreshing.wait();
         let other = std::sync::Arc::clone(&refreshing);
         let (done, finished) = std::sync::mpsc::channel();
-        std::thread::spawn(move || done.send(other.try_start().is_none()).unwrap());
+        std::thread::spawn(move || done.send(other.try_start(|_| {}).is_none()).unwrap());
         // Before the fix this thread queued behind the lock, held here for
         // as long as the test likes: a slow disk held it for as long as a
         // read took.
@@ -351,6 +403,6 @@ mod tests {
             .expect("a second refresh waited for the first");
         assert!(skipped, "the second refresh did not see the first running");
         drop(held);
-        assert!(refreshing.try_start().is_some());
+        assert!(refreshing.try_start(|_| {}).is_some());
     }
 }

@@ -422,3 +422,28 @@ fn the_generation_moves_when_and_only_when_the_lists_in_force_change() {
     policy.refresh();
     assert_eq!(policy.generation(), after_bob);
 }
+
+#[test]
+fn a_list_that_comes_back_shorter_after_a_broken_one_is_still_a_problem() {
+    // `cat old_copy > revoked_keys`, caught half-written (broken: everyone
+    // refused), then complete and shorter. Before the fix the second
+    // reload compared with the broken list (nothing) and said only "fixed".
+    let dir = TempDir::new();
+    let (policy, _, revoked) = alice_only(&dir);
+    append(&revoked, &format!("{} lost her laptop", hex(ALICE)));
+    append(&revoked, &format!("{} left", hex(CAROL)));
+    policy.refresh();
+    fs::write(&revoked, "not a key\n").unwrap();
+    assert!(policy.refresh()[0].is_problem());
+    fs::write(&revoked, format!("{} left\n", hex(CAROL))).unwrap();
+    let notices = policy.refresh();
+    assert_eq!(notices.len(), 1, "{:?}", texts(&notices));
+    assert!(notices[0].is_problem(), "{:?}", texts(&notices));
+    assert!(
+        notices[0]
+            .to_string()
+            .contains("1 key revoked until now no longer is"),
+        "{:?}",
+        texts(&notices)
+    );
+}

@@ -495,3 +495,68 @@ fn the_generation_moves_when_and_only_when_a_file_in_force_changes() {
     assert!(printed(&live)[0].starts_with("WARNING: "));
     assert_eq!(live.generation(), after_list);
 }
+
+#[test]
+fn a_pair_refused_for_its_key_files_mode_is_taken_once_the_mode_is_fixed() {
+    // The review found it: the watcher recorded the files' contents before
+    // the key file's mode was checked, so after `chmod 600` (no byte
+    // changed) the renewed certificate was never taken.
+    use std::os::unix::fs::PermissionsExt;
+    let dir = scratch("live-key-mode");
+    let (key, cert, ca, _) = server_files(&dir);
+    let live = LiveFiles::open(&key, &cert, &ca, None).unwrap();
+    let renewed = sign(
+        body(
+            learn_mtls::cert::Usage::Server,
+            "api.internal",
+            &server_key(),
+            &root_key(),
+            9,
+        ),
+        &root_key(),
+    );
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    files::write_atomically(&cert, &certificates_text(&[renewed])).unwrap();
+    let notices = printed(&live);
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert!(notices[0].starts_with("WARNING: "), "{notices:?}");
+    assert!(notices[0].contains("0644"), "{notices:?}");
+    assert_eq!(live.snapshot().credentials.chain.leaf.body.serial, 4);
+
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let notices = printed(&live);
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert!(
+        notices[0].contains("now presenting api.internal (server, serial 9"),
+        "{notices:?}"
+    );
+    assert_eq!(live.snapshot().credentials.chain.leaf.body.serial, 9);
+}
+
+#[test]
+fn a_list_file_that_keeps_an_older_list_beside_a_newer_one_is_no_rollback() {
+    // `cat new.crl >> all.crl`: the verifier uses the newest list of each
+    // issuer, so the file is taken, as it is at start-up.
+    let dir = scratch("live-crl-appended");
+    let (key, cert, ca, crl_path) = server_files(&dir);
+    let live = LiveFiles::open(&key, &cert, &ca, Some(&crl_path)).unwrap();
+    let mut file = crl_text(&crl(&root_key(), &[]));
+    // Two appends: before the fix the second was taken for a rollback,
+    // because the file's first list is older than the second, in force.
+    for (n, serials) in [(1, &[3][..]), (2, &[3, 5][..])] {
+        let newer = crl_window(&root_key(), (NOW + 60 * n, NOW + 7 * 86_400), serials);
+        file.push_str(&crl_text(&newer));
+        files::write_atomically(&crl_path, &file).unwrap();
+        let notices = printed(&live);
+        assert_eq!(notices.len(), 1, "{notices:?}");
+        assert!(
+            notices[0].starts_with("reloaded "),
+            "append {n}: {notices:?}"
+        );
+    }
+    let snapshot = live.snapshot();
+    let Some(Ok(crls)) = &snapshot.crls else {
+        panic!("the lists are in force")
+    };
+    assert!(crls.lists().iter().any(|list| list.contains(3)));
+}

@@ -118,6 +118,8 @@ pub fn parse_for<A: CommandFactory + FromArgMatches>(about: &'static str) -> A {
 pub trait Trust: Send + Sync + 'static {
     /// Who a handshake authenticated, as the `accepted` line shows it.
     type Peer: fmt::Display + Send + Sync;
+    /// The `--listen` address the lesson uses, for the hint when binding fails.
+    const EXAMPLE_LISTEN: &'static str;
 
     /// Start-up lines, after `listening on`: what the server trusts.
     fn summary(&self, log: &Log);
@@ -172,9 +174,10 @@ pub fn start<T: Trust>(
         Ok(listener) => listener,
         Err(e) => {
             return Err(fail(&format!(
-                "cannot listen on {}: {e} (expected HOST:PORT such as 127.0.0.1:7011; \
+                "cannot listen on {}: {e} (expected HOST:PORT such as {}; \
                  if the port is in use, is another server still running?)",
-                args.listen
+                args.listen,
+                T::EXAMPLE_LISTEN
             )));
         }
     };
@@ -319,9 +322,12 @@ impl<T: Trust> Core<T> {
     /// A client that is still a handshake in progress (under `lesson11`,
     /// until its first record opens, since a replayed handshake proves
     /// nothing: Lesson 14) takes one of its key's places at its first
-    /// record. Before each echo the trust files are read again and the peer
-    /// checked again, so a key or certificate revoked while its session is
-    /// open loses it at its next message.
+    /// record. Before each echo the trust files are looked at again (read
+    /// only if they changed) and the peer checked again when what it
+    /// depends on may have moved ([`Trust::recheck`]: for key lists, when
+    /// the lists changed; for certificates, always, as they expire), so a
+    /// key or certificate revoked while its session is open loses it at
+    /// its next message.
     pub fn on_record(
         &self,
         session: &mut Session<T::Peer>,
@@ -513,6 +519,7 @@ impl KeyTrust {
 
 impl Trust for KeyTrust {
     type Peer = ClientIdentity;
+    const EXAMPLE_LISTEN: &'static str = "127.0.0.1:7011";
 
     fn summary(&self, log: &Log) {
         let clients = self.policy.client_count();

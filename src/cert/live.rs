@@ -160,6 +160,18 @@ struct Watch {
     history: History,
 }
 
+impl Watch {
+    /// After a panicked refresh: read every file again.
+    fn forget_all(&mut self) {
+        for file in [&mut self.key, &mut self.cert, &mut self.ca] {
+            file.forget();
+        }
+        if let Some(crl) = &mut self.crl {
+            crl.forget();
+        }
+    }
+}
+
 /// Per list issuer, the newest `this_update` taken so far, and the SHA-256
 /// of that list's signed bytes.
 #[derive(Debug, Default)]
@@ -173,15 +185,28 @@ fn list_digest(list: &RevocationList<'_>) -> [u8; 32] {
 }
 
 impl History {
-    /// Why `crls` would go back in time, if one of its lists (with a valid
-    /// signature: a forged list is refused at verification anyway) is older
-    /// than a list from the same issuer already taken, or dated the same
-    /// second with other contents (it may be the older of two lists made
-    /// in one second: a list that replaces another must be dated later).
+    /// Why `crls` would go back in time, if the newest of its lists from
+    /// some issuer (with a valid signature: a forged list is refused at
+    /// verification anyway) is older than a list from the same issuer
+    /// already taken, or dated the same second with other contents (it may
+    /// be the older of two lists made in one second: a list that replaces
+    /// another must be dated later). Only the newest list of each issuer in
+    /// the file counts, as it is the one the verifier uses: a file that
+    /// keeps an older list beside a newer one (`cat new.crl >> all.crl`)
+    /// is no rollback.
     fn rollback(&self, crls: &Crls) -> Option<String> {
-        crls.lists()
+        let lists = crls.lists();
+        let signed: Vec<&RevocationList<'_>> = lists
             .iter()
             .filter(|list| list.signature_verifies())
+            .collect();
+        signed
+            .iter()
+            .filter(|list| {
+                !signed.iter().any(|other| {
+                    other.issuer == list.issuer && other.this_update > list.this_update
+                })
+            })
             .find_map(|list| {
                 let (_, newest, digest) = self
                     .newest_lists
@@ -308,7 +333,7 @@ impl LiveFiles {
     /// until it changes. Returns nothing at once if another thread is
     /// refreshing (its changes go in force when it is done).
     pub fn refresh(&self) -> Vec<Notice> {
-        let Some(mut watch) = self.watch.try_start() else {
+        let Some(mut watch) = self.watch.try_start(Watch::forget_all) else {
             return Vec::new();
         };
         let watch = &mut *watch;
@@ -338,9 +363,14 @@ impl LiveFiles {
                     current.credentials = Arc::new(credentials);
                     changed = true;
                 }
-                Err(e) if out_of_descriptors(&e) => {}
                 Err(error) => {
-                    if watch.cert.failed(error.to_string()) {
+                    // The reason may not be in the contents (the key file's
+                    // mode, no descriptor left): look again next time, even
+                    // if the bytes stay the same (a `chmod 600` fixes the
+                    // mode and changes no byte).
+                    watch.key.forget();
+                    watch.cert.forget();
+                    if !out_of_descriptors(&error) && watch.cert.failed(error.to_string()) {
                         notices.push(Notice::CredentialsKeptLastGood { error });
                     }
                 }
@@ -410,8 +440,12 @@ impl LiveFiles {
                 Some(Err(error)) => {
                     let mut why = String::new();
                     let _ = unavailable(&mut why, &error);
-                    current.crls = Some(Err(why));
-                    changed = true;
+                    // A file that stays missing is looked at again at every
+                    // refresh: what is in force changes only the first time.
+                    if !matches!(&current.crls, Some(Err(now)) if *now == why) {
+                        current.crls = Some(Err(why));
+                        changed = true;
+                    }
                     if file.failed(error.to_string()) {
                         notices.push(Notice::ListsUnavailable { error });
                     }

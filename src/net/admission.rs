@@ -431,8 +431,8 @@ pub struct Limits {
 }
 
 /// Descriptors kept free for everything that is not a connection: standard
-/// streams, the listener, the reserve, key and revocation files re-read at
-/// each connection, the process's own `/proc` reads.
+/// streams, the listener, the reserve, key and revocation files read when
+/// they change, the process's own `/proc` reads.
 pub const DESCRIPTORS_KEPT_FREE: usize = 32;
 
 impl Limits {
@@ -485,7 +485,7 @@ pub struct Admission {
     pending: PendingHandshakes,
     connections: HandshakeSlots,
     /// The descriptor kept in reserve (see [`Admission::release_reserve`]).
-    reserve: Mutex<Option<File>>,
+    reserve: Mutex<Reserve>,
 }
 
 /// What [`Admission::admit`] decided for one accepted connection.
@@ -510,7 +510,7 @@ impl Admission {
         Self {
             pending: PendingHandshakes::new(limits.max_pending, limits.when_full),
             connections: HandshakeSlots::new(limits.max_connections),
-            reserve: Mutex::new(reserve_descriptor()),
+            reserve: Mutex::new(Reserve::open()),
         }
     }
 
@@ -537,21 +537,42 @@ impl Admission {
     /// [`Busy::Descriptors`]: clients are then refused at once instead of
     /// waiting in the kernel's queue.
     ///
-    /// `None` if the reserve is out already (another thread holds it, or it
-    /// could not be reopened last time, in which case this tries again):
-    /// pause a little, descriptors may come back.
+    /// `None` if the reserve is out already: another thread has it (then
+    /// nothing is taken, so as not to steal the descriptor that thread just
+    /// freed), or it could not be reopened last time (then this tries
+    /// again). Pause a little either way: descriptors may come back.
     pub fn release_reserve(&self) -> Option<ReserveReleased<'_>> {
         let mut reserve = self.reserve.lock().unwrap_or_else(PoisonError::into_inner);
-        match reserve.take() {
-            Some(file) => {
+        match std::mem::replace(&mut *reserve, Reserve::Lent) {
+            Reserve::Held(file) => {
                 drop(file);
                 Some(ReserveReleased(self))
             }
-            None => {
-                *reserve = reserve_descriptor();
+            // Another thread has it out: taking a descriptor now would
+            // steal the one it just freed for its accept.
+            Reserve::Lent => None,
+            Reserve::Lost => {
+                *reserve = Reserve::open();
                 None
             }
         }
+    }
+}
+
+/// The descriptor kept in reserve, and where it is.
+#[derive(Debug)]
+enum Reserve {
+    /// Open, ready to be given up.
+    Held(File),
+    /// Given up for one accept, by a [`ReserveReleased`] still alive.
+    Lent,
+    /// Could not be reopened (no descriptor came back yet).
+    Lost,
+}
+
+impl Reserve {
+    fn open() -> Self {
+        reserve_descriptor().map_or(Self::Lost, Self::Held)
     }
 }
 
@@ -567,9 +588,7 @@ impl Drop for ReserveReleased<'_> {
             .reserve
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        if reserve.is_none() {
-            *reserve = reserve_descriptor();
-        }
+        *reserve = Reserve::open();
     }
 }
 

@@ -332,6 +332,28 @@ pub struct FilePolicy {
 struct Watch {
     authorized: Option<WatchedFile>,
     revoked: Option<WatchedFile>,
+    /// The keys of the last good revocation list, kept while the file is
+    /// broken too: a list that comes back shorter than it was withdraws
+    /// keys even if a broken file came in between (`cat old > revoked_keys`
+    /// caught half-written, then complete).
+    revoked_before: HashSet<[u8; PUBLIC_KEY_LEN]>,
+}
+
+impl Watch {
+    /// After a panicked refresh: read every file again.
+    fn forget_all(&mut self) {
+        for file in [&mut self.authorized, &mut self.revoked]
+            .into_iter()
+            .flatten()
+        {
+            file.forget();
+        }
+    }
+}
+
+/// A revocation list's keys, for counting what a new list withdraws.
+fn key_set(list: &RevokedKeys<Vec<PublicIdentity>>) -> HashSet<[u8; PUBLIC_KEY_LEN]> {
+    list.keys().iter().map(|k| *k.as_bytes()).collect()
 }
 
 #[derive(Debug)]
@@ -415,6 +437,7 @@ impl FilePolicy {
             watch: Refreshing::new(Watch {
                 authorized: authorized_file,
                 revoked: revoked_file,
+                revoked_before: key_set(&revoked),
             }),
             lists: RwLock::new(Lists::new(clients, RevokedList::Good(revoked))),
             generation: AtomicU64::new(0),
@@ -431,9 +454,10 @@ impl FilePolicy {
     pub fn refresh(&self) -> Vec<Notice> {
         // Another thread is reading the files right now: go on with the
         // lists in force (it puts any change in force when it is done).
-        let Some(mut watch) = self.watch.try_start() else {
+        let Some(mut watch) = self.watch.try_start(Watch::forget_all) else {
             return Vec::new();
         };
+        let watch = &mut *watch;
         let mut notices = Vec::new();
         let mut new_clients = None;
         let mut new_revoked = None;
@@ -462,12 +486,11 @@ impl FilePolicy {
                 Reload::Good { list, fixed } => {
                     // A revocation list that loses keys un-revokes them:
                     // say so loudly (a truncated file would un-revoke all).
-                    let withdrawn = match &self.read_lists().revoked {
-                        RevokedList::Good(old) => {
-                            old.keys().iter().filter(|key| !list.contains(key)).count()
-                        }
-                        RevokedList::Unavailable => 0,
-                    };
+                    // Counted by lookup: a scan of one list per key of the
+                    // other cost minutes with 60,000 keys.
+                    let keys = key_set(&list);
+                    let withdrawn = watch.revoked_before.difference(&keys).count();
+                    watch.revoked_before = keys;
                     notices.push(if withdrawn > 0 {
                         Notice::RevocationsWithdrawn {
                             path: file.path().to_path_buf(),
@@ -493,6 +516,15 @@ impl FilePolicy {
         // Both lists change under one lock, so no check ever sees the new
         // authorized list with the old revocations, or the other way round.
         if new_clients.is_some() || new_revoked.is_some() {
+            // The index is built under the read lock (checks go on; no other
+            // refresh can change the lists meanwhile), then swapped in.
+            let index = {
+                let lists = self.read_lists();
+                KeyIndex::of(
+                    new_clients.as_ref().unwrap_or(&lists.clients),
+                    new_revoked.as_ref().unwrap_or(&lists.revoked),
+                )
+            };
             let mut lists = self.write_lists();
             if let Some(clients) = new_clients {
                 lists.clients = clients;
@@ -500,7 +532,7 @@ impl FilePolicy {
             if let Some(revoked) = new_revoked {
                 lists.revoked = revoked;
             }
-            lists.index = KeyIndex::of(&lists.clients, &lists.revoked);
+            lists.index = index;
             // Under the write lock: a reader that sees the new generation
             // sees the new lists.
             self.generation.fetch_add(1, Ordering::AcqRel);

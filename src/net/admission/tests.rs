@@ -120,3 +120,27 @@ fn the_descriptor_limit_is_read_from_proc() {
         assert!(descriptor_limit().is_some_and(|n| n > 0));
     }
 }
+
+/// The review found it: while one acceptor had the reserve out for its
+/// `accept`, another that also got `EMFILE` reopened the reserve at once,
+/// taking the very descriptor the first had freed, so neither accept
+/// could succeed and clients waited in the kernel's queue.
+#[test]
+fn a_reserve_out_on_loan_is_not_reopened_by_another_thread() {
+    let admission = Admission::new(Limits::DEFAULT);
+    let lent = admission.release_reserve().expect("the reserve was held");
+    assert!(admission.release_reserve().is_none(), "lent once at a time");
+    assert!(
+        matches!(*admission.reserve.lock().unwrap(), Reserve::Lent),
+        "the second caller took a descriptor"
+    );
+    drop(lent);
+    assert!(matches!(
+        *admission.reserve.lock().unwrap(),
+        Reserve::Held(_)
+    ));
+    assert!(
+        admission.release_reserve().is_some(),
+        "and can be lent again"
+    );
+}
