@@ -207,7 +207,11 @@ fn leaf_params(
             .push(SanType::URI(rcgen::string::Ia5String::try_from(id)?));
     }
     params.distinguished_name = named(name);
-    params.is_ca = IsCa::ExplicitNoCa;
+    // No basic constraints extension: an end entity by default (RFC 5280
+    // §4.2.1.9). rcgen's `ExplicitNoCa` writes `cA BOOLEAN FALSE`, a
+    // DEFAULT value that DER forbids encoding; Python's `cryptography`
+    // (since 42 or so) refuses such certificates outright.
+    params.is_ca = IsCa::NoCa;
     params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
     params.extended_key_usages = vec![usage];
     params.use_authority_key_identifier_extension = true;
