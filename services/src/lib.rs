@@ -11,6 +11,8 @@
 //!   `cert_monitor.py`: days left, SANs, CA flag, serial.
 //! - [`https`]: the HTTPS server and client of `17-https-server` and
 //!   `17-https-client` (hyper over tokio-rustls).
+//! - [`proxied`]: the plaintext app behind a proxy that terminated mutual
+//!   TLS (`17-proxied-app` behind nginx), and the header it trusts.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
@@ -18,6 +20,7 @@ pub mod https;
 pub mod identity;
 pub mod monitor;
 pub mod policy;
+pub mod proxied;
 
 /// Writes one line to standard output and flushes it; a closed output is
 /// not worth a panic in a server.

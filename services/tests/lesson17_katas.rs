@@ -107,3 +107,62 @@ fn kata_5_days_round_down() {
     assert_eq!(status(0, 30), Status::ExpiringSoon);
     assert_eq!(status(-1, 30), Status::Expired);
 }
+
+/// Kata 6: behind a terminating proxy the identity is a header, and only
+/// a verdict of SUCCESS with a certificate that parses is one.
+#[test]
+fn kata_6_behind_a_proxy_only_its_verdict_counts() {
+    use learn_mtls_services::proxied::{Missing, identity, percent_decode};
+    let issued = certs::issue_with(
+        Algorithm::EcdsaP256,
+        "kata CA",
+        1,
+        &Identities {
+            client_spiffe_id: Some(PAYMENTS.to_owned()),
+            server_spiffe_id: None,
+        },
+    )
+    .expect("issued");
+    // nginx's $ssl_client_escaped_cert: the PEM with newlines, spaces,
+    // '+', '/' and '=' escaped.
+    let escaped: String = issued
+        .client_pem
+        .chars()
+        .map(|c| match c {
+            'a'..='z' | 'A'..='Z' | '0'..='9' | '-' => c.to_string(),
+            other => format!("%{:02X}", u32::from(other)),
+        })
+        .collect();
+    assert_eq!(
+        percent_decode(&escaped).as_deref(),
+        Ok(issued.client_pem.as_str())
+    );
+    let who = identity(Some("SUCCESS"), Some(&escaped)).expect("an identity");
+    assert_eq!(who.peer(), PAYMENTS);
+
+    assert_eq!(identity(None, Some(&escaped)), Err(Missing::NoVerdict));
+    assert_eq!(
+        identity(Some("NONE"), Some(&escaped)),
+        Err(Missing::NotVerified("NONE".to_owned()))
+    );
+    assert!(matches!(
+        identity(Some("FAILED:unknown CA"), None),
+        Err(Missing::NotVerified(_))
+    ));
+    assert!(matches!(
+        identity(Some("SUCCESS"), None),
+        Err(Missing::BadCertificate(_))
+    ));
+    assert!(matches!(
+        identity(Some("SUCCESS"), Some("%2")),
+        Err(Missing::BadCertificate(_))
+    ));
+    assert!(matches!(
+        identity(Some("SUCCESS"), Some("%zz")),
+        Err(Missing::BadCertificate(_))
+    ));
+    assert!(matches!(
+        identity(Some("SUCCESS"), Some("not a pem")),
+        Err(Missing::BadCertificate(_))
+    ));
+}
