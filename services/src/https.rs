@@ -306,7 +306,7 @@ pub async fn get(
 /// hyper reports it as an I/O error underneath its own. Walks the chain of
 /// causes: the course's words if a rustls error is there, else every
 /// cause's text (HTTP/2 keeps only the text of the alert).
-fn http_failure(e: &hyper::Error) -> String {
+pub(crate) fn http_failure(e: &hyper::Error) -> String {
     let mut text = format!("HTTP exchange failed: {e}");
     let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
     while let Some(inner) = source {

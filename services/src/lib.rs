@@ -9,6 +9,8 @@
 //! - [`policy`]: the allow-list of SPIFFE IDs a service admits.
 //! - [`monitor`]: the certificate health report of the reference text's
 //!   `cert_monitor.py`: days left, SANs, CA flag, serial.
+//! - [`grpc`]: the `Echo` service of `proto/echo.proto`, its server
+//!   (`17-grpc-server`) and its call (`17-grpc-client`).
 //! - [`https`]: the HTTPS server and client of `17-https-server` and
 //!   `17-https-client` (hyper over tokio-rustls).
 //! - [`proxied`]: the plaintext app behind a proxy that terminated mutual
@@ -16,6 +18,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod grpc;
 pub mod https;
 pub mod identity;
 pub mod monitor;

@@ -166,3 +166,34 @@ fn kata_6_behind_a_proxy_only_its_verdict_counts() {
         Err(Missing::BadCertificate(_))
     ));
 }
+
+/// Kata 7: over gRPC the same decision is a status code: the echo and the
+/// caller's name to an admitted client, PERMISSION_DENIED naming the
+/// refused one (never UNAUTHENTICATED: its certificate was fine).
+#[test]
+fn kata_7_grpc_refuses_with_permission_denied() {
+    use learn_mtls_services::grpc::{SayRequest, say_reply};
+    let request = SayRequest {
+        message: "pay 10".to_owned(),
+    };
+    let only = AllowList::new(vec![PAYMENTS.to_owned()]);
+    let reply = say_reply(&request, &client(Some(PAYMENTS)), &only).expect("admitted");
+    assert_eq!(
+        (reply.message.as_str(), reply.peer.as_str()),
+        ("pay 10", PAYMENTS)
+    );
+    let refused = say_reply(
+        &request,
+        &client(Some("spiffe://course.test/ns/ops/sa/log-shipper")),
+        &only,
+    )
+    .expect_err("refused");
+    assert_eq!(refused.code(), tonic::Code::PermissionDenied);
+    assert!(
+        refused.message().contains("log-shipper"),
+        "{}",
+        refused.message()
+    );
+    let open = say_reply(&request, &client(None), &AllowList::default()).expect("admitted");
+    assert_eq!(open.peer, "alice");
+}
