@@ -33,3 +33,8 @@ pub fn say(line: &str) {
     let _ = writeln!(out, "{line}");
     let _ = out.flush();
 }
+
+/// The lesson text, compiled and run as doctests of this crate.
+#[cfg(doctest)]
+#[doc = include_str!("../../lessons/17-services.md")]
+pub struct Lesson17;
