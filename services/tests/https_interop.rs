@@ -306,7 +306,13 @@ fn fingerprint(path: &str) -> String {
 #[test]
 fn a_pinned_client_refuses_the_reissued_certificate_a_ca_trusting_one_accepts() {
     let dir = TempDir::new("https-pin");
-    common::make_certs(&dir.join("pki"), Some(PAYMENTS), "lesson 17 pin CA");
+    // Ed25519 here (the course's own algorithm), ECDSA P-256 elsewhere.
+    common::make_certs_with(
+        &dir.join("pki"),
+        common::Algorithm::Ed25519,
+        Some(PAYMENTS),
+        "lesson 17 pin CA",
+    );
     let pin = fingerprint(&dir.s("pki/server.pem"));
     let client = |server: &Server, pin: Option<&str>| {
         let mut command = Command::new(example("17-https-client"));
@@ -409,7 +415,12 @@ fn a_pinned_client_refuses_the_reissued_certificate_a_ca_trusting_one_accepts() 
 fn our_client_against_pythons_ssl_server() {
     require("python3", "--version", "apt-get install -y python3");
     let dir = TempDir::new("https-pyserver");
-    common::make_certs(&dir.join("pki"), Some(PAYMENTS), "lesson 17 py CA");
+    common::make_certs_with(
+        &dir.join("pki"),
+        common::Algorithm::Ed25519,
+        Some(PAYMENTS),
+        "lesson 17 py CA",
+    );
     let mut server = Server::start(
         "ssl_https_server.py",
         Command::new("python3")

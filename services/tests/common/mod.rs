@@ -10,6 +10,8 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
+pub use learn_mtls_real_tls::certs::Algorithm;
+
 /// How long any one step may take.
 pub const WAIT: Duration = Duration::from_secs(20);
 
@@ -136,15 +138,25 @@ pub fn ok(command: &mut Command) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-/// `16-tls-certs`'s work without Lesson 16's binary: the same library call.
+/// `16-tls-certs --algorithm ecdsa-p256`'s work without Lesson 16's
+/// binary: the same library call.
 pub fn make_certs(dir: &Path, client_spiffe_id: Option<&str>, ca_name: &str) {
+    make_certs_with(dir, Algorithm::EcdsaP256, client_spiffe_id, ca_name);
+}
+
+/// As [`make_certs`], with keys of `algorithm`.
+pub fn make_certs_with(
+    dir: &Path,
+    algorithm: Algorithm,
+    client_spiffe_id: Option<&str>,
+    ca_name: &str,
+) {
     use learn_mtls_real_tls::certs;
     let ids = certs::Identities {
         client_spiffe_id: client_spiffe_id.map(str::to_owned),
         server_spiffe_id: None,
     };
-    certs::write_all_with(dir, certs::Algorithm::EcdsaP256, ca_name, 2, &ids)
-        .expect("certificates written");
+    certs::write_all_with(dir, algorithm, ca_name, 2, &ids).expect("certificates written");
 }
 
 /// A second client certificate from the CA in `dir`, issued by OpenSSL
