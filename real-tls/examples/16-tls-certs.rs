@@ -5,6 +5,9 @@
 //! $ cargo run -p learn-mtls-real-tls --example 16-tls-certs -- --out pki
 //! wrote pki/ca.pem
 //! ...
+//! $ cargo run -p learn-mtls-real-tls --example 16-tls-certs -- --out pki \
+//!       --client-spiffe-id spiffe://course.test/ns/shop/sa/payments
+//! wrote pki/client.pem: CN=alice (serial ...), SAN DNS:alice URI:spiffe://course.test/ns/shop/sa/payments, ...
 //! $ cargo run -p learn-mtls-real-tls --example 16-tls-certs -- revoke --out pki client
 //! wrote pki/crl.pem: serial 4f... revoked
 //! ```
@@ -38,6 +41,13 @@ struct Args {
     /// Days the certificates stay valid.
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(i64).range(1..=3650))]
     days: i64,
+    /// A SPIFFE ID (URI SAN) for the client certificate, beside its DNS
+    /// name, e.g. spiffe://course.test/ns/shop/sa/payments (Lesson 17).
+    #[arg(long, value_name = "URI")]
+    client_spiffe_id: Option<String>,
+    /// A SPIFFE ID (URI SAN) for the server certificate, beside `localhost`.
+    #[arg(long, value_name = "URI")]
+    server_spiffe_id: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -77,15 +87,26 @@ fn run(args: Args) -> Result<(), String> {
             let out = args
                 .out
                 .ok_or("--out DIR is required (or `revoke --out DIR client`)")?;
-            let written = certs::write_all(&out, args.algorithm, &args.ca_name, args.days)
-                .map_err(|e| e.to_string())?;
+            let ids = certs::Identities {
+                client_spiffe_id: args.client_spiffe_id,
+                server_spiffe_id: args.server_spiffe_id,
+            };
+            let written =
+                certs::write_all_with(&out, args.algorithm, &args.ca_name, args.days, &ids)
+                    .map_err(|e| e.to_string())?;
             for path in written {
                 let detail = if path.extension().is_some_and(|e| e == "pem") {
                     let cert = files::certificates(&path).map_err(|e| e.to_string())?;
                     let s = x509::summarize(&cert[0])
                         .map_err(|e| format!("{}: {e}", path.display()))?;
+                    let sans: Vec<String> = s.sans.iter().map(ToString::to_string).collect();
+                    let sans = if sans.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", SAN {}", sans.join(" "))
+                    };
                     format!(
-                        ": {} (serial {}), valid to {}, {}",
+                        ": {} (serial {}){sans}, valid to {}, {}",
                         s.subject,
                         s.serial_hex(),
                         s.not_after,

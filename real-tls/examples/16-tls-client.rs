@@ -48,6 +48,11 @@ struct Args {
     /// TEACHING AID: append the session secrets to FILE in the key log format.
     #[arg(long, value_name = "FILE")]
     keylog: Option<PathBuf>,
+    /// Accept only the server certificate whose DER has this SHA-256
+    /// (64 hex digits; `openssl x509 -noout -fingerprint -sha256` prints
+    /// it), even if the CA signed another (Lesson 17).
+    #[arg(long, value_name = "HEX")]
+    pin_sha256: Option<tls::Fingerprint>,
     /// Seconds to wait for the server at each step.
     #[arg(long, default_value_t = 10)]
     timeout: u64,
@@ -70,9 +75,10 @@ fn run(args: &Args) -> Result<(), String> {
     if identity.is_none() {
         eprintln!("note: no --cert/--key: this client offers no certificate");
     }
-    let config = tls::client_config(
+    let config = tls::client_config_pinned(
         identity,
         &args.ca,
+        args.pin_sha256,
         key_log.clone().map(|k| k as Arc<dyn rustls::KeyLog>),
     )
     .map_err(|e| e.to_string())?;

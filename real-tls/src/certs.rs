@@ -12,7 +12,8 @@ use std::path::{Path, PathBuf};
 use rcgen::{
     BasicConstraints, CertificateParams, CertificateRevocationListParams, CertifiedIssuer,
     DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyIdMethod, KeyPair,
-    KeyUsagePurpose, RevocationReason, RevokedCertParams, SerialNumber, SignatureAlgorithm,
+    KeyUsagePurpose, RevocationReason, RevokedCertParams, SanType, SerialNumber,
+    SignatureAlgorithm,
 };
 use ring::rand::{SecureRandom, SystemRandom};
 use time::{Duration, OffsetDateTime};
@@ -77,6 +78,8 @@ pub enum CertError {
     UnknownCertificate(String),
     /// The system random number generator failed.
     Random,
+    /// A SPIFFE ID to put in a certificate is not one.
+    SpiffeId(String, &'static str),
 }
 
 impl fmt::Display for CertError {
@@ -91,6 +94,10 @@ impl fmt::Display for CertError {
                 "cannot revoke `{name}`: expected `client` or `server` (the files DIR/client.pem and DIR/server.pem)"
             ),
             Self::Random => f.write_str("the system random number generator failed"),
+            Self::SpiffeId(id, why) => write!(
+                f,
+                "`{id}` is not a SPIFFE ID ({why}): expected spiffe://TRUST-DOMAIN/PATH, e.g. spiffe://course.test/ns/shop/sa/payments"
+            ),
         }
     }
 }
@@ -139,16 +146,72 @@ fn ca_params(name: &str, now: OffsetDateTime, days: i64) -> Result<CertificatePa
     Ok(params)
 }
 
-/// A leaf certificate's parameters for `name`, usable only in `usage`.
+/// The workload identities (SPIFFE IDs) to put in the leaf certificates as
+/// URI SANs, beside their DNS names. `None`: a DNS name only.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Identities {
+    /// The client's, e.g. `spiffe://course.test/ns/shop/sa/payments`.
+    pub client_spiffe_id: Option<String>,
+    /// The server's.
+    pub server_spiffe_id: Option<String>,
+}
+
+/// Checks the shape the SPIFFE specification gives an ID:
+/// `spiffe://` + a trust domain (lower-case letters, digits, `.-_`) + a
+/// path of non-empty segments, no query or fragment.
+///
+/// # Errors
+///
+/// [`CertError::SpiffeId`] saying what is wrong.
+pub fn check_spiffe_id(id: &str) -> Result<(), CertError> {
+    let bad = |why| Err(CertError::SpiffeId(id.to_owned(), why));
+    let Some(rest) = id.strip_prefix("spiffe://") else {
+        return bad("it does not start with spiffe://");
+    };
+    let (domain, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    if domain.is_empty() {
+        return bad("no trust domain");
+    }
+    if !domain
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-._".contains(&b))
+    {
+        return bad("the trust domain may hold only a-z, 0-9, '.', '-' and '_'");
+    }
+    if path.split('/').skip(1).any(str::is_empty) {
+        return bad("an empty path segment or a trailing '/'");
+    }
+    if !path
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"-._/".contains(&b))
+    {
+        return bad("the path may hold only letters, digits, '.', '-', '_' and '/'");
+    }
+    Ok(())
+}
+
+/// A leaf certificate's parameters for `name` (and `spiffe_id`, as a URI
+/// SAN), usable only in `usage`.
 fn leaf_params(
     name: &str,
+    spiffe_id: Option<&str>,
     usage: ExtendedKeyUsagePurpose,
     now: OffsetDateTime,
     days: i64,
 ) -> Result<CertificateParams, CertError> {
     let mut params = CertificateParams::new(vec![name.to_owned()])?;
+    if let Some(id) = spiffe_id {
+        check_spiffe_id(id)?;
+        params
+            .subject_alt_names
+            .push(SanType::URI(rcgen::string::Ia5String::try_from(id)?));
+    }
     params.distinguished_name = named(name);
-    params.is_ca = IsCa::ExplicitNoCa;
+    // No basic constraints extension: an end entity by default (RFC 5280
+    // §4.2.1.9). rcgen's `ExplicitNoCa` writes `cA BOOLEAN FALSE`, a
+    // DEFAULT value that DER forbids encoding; Python's `cryptography`
+    // (since 42 or so) refuses such certificates outright.
+    params.is_ca = IsCa::NoCa;
     params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
     params.extended_key_usages = vec![usage];
     params.use_authority_key_identifier_extension = true;
@@ -187,17 +250,43 @@ impl fmt::Debug for Issued {
 ///
 /// rcgen refused the parameters or the random number generator failed.
 pub fn issue(algorithm: Algorithm, ca_name: &str, days: i64) -> Result<Issued, CertError> {
+    issue_with(algorithm, ca_name, days, &Identities::default())
+}
+
+/// As [`issue`], with the SPIFFE IDs in `ids` in the leaf certificates.
+///
+/// # Errors
+///
+/// As [`issue`], or an ID is not a SPIFFE ID.
+pub fn issue_with(
+    algorithm: Algorithm,
+    ca_name: &str,
+    days: i64,
+    ids: &Identities,
+) -> Result<Issued, CertError> {
     let now = OffsetDateTime::now_utc();
     let ca_key = KeyPair::generate_for(algorithm.rcgen())?;
     let ca_key_pem = private_key_pem(&ca_key);
     let ca = CertifiedIssuer::self_signed(ca_params(ca_name, now, days)?, ca_key)?;
 
     let server_key = KeyPair::generate_for(algorithm.rcgen())?;
-    let server = leaf_params(SERVER_NAME, ExtendedKeyUsagePurpose::ServerAuth, now, days)?
-        .signed_by(&server_key, &ca)?;
+    let server = leaf_params(
+        SERVER_NAME,
+        ids.server_spiffe_id.as_deref(),
+        ExtendedKeyUsagePurpose::ServerAuth,
+        now,
+        days,
+    )?
+    .signed_by(&server_key, &ca)?;
     let client_key = KeyPair::generate_for(algorithm.rcgen())?;
-    let client = leaf_params(CLIENT_NAME, ExtendedKeyUsagePurpose::ClientAuth, now, days)?
-        .signed_by(&client_key, &ca)?;
+    let client = leaf_params(
+        CLIENT_NAME,
+        ids.client_spiffe_id.as_deref(),
+        ExtendedKeyUsagePurpose::ClientAuth,
+        now,
+        days,
+    )?
+    .signed_by(&client_key, &ca)?;
 
     Ok(Issued {
         ca_pem: ca.pem(),
@@ -265,8 +354,24 @@ pub fn write_all(
     ca_name: &str,
     days: i64,
 ) -> Result<Vec<PathBuf>, CertError> {
+    write_all_with(dir, algorithm, ca_name, days, &Identities::default())
+}
+
+/// As [`write_all`], with the SPIFFE IDs in `ids` in the leaf certificates.
+///
+/// # Errors
+///
+/// As [`write_all`], or an ID is not a SPIFFE ID.
+pub fn write_all_with(
+    dir: &Path,
+    algorithm: Algorithm,
+    ca_name: &str,
+    days: i64,
+    ids: &Identities,
+) -> Result<Vec<PathBuf>, CertError> {
+    // Check the IDs before anything is written.
+    let issued = issue_with(algorithm, ca_name, days, ids)?;
     fs::create_dir_all(dir).map_err(|e| CertError::Write(dir.to_owned(), e))?;
-    let issued = issue(algorithm, ca_name, days)?;
     let files = [
         ("ca.pem", &issued.ca_pem, false),
         ("ca.key", &issued.ca_key_pem, true),

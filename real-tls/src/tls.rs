@@ -6,11 +6,16 @@ use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
 
+use rustls::client::WebPkiServerVerifier;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{CryptoProvider, ring};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::server::WebPkiClientVerifier;
 use rustls::{
-    AlertDescription, CertificateError, ClientConfig, Error, KeyLog, RootCertStore, ServerConfig,
+    AlertDescription, CertificateError, ClientConfig, DigitallySignedStruct, Error, KeyLog,
+    OtherError, RootCertStore, ServerConfig, SignatureScheme,
 };
+use sha2::{Digest as _, Sha256};
 
 use crate::files::{self, FileError};
 use crate::x509;
@@ -115,10 +120,36 @@ pub fn client_config(
     ca: &Path,
     key_log: Option<Arc<dyn KeyLog>>,
 ) -> Result<ClientConfig, SetupError> {
-    let builder = ClientConfig::builder_with_provider(provider())
+    client_config_pinned(identity, ca, None, key_log)
+}
+
+/// As [`client_config`]; with `pin`, the server's certificate must also
+/// have exactly that SHA-256 fingerprint (of its DER), CA or not.
+///
+/// # Errors
+///
+/// As [`client_config`].
+pub fn client_config_pinned(
+    identity: Option<(&Path, &Path)>,
+    ca: &Path,
+    pin: Option<Fingerprint>,
+    key_log: Option<Arc<dyn KeyLog>>,
+) -> Result<ClientConfig, SetupError> {
+    let provider = provider();
+    let wants_verifier = ClientConfig::builder_with_provider(provider.clone())
         .with_protocol_versions(&[&rustls::version::TLS13])
-        .map_err(|e| SetupError::Rustls(e.to_string()))?
-        .with_root_certificates(roots(ca)?);
+        .map_err(|e| SetupError::Rustls(e.to_string()))?;
+    let builder = match pin {
+        None => wants_verifier.with_root_certificates(roots(ca)?),
+        Some(pin) => {
+            let chain = WebPkiServerVerifier::builder_with_provider(roots(ca)?, provider)
+                .build()
+                .map_err(|e| SetupError::Rustls(format!("server verifier: {e}")))?;
+            wants_verifier
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(PinnedServer { chain, pin }))
+        }
+    };
     let mut config = match identity {
         Some((cert, key)) => builder
             .with_client_auth_cert(files::certificates(cert)?, files::private_key(key)?)
@@ -129,6 +160,123 @@ pub fn client_config(
         config.key_log = key_log;
     }
     Ok(config)
+}
+
+/// The SHA-256 of a certificate's DER encoding: what `openssl x509
+/// -fingerprint -sha256` prints, and what a pinning client compares.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Fingerprint(pub [u8; 32]);
+
+impl fmt::Debug for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Fingerprint({self})")
+    }
+}
+
+impl Fingerprint {
+    /// The fingerprint of `der`.
+    #[must_use]
+    pub fn of(der: &[u8]) -> Self {
+        Self(Sha256::digest(der).into())
+    }
+}
+
+impl fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&x509::hex(&self.0))
+    }
+}
+
+impl std::str::FromStr for Fingerprint {
+    type Err = String;
+    /// 64 hex digits, either case, with or without OpenSSL's colons.
+    fn from_str(text: &str) -> Result<Self, String> {
+        let digits: String = text.chars().filter(|c| *c != ':').collect();
+        learn_mtls::hex::decode_array(&digits)
+            .map(Self)
+            .map_err(|e| format!("not a SHA-256 fingerprint (64 hex digits): {e}"))
+    }
+}
+
+/// The server's certificate did not have the pinned fingerprint.
+#[derive(Debug)]
+pub struct PinMismatch {
+    /// The fingerprint the client was told to expect.
+    pub expected: Fingerprint,
+    /// The fingerprint of the certificate the server sent.
+    pub seen: Fingerprint,
+}
+
+impl fmt::Display for PinMismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "certificate pinning failure: expected SHA-256 {}, the server sent {}",
+            self.expected, self.seen
+        )
+    }
+}
+
+impl std::error::Error for PinMismatch {}
+
+/// Checks the chain as usual, then the pin: a certificate the CA signed
+/// but with another fingerprint (a re-issue, a rotation) is refused.
+#[derive(Debug)]
+struct PinnedServer {
+    chain: Arc<WebPkiServerVerifier>,
+    pin: Fingerprint,
+}
+
+impl ServerCertVerifier for PinnedServer {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, Error> {
+        let verified = self.chain.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        )?;
+        let seen = Fingerprint::of(end_entity);
+        if seen == self.pin {
+            Ok(verified)
+        } else {
+            Err(Error::InvalidCertificate(CertificateError::Other(
+                OtherError(Arc::new(PinMismatch {
+                    expected: self.pin,
+                    seen,
+                })),
+            )))
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        self.chain.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        self.chain.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.chain.supported_verify_schemes()
+    }
 }
 
 fn key_error(cert: &Path, key: &Path, e: &Error) -> SetupError {
@@ -145,6 +293,8 @@ fn key_error(cert: &Path, key: &Path, e: &Error) -> SetupError {
 #[must_use]
 pub fn reason(error: &Error) -> String {
     let ours = match error {
+        // Our own refusals (a pin) say all there is to say.
+        Error::InvalidCertificate(CertificateError::Other(ours)) => return ours.to_string(),
         Error::NoCertificatesPresented => {
             "no client certificate (the server requires one)".to_owned()
         }

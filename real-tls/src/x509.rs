@@ -1,5 +1,7 @@
-//! Just enough DER to read the fields of an X.509 certificate that Lesson 16
-//! talks about: serial, issuer, validity, subject and public key.
+//! Just enough DER to read the fields of an X.509 certificate that Lessons
+//! 16 and 17 talk about: serial, issuer, validity, subject, public key, and
+//! two extensions: the subject's alternative names (DNS names, SPIFFE URIs)
+//! and whether it is a CA.
 //!
 //! A certificate is nested TLV (tag, length, value) triples (RFC 5280 §4.1):
 //!
@@ -36,6 +38,41 @@ pub struct Summary {
     pub public_key: Vec<u8>,
     /// Length of the DER encoding of the whole certificate.
     pub der_len: usize,
+    /// The first common name (CN) in the subject, if it has one.
+    pub common_name: Option<String>,
+    /// The subject alternative names (RFC 5280 §4.2.1.6), in order.
+    pub sans: Vec<San>,
+    /// Whether basic constraints (§4.2.1.9) say this is a CA; no extension
+    /// means not a CA.
+    pub is_ca: bool,
+}
+
+/// One subject alternative name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum San {
+    /// `dNSName`: a host name, what a client checks against the name it asked for.
+    Dns(String),
+    /// `uniformResourceIdentifier`: where SPIFFE puts a workload's ID.
+    Uri(String),
+    /// `iPAddress`.
+    Ip(std::net::IpAddr),
+    /// `rfc822Name`: an e-mail address.
+    Email(String),
+    /// Any other kind, by its context tag (0 otherName, 4 directoryName, ...).
+    Other(u8),
+}
+
+impl fmt::Display for San {
+    /// As OpenSSL prints them: `DNS:localhost`, `URI:spiffe://...`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Dns(name) => write!(f, "DNS:{name}"),
+            Self::Uri(uri) => write!(f, "URI:{uri}"),
+            Self::Ip(ip) => write!(f, "IP:{ip}"),
+            Self::Email(address) => write!(f, "email:{address}"),
+            Self::Other(tag) => write!(f, "othername:[{tag}]"),
+        }
+    }
 }
 
 impl Summary {
@@ -65,8 +102,16 @@ const BIT_STRING: u8 = 0x03;
 const OID: u8 = 0x06;
 const UTC_TIME: u8 = 0x17;
 const GENERALIZED_TIME: u8 = 0x18;
+const BOOLEAN: u8 = 0x01;
+const OCTET_STRING: u8 = 0x04;
 /// `[0] EXPLICIT Version`
 const VERSION_TAG: u8 = 0xa0;
+/// `[3] EXPLICIT Extensions`
+const EXTENSIONS_TAG: u8 = 0xa3;
+/// id-ce-subjectAltName, 2.5.29.17
+const SUBJECT_ALT_NAME: [u8; 3] = [0x55, 0x1d, 0x11];
+/// id-ce-basicConstraints, 2.5.29.19
+const BASIC_CONSTRAINTS: [u8; 3] = [0x55, 0x1d, 0x13];
 
 /// Reads a certificate's DER encoding.
 ///
@@ -88,11 +133,11 @@ pub fn summarize(der: &[u8]) -> Result<Summary, X509Error> {
         other => other,
     };
     tbs.expect(SEQUENCE, "signature")?;
-    let issuer = name(tbs.expect(SEQUENCE, "issuer")?)?;
+    let (issuer, _) = name(tbs.expect(SEQUENCE, "issuer")?)?;
     let mut validity = Reader(tbs.expect(SEQUENCE, "validity")?);
     let not_before = time(&mut validity)?;
     let not_after = time(&mut validity)?;
-    let subject = name(tbs.expect(SEQUENCE, "subject")?)?;
+    let (subject, common_name) = name(tbs.expect(SEQUENCE, "subject")?)?;
     let mut spki = Reader(tbs.expect(SEQUENCE, "subjectPublicKeyInfo")?);
     let mut algorithm = Reader(spki.expect(SEQUENCE, "algorithm")?);
     let key_algorithm = match algorithm.expect(OID, "algorithm OID")? {
@@ -108,6 +153,15 @@ pub fn summarize(der: &[u8]) -> Result<Summary, X509Error> {
         [0, key @ ..] => key.to_vec(),
         _ => return Err(X509Error("subjectPublicKey has unused bits")),
     };
+    let (mut sans, mut is_ca) = (Vec::new(), false);
+    // After the key: [1] issuerUniqueID and [2] subjectUniqueID (skipped),
+    // then [3] extensions.
+    while !tbs.0.is_empty() {
+        let (tag, value) = tbs.any()?;
+        if tag == EXTENSIONS_TAG {
+            extensions(value, &mut sans, &mut is_ca)?;
+        }
+    }
     Ok(Summary {
         serial: serial.to_vec(),
         issuer,
@@ -117,12 +171,70 @@ pub fn summarize(der: &[u8]) -> Result<Summary, X509Error> {
         key_algorithm,
         public_key,
         der_len: der.len() - outer.0.len(),
+        common_name,
+        sans,
+        is_ca,
     })
 }
 
-/// A `Name` as `CN=alice, O=...`, in the order the certificate lists it.
-fn name(der: &[u8]) -> Result<String, X509Error> {
+/// `Extensions ::= SEQUENCE OF SEQUENCE { extnID, critical BOOLEAN DEFAULT
+/// FALSE, extnValue OCTET STRING }`: reads the two this module knows.
+fn extensions(der: &[u8], sans: &mut Vec<San>, is_ca: &mut bool) -> Result<(), X509Error> {
+    let mut list = Reader(Reader(der).expect(SEQUENCE, "extensions")?);
+    while !list.0.is_empty() {
+        let mut extension = Reader(list.expect(SEQUENCE, "Extension")?);
+        let id = extension.expect(OID, "extnID")?;
+        if extension.peek() == Some(BOOLEAN) {
+            extension.any()?;
+        }
+        let value = extension.expect(OCTET_STRING, "extnValue")?;
+        if id == SUBJECT_ALT_NAME {
+            *sans = general_names(value)?;
+        } else if id == BASIC_CONSTRAINTS {
+            // SEQUENCE { cA BOOLEAN DEFAULT FALSE, pathLenConstraint INTEGER OPTIONAL }
+            let mut constraints = Reader(Reader(value).expect(SEQUENCE, "basicConstraints")?);
+            *is_ca =
+                constraints.peek() == Some(BOOLEAN) && constraints.expect(BOOLEAN, "cA")? != [0];
+        }
+    }
+    Ok(())
+}
+
+/// `GeneralNames ::= SEQUENCE OF GeneralName`, each an IMPLICIT context tag.
+fn general_names(der: &[u8]) -> Result<Vec<San>, X509Error> {
+    let mut names = Reader(Reader(der).expect(SEQUENCE, "subjectAltName")?);
+    let mut sans = Vec::new();
+    while !names.0.is_empty() {
+        let (tag, value) = names.any()?;
+        let text = || {
+            core::str::from_utf8(value)
+                .map(str::to_owned)
+                .map_err(|_| X509Error("a name in subjectAltName is not ASCII"))
+        };
+        sans.push(match tag {
+            0x81 => San::Email(text()?),
+            0x82 => San::Dns(text()?),
+            0x86 => San::Uri(text()?),
+            0x87 => {
+                if let Ok(v4) = <[u8; 4]>::try_from(value) {
+                    San::Ip(v4.into())
+                } else if let Ok(v6) = <[u8; 16]>::try_from(value) {
+                    San::Ip(v6.into())
+                } else {
+                    return Err(X509Error("an iPAddress is neither 4 nor 16 bytes"));
+                }
+            }
+            other => San::Other(other & 0x1f),
+        });
+    }
+    Ok(sans)
+}
+
+/// A `Name` as `CN=alice, O=...`, in the order the certificate lists it,
+/// and the value of its first CN.
+fn name(der: &[u8]) -> Result<(String, Option<String>), X509Error> {
     let mut parts = Vec::new();
+    let mut common_name = None;
     let mut rdns = Reader(der);
     while !rdns.0.is_empty() {
         let mut set = Reader(rdns.expect(SET, "RelativeDistinguishedName")?);
@@ -136,10 +248,14 @@ fn name(der: &[u8]) -> Result<String, X509Error> {
                 other => format!("OID {}", hex(other)),
             };
             let (_, value) = pair.any()?;
-            parts.push(format!("{kind}={}", String::from_utf8_lossy(value)));
+            let value = String::from_utf8_lossy(value);
+            if kind == "CN" && common_name.is_none() {
+                common_name = Some(value.clone().into_owned());
+            }
+            parts.push(format!("{kind}={value}"));
         }
     }
-    Ok(parts.join(", "))
+    Ok((parts.join(", "), common_name))
 }
 
 /// `UTCTime` or `GeneralizedTime` as `YYYY-MM-DD HH:MM:SS UTC`.
@@ -252,6 +368,15 @@ mod tests {
         assert_eq!(s.public_key.len(), 32);
         assert_eq!(s.serial.len(), 16);
         assert_eq!(s.der_len, der.len());
+        assert_eq!(s.common_name.as_deref(), Some("alice"));
+        assert_eq!(s.sans, [San::Dns("alice".to_owned())]);
+        assert!(!s.is_ca);
+        let ca = rustls::pki_types::pem::PemObject::from_pem_slice(issued.ca_pem.as_bytes())
+            .map(|c: rustls::pki_types::CertificateDer<'_>| c.to_vec())
+            .expect("PEM");
+        let ca = summarize(&ca).expect("DER");
+        assert!(ca.is_ca);
+        assert!(ca.sans.is_empty());
         // Every truncation fails cleanly.
         for cut in 0..der.len() {
             assert!(summarize(&der[..cut]).is_err(), "cut at {cut}");
