@@ -296,6 +296,7 @@ impl Sampler {
                 if let Some(now) = Memory::of(pid) {
                     p.lock().unwrap().keep_peak(now);
                 }
+                // A sample every 100 ms: the sampling rate, not a wait.
                 std::thread::sleep(Duration::from_millis(100));
             }
         });
@@ -375,6 +376,7 @@ fn honest_process(
                     "11-mtls-client still running after {HONEST_DEADLINE:?}"
                 ));
             }
+            // Polls for the client's exit (bounded by HONEST_DEADLINE).
             Ok(None) => std::thread::sleep(Duration::from_millis(2)),
             Err(e) => return Err(e.to_string()),
         }
@@ -448,6 +450,7 @@ impl Probes {
                 }
                 Err(e) => probes.failed.push(e),
             }
+            // Paced on purpose: one probe every `every`.
             std::thread::sleep(every.saturating_sub(began.elapsed()));
         }
         probes
@@ -545,6 +548,7 @@ impl Attack {
                     make_room(&mut held, hold);
                 }
                 next += every;
+                // Paced on purpose: `per_second` new connections a second.
                 std::thread::sleep(next.saturating_duration_since(Instant::now()));
             }
             held.into()
@@ -566,6 +570,8 @@ impl Attack {
                     opened.fetch_add(1, Ordering::Relaxed);
                 }
             }
+            // Holds the connections open until told to stop (the flag,
+            // looked at every 20 ms).
             while !stop.load(Ordering::Relaxed) {
                 std::thread::sleep(Duration::from_millis(20));
             }
@@ -606,6 +612,8 @@ impl Attack {
                 still_open.store(held.len(), Ordering::Relaxed);
                 let until = Instant::now() + every;
                 while Instant::now() < until && !stop.load(Ordering::Relaxed) {
+                    // Paced on purpose (a byte every `every`), looking
+                    // at the stop flag every 20 ms meanwhile.
                     std::thread::sleep(Duration::from_millis(20));
                 }
             }
@@ -643,6 +651,8 @@ impl Attack {
                     sessions.store(held.len(), Ordering::Relaxed);
                 }
             }
+            // Holds the connections open until told to stop (the flag,
+            // looked at every 20 ms).
             while !stop.load(Ordering::Relaxed) {
                 std::thread::sleep(Duration::from_millis(20));
             }
@@ -730,6 +740,7 @@ pub fn threads_settle(pid: u32, at_most: u64, within: Duration) -> (u64, Duratio
         if threads <= at_most || began.elapsed() >= within {
             return (threads, began.elapsed());
         }
+        // Polls the thread count (bounded by `within`).
         std::thread::sleep(Duration::from_millis(100));
     }
 }

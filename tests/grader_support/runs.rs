@@ -121,6 +121,7 @@ pub fn grade(p: Proto, args: &[String], env: Option<(&str, String)>) -> Graded {
             let _ = child.kill();
             panic!("the grader did not finish within 60s");
         }
+        // Polls for the grader's exit (bounded by the 60 s deadline).
         std::thread::sleep(Duration::from_millis(10));
     }
     let output = child.wait_with_output().expect("grader output");

@@ -158,6 +158,7 @@ fn wait_for(patience: Duration, mut run: Run) -> Exit {
     let status = loop {
         match run.child.try_wait() {
             Ok(Some(status)) => break Some(status),
+            // Polls for the client's exit (bounded by `patience`).
             Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(5)),
             _ => {
                 let _ = run.child.kill();
@@ -223,6 +224,7 @@ fn accept(t: &Target, run: &mut Run) -> Result<Conn, Failure> {
                 "--client-cmd",
             ));
         }
+        // Polls the non-blocking listener (bounded by `patience`).
         std::thread::sleep(Duration::from_millis(5));
     }
 }
