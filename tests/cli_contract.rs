@@ -554,6 +554,7 @@ fn a_client_that_stays_silent_past_the_idle_timeout_is_dropped() {
     let mut client = interactive_client(&dir, &server, "client.key");
     assert_eq!(type_line(&mut client, "hello"), "hello");
 
+    // Waits out the 1 s idle timeout (with room for a busy machine).
     std::thread::sleep(Duration::from_millis(2500));
 
     assert_eq!(type_line(&mut client, "still there?"), "");

@@ -166,6 +166,7 @@ fn failing_tests(dir: &Path, target: &Path, test_file: &str) -> Result<BTreeSet<
             let _ = child.wait();
             return Err(format!("{test_file}: no result within {TIMEOUT:?} (hung?)"));
         }
+        // Polls for the test run's exit (bounded by TIMEOUT).
         std::thread::sleep(Duration::from_millis(100));
     };
     let output = fs::read_to_string(&log).expect("read log");

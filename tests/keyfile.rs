@@ -6,65 +6,16 @@
 //! Every error names the file, and the line when there is one.
 #![cfg(unix)]
 
-use std::fs::{self, OpenOptions};
-use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
-use std::path::{Path, PathBuf};
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
 
 use learn_mtls::hex::HexError;
-use learn_mtls::keyfile::{self, KeyFileError, Overwrite, Problem};
+use learn_mtls::keyfile::{self, Overwrite, Problem};
 use learn_mtls::keys::{IdentityKey, KeyError};
 
-/// A fresh directory for one test, removed when the test ends.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(test: &str) -> Self {
-        let path =
-            std::env::temp_dir().join(format!("learn-mtls-keyfile-{}-{test}", std::process::id()));
-        let _ = fs::remove_dir_all(&path);
-        fs::create_dir_all(&path).unwrap();
-        Self(path)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-
-    /// Writes `contents` to `name` with permission bits `mode`.
-    fn file(&self, name: &str, contents: &[u8], mode: u32) -> PathBuf {
-        let path = self.0.join(name);
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(mode)
-            .open(&path)
-            .unwrap();
-        file.write_all(contents).unwrap();
-        // The umask may have cleared bits; set exactly what the test asked for.
-        fs::set_permissions(&path, fs::Permissions::from_mode(mode)).unwrap();
-        path
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
-fn mode_of(path: &Path) -> u32 {
-    fs::metadata(path).unwrap().permissions().mode() & 0o777
-}
-
-fn alice() -> IdentityKey {
-    IdentityKey::from_secret_bytes(&[b'A'; 32])
-}
-
-/// Alice's public key as a `.pub` file line (without the newline).
-fn alice_pub_line() -> String {
-    alice().public().to_string()
-}
+mod keyfile_support;
+use keyfile_support::dir::{TempDir, mode_of, read_bad_public};
+use keyfile_support::keys::{SSH_HEX, SSH_LINE, alice, alice_pub_line, alice_secret_line};
 
 // ---------------------------------------------------------------------------
 // Writing
@@ -295,22 +246,6 @@ fn a_read_only_secret_key_file_is_accepted() {
 // ---------------------------------------------------------------------------
 // Garbled files: an error naming the file and line, never a panic
 // ---------------------------------------------------------------------------
-
-/// Writes a `.pub` file with `contents` and reads it back, expecting an error.
-fn read_bad_public(dir: &TempDir, contents: &[u8]) -> KeyFileError {
-    let path = dir.file("bad.pub", contents, 0o644);
-    let error = keyfile::read_public(&path).unwrap_err();
-    let message = error.to_string();
-    assert_eq!(error.path, path);
-    assert!(
-        message.starts_with(&path.display().to_string()),
-        "{message}"
-    );
-    if let Some(line) = error.line {
-        assert!(message.contains(&format!(":{line}: ")), "{message}");
-    }
-    error
-}
 
 #[test]
 fn a_pub_file_with_a_non_hex_character_names_the_line() {
@@ -569,11 +504,6 @@ fn a_secret_key_file_given_where_a_public_key_is_needed_says_so_without_printing
 // Telling the kinds of key file apart
 // ---------------------------------------------------------------------------
 
-/// The secret seed of `alice()` as a hex line.
-fn alice_secret_line() -> String {
-    learn_mtls::hex::Hex(&alice().to_secret_bytes()[..]).to_string()
-}
-
 #[test]
 fn a_secret_key_file_begins_with_its_header_line() {
     let dir = TempDir::new("header");
@@ -664,12 +594,6 @@ fn a_file_that_is_no_key_at_all_is_refused_for_its_missing_header() {
         "{error}"
     );
 }
-
-/// The key of `/tmp/sshk.pub` made by `ssh-keygen -t ed25519 -C alice@laptop`,
-/// in OpenSSH form and as hex.
-const SSH_LINE: &str =
-    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIL+oN2zdAph7ewqWHMmumlD/orLSfLQUj/033qLnjmij alice@laptop";
-const SSH_HEX: &str = "bfa8376cdd02987b7b0a961cc9ae9a50ffa2b2d27cb4148ffd37dea2e78e68a3";
 
 #[test]
 fn an_openssh_ed25519_public_key_file_is_read_as_a_public_key() {

@@ -4,14 +4,20 @@
 //! then check. The comment above each assertion says what to notice.
 
 mod common;
+mod lesson11_handshake_support;
+use lesson11_handshake_support::confirmation::pending_confirmation;
+use lesson11_handshake_support::low_order::{
+    LOW_ORDER_SHARES, NOT_A_POINT, WEAK_IDENTITIES, server_hello_carrying,
+    server_reads_auth_with_identity,
+};
+use lesson11_handshake_support::mallory::every_single_byte_change_fails;
 
 use common::{
-    BINDINGS, Failure, Message, SERVER_SECRET, Step, alice_key, alice_name, mallory_key, open,
-    run_mutual, run_mutual_through, seal, seeded_rng, server_key, trusts_alice, unhex,
+    BINDINGS, Failure, Message, Step, alice_key, alice_name, mallory_key, open, run_mutual, seal,
+    seeded_rng, server_key, trusts_alice, unhex,
 };
-use ed25519_dalek::{Signer, SigningKey};
 use learn_mtls::handshake::mutual::{self, ClientVerified};
-use learn_mtls::handshake::{Binding, HandshakeError, MUTUAL_SERVER_CONTEXT, server_only};
+use learn_mtls::handshake::{Binding, HandshakeError, server_only};
 use learn_mtls::keys::{KeyError, PublicIdentity};
 use learn_mtls::record::RecordError;
 use learn_mtls::trust::Refusal;
@@ -19,11 +25,8 @@ use learn_mtls::wire::{
     CLIENT_AUTH_LEN, CLIENT_HELLO_LEN, ClientAuth, ClientHello, MUTUAL_HANDSHAKE_LEN,
     SERVER_HELLO_LEN, SERVER_ONLY_HANDSHAKE_LEN, ServerHello, WrongLength,
 };
-use sha2::{Digest, Sha256};
 
-// ---------------------------------------------------------------------------
-// The wire
-// ---------------------------------------------------------------------------
+// ---- The wire -------------------------------------------------------------
 
 #[test]
 fn the_mutual_handshake_puts_exactly_32_96_and_96_bytes_on_the_wire() {
@@ -150,9 +153,7 @@ fn a_message_of_the_wrong_length_is_refused_at_the_boundary() {
     ));
 }
 
-// ---------------------------------------------------------------------------
-// The happy path
-// ---------------------------------------------------------------------------
+// ---- The happy path -------------------------------------------------------
 
 #[test]
 fn both_bindings_complete_and_then_carry_records_both_ways() {
@@ -180,9 +181,7 @@ fn both_bindings_complete_and_then_carry_records_both_ways() {
     }
 }
 
-// ---------------------------------------------------------------------------
-// Who is refused, and how
-// ---------------------------------------------------------------------------
+// ---- Who is refused, and how ----------------------------------------------
 
 #[test]
 fn a_client_that_pins_the_wrong_server_key_aborts() {
@@ -284,41 +283,7 @@ fn a_transcript_client_cannot_complete_with_a_lesson11_server() {
     ));
 }
 
-// ---------------------------------------------------------------------------
-// Mallory changes one bit
-// ---------------------------------------------------------------------------
-
-/// Runs the handshake once for every bit flip `mask` at every byte of
-/// `message`, in both bindings, and checks two things: that the handshake
-/// fails (some step returns an error, or the client's first record does
-/// not open at the server), and that it fails the way `expected` says.
-fn every_single_byte_change_fails(
-    message: Message,
-    len: usize,
-    expected: impl Fn(Binding, usize, Failure) -> bool,
-) {
-    for binding in BINDINGS {
-        for position in 0..len {
-            for mask in [0x01, 0x80] {
-                let outcome = run_mutual_through(binding, 9, |which, bytes| {
-                    if which == message {
-                        bytes[position] ^= mask;
-                    }
-                });
-
-                let context = format!("{binding}, {message:?} byte {position} ^ {mask:#04x}");
-                let failure = match outcome {
-                    Ok(_) => panic!("the handshake succeeded: {context}"),
-                    Err(failure) => failure,
-                };
-                assert!(
-                    expected(binding, position, failure),
-                    "{context}: unexpected {failure:?}"
-                );
-            }
-        }
-    }
-}
+// ---- Mallory changes one bit ----------------------------------------------
 
 #[test]
 fn changing_any_byte_of_message_1_makes_the_handshake_fail_in_both_bindings() {
@@ -399,33 +364,7 @@ fn changing_any_byte_of_message_3_makes_the_handshake_fail_in_both_bindings() {
     );
 }
 
-// ---------------------------------------------------------------------------
-// Low-order X25519 shares
-// ---------------------------------------------------------------------------
-
-/// The X25519 u-coordinates of small order, canonical and not, each also
-/// with bit 255 set (which X25519 ignores): libsodium's blocklist, also in
-/// Wycheproof's x25519 vectors.
-const LOW_ORDER_SHARES: [&str; 14] = [
-    // 0 and 1.
-    "0000000000000000000000000000000000000000000000000000000000000000",
-    "0100000000000000000000000000000000000000000000000000000000000000",
-    // The two points of order 8.
-    "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
-    "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157",
-    // p - 1 (order 2), p (= 0) and p + 1 (= 1).
-    "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-    "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-    "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-    // The same seven with the high bit set.
-    "0000000000000000000000000000000000000000000000000000000000000080",
-    "0100000000000000000000000000000000000000000000000000000000000080",
-    "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b880",
-    "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f11d7",
-    "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
-    "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
-    "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
-];
+// ---- Low-order X25519 shares ----------------------------------------------
 
 #[test]
 fn every_share_on_the_low_order_list_gives_an_all_zero_x25519_result() {
@@ -459,34 +398,6 @@ fn a_server_refuses_a_low_order_client_share() {
             );
         }
     }
-}
-
-/// Signs like the real server would, with `ed25519-dalek` directly: the
-/// library keeps `IdentityKey::sign` to itself.
-fn signed_by_the_server(message: &[u8]) -> [u8; 64] {
-    SigningKey::from_bytes(&SERVER_SECRET)
-        .sign(message)
-        .to_bytes()
-}
-
-/// A message 2 that carries `share` with a valid server signature under `binding`.
-fn server_hello_carrying(binding: Binding, hello: &ClientHello, share: [u8; 32]) -> ServerHello {
-    let signature = match binding {
-        Binding::InsecureLesson11 => signed_by_the_server(&share),
-        Binding::Transcript => {
-            let mut signed = vec![0x20; 64];
-            signed.extend_from_slice(MUTUAL_SERVER_CONTEXT);
-            signed.push(0x00);
-            signed.extend_from_slice(
-                &Sha256::new()
-                    .chain_update(hello.share)
-                    .chain_update(share)
-                    .finalize(),
-            );
-            signed_by_the_server(&signed)
-        }
-    };
-    ServerHello { share, signature }
 }
 
 #[test]
@@ -559,42 +470,7 @@ fn a_client_checks_the_signature_before_the_share() {
     }
 }
 
-// ---------------------------------------------------------------------------
-// Unusable client identity keys
-// ---------------------------------------------------------------------------
-
-/// Ed25519 points of small order (orders 1, 2, 4 and 8).
-const WEAK_IDENTITIES: [&str; 6] = [
-    "0100000000000000000000000000000000000000000000000000000000000000",
-    "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-    "0000000000000000000000000000000000000000000000000000000000000000",
-    "0000000000000000000000000000000000000000000000000000000000000080",
-    "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
-    "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
-];
-
-/// y = 2: no x satisfies the curve equation.
-const NOT_A_POINT: &str = "0200000000000000000000000000000000000000000000000000000000000000";
-
-/// Runs an honest handshake up to message 3, then swaps in `identity`.
-fn server_reads_auth_with_identity(
-    binding: Binding,
-    identity: [u8; 32],
-) -> Result<ClientVerified, HandshakeError> {
-    let server_key = server_key();
-    let alice_key = alice_key();
-    let mut rng = seeded_rng(13);
-    let (client, hello) = mutual::Client::start(&mut rng, &alice_key, server_key.public(), binding);
-    let (server, server_hello) = mutual::Server::new(&server_key, binding)
-        .read_client_hello(&mut rng, &hello)
-        .unwrap();
-    let (_, auth) = client.read_server_hello(&server_hello).unwrap();
-    let forged = ClientAuth {
-        signature: auth.signature,
-        identity,
-    };
-    server.read_client_auth(&forged, &trusts_alice())
-}
+// ---- Unusable client identity keys ----------------------------------------
 
 #[test]
 fn the_weak_identity_list_really_is_weak() {
@@ -646,9 +522,7 @@ fn a_client_identity_that_is_not_a_curve_point_is_refused() {
     }
 }
 
-// ---------------------------------------------------------------------------
-// Key confirmation
-// ---------------------------------------------------------------------------
+// ---- Key confirmation -----------------------------------------------------
 
 #[test]
 fn under_transcript_the_server_waits_for_key_confirmation_after_message_3() {
@@ -702,27 +576,6 @@ fn under_lesson11_the_server_accepts_right_after_message_3() {
     assert_eq!(accepted.client.name, alice_name());
 }
 
-/// An honest transcript handshake up to the server waiting for key confirmation.
-fn pending_confirmation(seed: u8) -> mutual::ExpectKeyConfirmation {
-    let server_key = server_key();
-    let alice_key = alice_key();
-    let mut rng = seeded_rng(seed);
-    let (client, hello) = mutual::Client::start(
-        &mut rng,
-        &alice_key,
-        server_key.public(),
-        Binding::Transcript,
-    );
-    let (server, server_hello) = mutual::Server::new(&server_key, Binding::Transcript)
-        .read_client_hello(&mut rng, &hello)
-        .unwrap();
-    let (_, auth) = client.read_server_hello(&server_hello).unwrap();
-    match server.read_client_auth(&auth, &trusts_alice()).unwrap() {
-        ClientVerified::ExpectKeyConfirmation(pending) => pending,
-        other => panic!("expected ExpectKeyConfirmation, got {other:?}"),
-    }
-}
-
 #[test]
 fn a_garbage_first_record_fails_key_confirmation() {
     let pending = pending_confirmation(16);
@@ -774,9 +627,7 @@ fn a_badly_framed_first_record_fails_key_confirmation() {
     ));
 }
 
-// ---------------------------------------------------------------------------
-// Lesson 10 and Lesson 11 signatures are not interchangeable
-// ---------------------------------------------------------------------------
+// ---- Lesson 10 and Lesson 11 signatures are not interchangeable -----------
 
 #[test]
 fn under_transcript_a_lesson10_server_signature_does_not_verify_in_lesson11() {

@@ -28,6 +28,7 @@ use learn_mtls::net;
 
 mod common;
 use common::binaries::example;
+use common::wait::{self, Sockets};
 
 use learn_mtls_kit::siege;
 use siege::{Attack, Keys, Recorded, Server, Stdout};
@@ -62,30 +63,28 @@ fn closed_after(mut stream: TcpStream) -> Duration {
     began.elapsed()
 }
 
-fn wait_for(mut done: impl FnMut() -> bool) -> bool {
-    let end = Instant::now() + Duration::from_secs(5);
-    while !done() {
-        if Instant::now() > end {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    true
-}
-
 #[test]
 fn a_full_handshake_table_evicts_its_oldest_silent_connection_at_once() {
     let keys = Keys::new("kata-evict").unwrap();
     let server = server(&keys, &["--max-pending", "4"]);
+    // Fill the table, and make sure the server has taken each connection
+    // (the oldest first) before the one that does not fit.
+    let sockets = Sockets::of(server.pid());
     let oldest = silent(&server);
+    sockets.until_accepted(1);
     let _others: Vec<TcpStream> = (0..3).map(|_| silent(&server)).collect();
-    std::thread::sleep(Duration::from_millis(200));
+    sockets.until_accepted(4);
     let _newest = silent(&server);
 
     // Closed now, not at the 10 s handshake timeout.
     let after = closed_after(oldest);
     assert!(after < Duration::from_secs(2), "evicted after {after:?}");
-    assert!(wait_for(|| server.log.lock().unwrap().evicted == 1));
+    assert!(wait::until(Duration::from_secs(5), || server
+        .log
+        .lock()
+        .unwrap()
+        .evicted
+        == 1));
     // And an honest client still gets in (evicting another silent one).
     siege::honest(server.addr, &keys, Binding::InsecureLesson11).expect("bob is served");
 }
@@ -108,9 +107,17 @@ fn a_replayed_lesson11_handshake_is_pending_until_a_record_opens() {
         Duration::from_secs(60),
         Arc::clone(&open),
     );
-    assert!(wait_for(|| replays.opened.load(Ordering::Relaxed) == 3));
+    assert!(wait::until(Duration::from_secs(5), || replays
+        .opened
+        .load(Ordering::Relaxed)
+        == 3));
     // The server says "accepted alice" for each (Lesson 13)...
-    assert!(wait_for(|| server.log.lock().unwrap().accepted >= 4));
+    assert!(wait::until(Duration::from_secs(5), || server
+        .log
+        .lock()
+        .unwrap()
+        .accepted
+        >= 4));
 
     // ...but alice's one session is still hers to open.
     let stream = TcpStream::connect(server.addr).unwrap();
@@ -140,7 +147,7 @@ fn a_replayed_lesson11_handshake_is_pending_until_a_record_opens() {
         !matches!(again.recv(), Ok(Some(_))),
         "a second session of a key capped at one"
     );
-    assert!(wait_for(|| {
+    assert!(wait::until(Duration::from_secs(5), || {
         server
             .log
             .lock()
@@ -167,7 +174,8 @@ fn a_record_has_a_deadline_from_its_first_byte_to_its_last() {
     .unwrap();
     channel.send(b"first").unwrap();
     channel.recv().unwrap();
-    // Silence is fine: the idle timeout is 30 s.
+    // Silence is fine: the idle timeout is 30 s. Waits out the 1 s record
+    // deadline, to show that it only runs inside a record.
     std::thread::sleep(Duration::from_millis(1500));
     channel.send(b"second, after a pause").unwrap();
     assert!(channel.recv().unwrap().is_some());
@@ -195,7 +203,7 @@ fn caps_are_fitted_to_the_descriptors_and_clients_are_never_left_hanging() {
         &[],
     )
     .unwrap();
-    assert!(wait_for(|| {
+    assert!(wait::until(Duration::from_secs(5), || {
         server
             .log
             .lock()
@@ -227,6 +235,7 @@ fn caps_are_fitted_to_the_descriptors_and_clients_are_never_left_hanging() {
             stopped.elapsed() < Duration::from_secs(5),
             "not served again within 5 s of the flood stopping"
         );
+        // Between tries (each is a whole handshake, not a fixed wait).
         std::thread::sleep(Duration::from_millis(50));
     }
     assert!(

@@ -114,6 +114,7 @@ fn honest_client(dir: &Path, addr: &str, who: &str) -> bool {
             let _ = child.wait();
             return false;
         }
+        // Polls for the client's exit (bounded by the 5 s above).
         std::thread::sleep(Duration::from_millis(10));
     }
 }
@@ -220,6 +221,8 @@ fn a_record_trickled_a_byte_at_a_time_is_cut_at_the_record_deadline() {
             // The end of the stream, a reset, or anything sent back: cut.
             _ => break first.elapsed(),
         }
+        // A slow sender on purpose: a byte every 350 ms, well inside the 2 s
+        // idle timeout, so only the 1 s record deadline can cut it.
         std::thread::sleep(Duration::from_millis(350));
     };
     assert!(

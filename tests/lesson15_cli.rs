@@ -5,182 +5,18 @@
 //! Every run pins the clock with `--now` (the server's clock then advances
 //! from there in real time), so the outcomes do not depend on the date.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::Path;
 use std::time::Duration;
 
 mod common;
-use common::binaries::example;
-use common::processes::Server;
-use learn_mtls::cert::time::{Rfc3339, parse_rfc3339};
-
-/// The lesson's "now": 2030-01-01T00:00:00Z.
-const T: &str = "2030-01-01T00:00:00Z";
-
-fn at(offset_secs: i64) -> String {
-    let t = parse_rfc3339(T).unwrap() as i64 + offset_secs;
-    Rfc3339(t as u64).to_string()
-}
-
-const DAY: i64 = 86_400;
-
-fn scratch() -> PathBuf {
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "learn-mtls-l15-{}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// Runs an example in `dir`, asserting success, returning standard output.
-fn ok(dir: &Path, binary: &str, args: &[&str]) -> String {
-    let out = run(dir, binary, args);
-    assert!(
-        out.status.success(),
-        "{binary} {args:?} failed: {}",
-        text(&out.stderr)
-    );
-    text(&out.stdout)
-}
-
-fn run(dir: &Path, binary: &str, args: &[&str]) -> Output {
-    Command::new(example(binary))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("run example")
-}
-
-/// A root CA in `root/` (from T - 10 days, 10 years), keys for the server
-/// and alice, a server certificate (serial 2) and alice's (serial 3),
-/// both valid from T - 1 day for 30 days.
-fn pki(dir: &Path) {
-    ok(
-        dir,
-        "15-ca",
-        &[
-            "init",
-            "--dir",
-            "root",
-            "--name",
-            "root-ca",
-            "--now",
-            &at(-10 * DAY),
-        ],
-    );
-    ok(dir, "11-mtls-genkeys", &["server", "alice"]);
-    issue(
-        dir,
-        "root",
-        "server",
-        "api.internal",
-        "server",
-        &at(-DAY),
-        "30",
-        "server.crt",
-    );
-    issue(
-        dir,
-        "root",
-        "client",
-        "alice",
-        "alice",
-        &at(-DAY),
-        "30",
-        "alice.crt",
-    );
-}
-
-#[allow(
-    clippy::too_many_arguments,
-    reason = "one argument per command-line option"
-)]
-fn issue(
-    dir: &Path,
-    ca: &str,
-    role: &str,
-    name: &str,
-    key: &str,
-    now: &str,
-    days: &str,
-    out: &str,
-) -> String {
-    let public = format!("{key}.pub");
-    ok(
-        dir,
-        "15-ca",
-        &[
-            "issue", "--dir", ca, "--role", role, "--name", name, "--pub", &public, "--days", days,
-            "--out", out, "--now", now,
-        ],
-    )
-}
-
-/// `15-ca crl` for the CA in `ca`: a list valid from `now` for `days`, in `out`.
-fn crl(dir: &Path, ca: &str, (now, days): (&str, &str), out: &str) -> String {
-    ok(
-        dir,
-        "15-ca",
-        &[
-            "crl", "--dir", ca, "--days", days, "--out", out, "--now", now,
-        ],
-    )
-}
-
-/// `15-mtls-server` in `dir` with `server.key` and the root `root/ca.crt`.
-fn start_server(dir: &Path, args: &[&str]) -> Server {
-    let fixed = ["--key", "server.key", "--ca", "root/ca.crt"];
-    let args: Vec<&str> = fixed.iter().chain(args).copied().collect();
-    Server::start("15-mtls-server", dir, &args)
-}
-
-/// Runs the client with `key`/`cert`, sending "hello"; `extra` args last.
-fn client(dir: &Path, server: &Server, key: &str, cert: &str, extra: &[&str]) -> Output {
-    // Defaults for the options `extra` does not give.
-    let mut args = vec!["--connect", &server.addr, "--key", key, "--cert", cert];
-    args.extend(["--ca", "root/ca.crt"]);
-    for (option, default) in [("--now", T), ("--server-name", "api.internal")] {
-        if !extra.contains(&option) {
-            args.extend([option, default]);
-        }
-    }
-    let mut child = Command::new(example("15-mtls-client"))
-        .current_dir(dir)
-        .args(args)
-        .args(extra)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start client");
-    // A client that refuses the server exits before reading its input.
-    let _ = child.stdin.take().expect("stdin").write_all(b"hello\n");
-    child.wait_with_output().expect("client output")
-}
-
-fn assert_accepted(server: &Server, out: &Output, who: &str) {
-    assert!(out.status.success(), "client failed: {}", text(&out.stderr));
-    assert_eq!(text(&out.stdout), "hello\n");
-    let line = server.next_line();
-    assert!(line.starts_with(&format!("accepted {who} from ")), "{line}");
-}
-
-fn assert_rejected(server: &Server, out: &Output, reason: &str) {
-    assert!(!out.status.success(), "the client should have failed");
-    let line = server.next_line();
-    assert!(line.starts_with("rejected "), "{line}");
-    assert!(line.contains(reason), "expected {reason:?} in {line:?}");
-}
+mod lesson15_cli_support;
+use lesson15_cli_support::ca::{
+    DAY, T, at, ca_at_once, crl, issue, ok, pki, refusal_pki, run, scratch, text,
+};
+use lesson15_cli_support::pages::replay;
+use lesson15_cli_support::peers::{
+    assert_accepted, assert_rejected, client, interactive_client, start_server, type_line,
+};
 
 #[test]
 fn the_ca_commands_print_the_file_the_serial_and_the_window() {
@@ -251,53 +87,7 @@ fn a_good_client_is_accepted_with_its_name_and_serial() {
 #[test]
 fn each_refusal_reason_is_named_by_the_server() {
     let dir = scratch();
-    pki(&dir);
-    ok(&dir, "11-mtls-genkeys", &["old", "early", "stranger"]);
-    issue(
-        &dir,
-        "root",
-        "client",
-        "old",
-        "old",
-        &at(-40 * DAY),
-        "30",
-        "old.crt",
-    );
-    issue(
-        &dir,
-        "root",
-        "client",
-        "early",
-        "early",
-        &at(2 * DAY),
-        "30",
-        "early.crt",
-    );
-    ok(
-        &dir,
-        "15-ca",
-        &[
-            "init",
-            "--dir",
-            "other",
-            "--name",
-            "other-ca",
-            "--now",
-            &at(-DAY),
-        ],
-    );
-    issue(
-        &dir,
-        "other",
-        "client",
-        "stranger",
-        "stranger",
-        &at(-DAY),
-        "30",
-        "stranger.crt",
-    );
-    ok(&dir, "15-ca", &["revoke", "--dir", "root", "3"]);
-    crl(&dir, "root", (&at(-60), "7"), "root.crl");
+    refusal_pki(&dir);
     let server = start_server(
         &dir,
         &["--cert", "server.crt", "--crl", "root.crl", "--now", T],
@@ -667,38 +457,6 @@ fn bad_files_and_bad_times_are_named() {
     assert!(text(&out.stderr).contains("server.crt: the certificate is for another key"));
 }
 
-/// A client whose standard input stays open, so the test can type into it.
-fn interactive_client(dir: &Path, server: &Server, key: &str, cert: &str) -> Child {
-    Command::new(example("15-mtls-client"))
-        .current_dir(dir)
-        .args(["--connect", &server.addr, "--key", key, "--cert", cert])
-        .args([
-            "--ca",
-            "root/ca.crt",
-            "--server-name",
-            "api.internal",
-            "--now",
-            T,
-        ])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start client")
-}
-
-fn type_line(client: &mut Child, line: &str) -> String {
-    let stdin = client.stdin.as_mut().expect("stdin");
-    writeln!(stdin, "{line}").expect("type a line");
-    let mut reply = String::new();
-    let stdout = client.stdout.as_mut().expect("stdout");
-    let mut byte = [0u8; 1];
-    while std::io::Read::read(stdout, &mut byte).expect("read reply") == 1 && byte[0] != b'\n' {
-        reply.push(char::from(byte[0]));
-    }
-    reply
-}
-
 #[test]
 fn a_revocation_also_ends_the_session_already_open() {
     let dir = scratch();
@@ -749,31 +507,6 @@ fn a_client_given_a_list_refuses_a_revoked_server() {
     // Without the list the same server is accepted: the list is what refused it.
     let out = client(&dir, &server, "alice.key", "alice.crt", &[]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-}
-
-/// Runs `15-ca` with each argument list at once, as several operators or
-/// scripts might, and returns each run's standard output.
-fn ca_at_once(dir: &Path, runs: &[Vec<String>]) -> Vec<String> {
-    let children: Vec<Child> = runs
-        .iter()
-        .map(|args| {
-            Command::new(example("15-ca"))
-                .current_dir(dir)
-                .args(args)
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("spawn 15-ca")
-        })
-        .collect();
-    children
-        .into_iter()
-        .map(|child| {
-            let out = child.wait_with_output().expect("wait for 15-ca");
-            assert!(out.status.success(), "15-ca failed: {}", text(&out.stderr));
-            text(&out.stdout)
-        })
-        .collect()
 }
 
 #[test]
@@ -911,34 +644,6 @@ fn an_expired_ca_says_so_and_writes_nothing() {
     assert_eq!(serial.trim(), "1", "no serial spent on a refused issue");
 }
 
-/// The `console` blocks of a lesson page: each command (continuation
-/// lines joined) with the lines the page shows after it.
-fn console_commands(page: &str) -> Vec<(String, Vec<String>)> {
-    let mut commands: Vec<(String, Vec<String>)> = Vec::new();
-    let mut in_console = false;
-    let mut continued = false;
-    for line in page.lines() {
-        if !in_console {
-            in_console = line.trim() == "```console";
-            continue;
-        }
-        if line.trim() == "```" {
-            in_console = false;
-        } else if let Some(command) = line.strip_prefix("$ ") {
-            commands.push((command.trim_end_matches('\\').trim().to_owned(), Vec::new()));
-            continued = line.ends_with('\\');
-        } else if continued {
-            let (command, _) = commands.last_mut().expect("a command");
-            command.push(' ');
-            command.push_str(line.trim_end_matches('\\').trim());
-            continued = line.ends_with('\\');
-        } else if let Some((_, shown)) = commands.last_mut() {
-            shown.push(line.to_owned());
-        }
-    }
-    commands
-}
-
 /// Runs the `15-ca`, `11-mtls-genkeys` and `15-cert-status` commands of
 /// Lesson 15 and its operations page (and their `cat`, `cp`, `mv`) in
 /// order in an empty folder, as a learner would, and compares what they
@@ -954,45 +659,7 @@ fn the_lessons_ca_commands_print_what_the_lesson_shows() {
         })
         .collect();
     let dir = scratch();
-    let mut last_status = None;
-    let mut checked = 0;
-    for (command, shown) in console_commands(&page) {
-        let words: Vec<&str> = command.split_whitespace().collect();
-        match words.as_slice() {
-            ["cargo", "run", "--example", name, "--", args @ ..]
-                if ["15-ca", "11-mtls-genkeys", "15-cert-status"].contains(name) =>
-            {
-                let out = run(&dir, name, args);
-                last_status = out.status.code();
-                if *name != "11-mtls-genkeys" {
-                    let printed: Vec<String> =
-                        text(&out.stdout).lines().map(str::to_owned).collect();
-                    assert_eq!(
-                        printed,
-                        shown,
-                        "`{command}` (stderr: {})",
-                        text(&out.stderr)
-                    );
-                    checked += 1;
-                }
-            }
-            ["echo", "$?"] => {
-                assert_eq!(last_status.map(|c| c.to_string()), shown.first().cloned());
-            }
-            ["cat", from @ .., ">", to] => {
-                let joined: String = from
-                    .iter()
-                    .map(|f| std::fs::read_to_string(dir.join(f)).unwrap())
-                    .collect();
-                std::fs::write(dir.join(to), joined).unwrap();
-            }
-            ["cp", from, to] => {
-                std::fs::copy(dir.join(from), dir.join(to)).unwrap();
-            }
-            ["mv", from, to] => std::fs::rename(dir.join(from), dir.join(to)).unwrap(),
-            _ => {}
-        }
-    }
+    let checked = replay(&page, &dir);
     assert!(
         checked >= 11,
         "only {checked} commands checked: was the page restructured?"

@@ -36,6 +36,7 @@ use learn_mtls::rand_core::Rng;
 
 mod common;
 use common::binaries::example;
+use common::wait::{self, Sockets};
 use learn_mtls::wire::{
     CLIENT_AUTH_LEN, CLIENT_HELLO_LEN, MUTUAL_HANDSHAKE_LEN, SERVER_HELLO_LEN, ServerHello,
 };
@@ -454,6 +455,8 @@ fn scenario(seconds: u64, binding: Binding) -> Outcome {
 
     let end = Instant::now() + Duration::from_secs(seconds);
     while Instant::now() < end {
+        // The soak lasts `seconds` on purpose; meanwhile, every 200 ms,
+        // the server must still be alive.
         std::thread::sleep(Duration::from_millis(200));
         server.assert_alive();
     }
@@ -556,8 +559,9 @@ fn handshakes_in_progress_are_capped_and_refused_at_once_above_the_cap() {
     );
     // Fill every slot with a silent connection, and make sure the server has
     // taken each one before asking for more.
+    let sockets = Sockets::of(server.child.id());
     let silent: Vec<TcpStream> = (0..max_pending).map(|_| connect(&server.addr)).collect();
-    std::thread::sleep(Duration::from_millis(200));
+    sockets.until_accepted(max_pending);
 
     // Over the cap: refused at once (the server hangs up long before the
     // handshake deadline), and logged as such.
@@ -570,10 +574,9 @@ fn handshakes_in_progress_are_capped_and_refused_at_once_above_the_cap() {
             "a connection over the cap should be refused at once"
         );
     }
-    let deadline = Instant::now() + Duration::from_secs(2);
-    while server.log.lock().unwrap().over_cap < extra && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait::until(Duration::from_secs(2), || {
+        server.log.lock().unwrap().over_cap >= extra
+    });
     assert_eq!(server.log.lock().unwrap().over_cap, extra);
 
     // The silent ones time out, their slots free up, and service resumes.
@@ -596,6 +599,7 @@ fn handshakes_in_progress_are_capped_and_refused_at_once_above_the_cap() {
             HONEST_DEADLINE,
         ) {
             Err(net::Error::Closed(_)) if Instant::now() < freed_by => {
+                // Between tries (each is a whole handshake, not a fixed wait).
                 std::thread::sleep(Duration::from_millis(20));
             }
             other => break other.expect("served again once the silent connections timed out"),

@@ -27,7 +27,7 @@ use learn_mtls::net::os_rng;
 use learn_mtls::record::{HEADER_LEN, MAX_PLAINTEXT_LEN, MAX_RECORD_LEN, Session, TAG_LEN};
 use learn_mtls::trust::{ClientName, PinnedClient};
 
-// One definition of "the handshake's primitives", shared with examples/load.rs.
+// One definition of "the handshake's primitives", shared with examples/load/.
 use learn_mtls_kit::primitives;
 use primitives::Primitives;
 

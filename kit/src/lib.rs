@@ -13,7 +13,7 @@
 //!   each message, shared by `11-mtls-server`, `14-async-server` and
 //!   `15-mtls-server` (each a thin binary giving it a `Trust`);
 //! - [`primitives`]: the handshake's bare public-key work, the yardstick of
-//!   `examples/load.rs` and the benchmarks.
+//!   `examples/load/` and the benchmarks.
 
 pub mod attack;
 pub mod grade;

@@ -1,5 +1,5 @@
 //! The handshake's public-key work, done directly with the crates: the
-//! yardstick that `bench/benches/handshake.rs` and `examples/load.rs` both measure
+//! yardstick that `bench/benches/handshake.rs` and `examples/load/` both measure
 //! the protocol against, defined once so both mean the same thing.
 //!
 //! Both sides of one mutual handshake, together: 2 X25519 key generations,

@@ -9,6 +9,7 @@ pub mod binaries;
 pub mod faulty;
 pub mod pki;
 pub mod processes;
+pub mod wait;
 
 use chacha20::ChaCha20Rng;
 use learn_mtls::handshake::mutual::{self, ClientVerified};

@@ -1,0 +1,120 @@
+//! The four cases, their fixed inputs, and the vector files that hold them.
+
+use learn_mtls::handshake::Binding;
+use learn_mtls::hex::Hex;
+use std::collections::BTreeMap;
+
+/// Which handshake a vector file describes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Handshake {
+    /// Lesson 11: three messages.
+    Mutual,
+    /// Lesson 10: two messages, the client anonymous.
+    ServerOnly,
+}
+
+pub struct Case {
+    pub file: &'static str,
+    pub handshake: Handshake,
+    pub binding: Binding,
+}
+
+pub const MUTUAL_LESSON11: Case = Case {
+    file: "mutual-lesson11.txt",
+    handshake: Handshake::Mutual,
+    binding: Binding::InsecureLesson11,
+};
+
+pub const MUTUAL_TRANSCRIPT: Case = Case {
+    file: "mutual-transcript.txt",
+    handshake: Handshake::Mutual,
+    binding: Binding::Transcript,
+};
+
+pub const LESSON10_LESSON11: Case = Case {
+    file: "lesson10-lesson11.txt",
+    handshake: Handshake::ServerOnly,
+    binding: Binding::InsecureLesson11,
+};
+
+pub const LESSON10_TRANSCRIPT: Case = Case {
+    file: "lesson10-transcript.txt",
+    handshake: Handshake::ServerOnly,
+    binding: Binding::Transcript,
+};
+
+/// The inputs written into every vector file by the generator. The tests
+/// read them back from the file, so the file alone describes the case.
+pub const SERVER_SECRET: [u8; 32] = *b"learn-mtls golden server secret!";
+
+pub const CLIENT_SECRET: [u8; 32] = *b"learn-mtls golden client secret!";
+
+pub const CLIENT_RNG_SEED: [u8; 32] = *b"learn-mtls golden client rng....";
+
+pub const SERVER_RNG_SEED: [u8; 32] = *b"learn-mtls golden server rng....";
+
+/// The plaintexts of the records in every vector file.
+pub const CLIENT_RECORD_1: &[u8] = b"hello";
+
+pub const CLIENT_RECORD_2: &[u8] = b"again";
+
+pub const SERVER_RECORD_1: &[u8] = b"hello";
+
+pub fn vector_path(file: &str) -> String {
+    format!("{}/tests/vectors/{file}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Decodes hex of any even length. (The files are written in lowercase;
+/// `the_vector_files_are_what_the_code_writes` holds them to it.)
+pub fn unhex(text: &str) -> Option<Vec<u8>> {
+    learn_mtls::hex::decode_vec(text).ok()
+}
+
+/// `name = hex` lines; `#` starts a comment line.
+pub struct Vectors {
+    pub file: &'static str,
+    pub values: BTreeMap<String, Vec<u8>>,
+}
+
+impl Vectors {
+    pub fn load(file: &'static str) -> Self {
+        let path = vector_path(file);
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let mut values = BTreeMap::new();
+        for (index, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let (name, hex) = line
+                .split_once(" = ")
+                .unwrap_or_else(|| panic!("{path}:{}: expected `name = hex`", index + 1));
+            let bytes = unhex(hex.trim())
+                .unwrap_or_else(|| panic!("{path}:{}: not lowercase hex", index + 1));
+            values.insert(name.trim().to_owned(), bytes);
+        }
+        Self { file, values }
+    }
+
+    pub fn get(&self, name: &str) -> &[u8] {
+        self.values
+            .get(name)
+            .unwrap_or_else(|| panic!("{}: no `{name}`", self.file))
+    }
+
+    pub fn array<const N: usize>(&self, name: &str) -> [u8; N] {
+        self.get(name)
+            .try_into()
+            .unwrap_or_else(|_| panic!("{}: `{name}` is not {N} bytes", self.file))
+    }
+
+    /// Checks `actual` against the file, printing both as hex on failure.
+    pub fn check(&self, name: &str, actual: &[u8]) {
+        assert_eq!(
+            Hex(actual).to_string(),
+            Hex(self.get(name)).to_string(),
+            "{}: `{name}` differs",
+            self.file
+        );
+    }
+}

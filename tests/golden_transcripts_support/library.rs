@@ -1,0 +1,124 @@
+//! Route 1: the library runs each case; every byte must match its file.
+
+use super::cases::*;
+use super::second_route::*;
+use chacha20::ChaCha20Rng;
+use learn_mtls::handshake::mutual::{self, ClientVerified};
+use learn_mtls::handshake::server_only;
+use learn_mtls::keys::IdentityKey;
+use learn_mtls::rand_core::SeedableRng;
+use learn_mtls::record::{HEADER_LEN, Session, TAG_LEN};
+use learn_mtls::trust::{ClientName, PinnedClient};
+
+/// Every byte the library puts on the wire in one run.
+pub struct Wire {
+    pub message1: Vec<u8>,
+    pub message2: Vec<u8>,
+    /// Lesson 11 only.
+    pub message3: Option<Vec<u8>>,
+    pub client_record_1: Vec<u8>,
+    pub client_record_2: Vec<u8>,
+    pub server_record_1: Vec<u8>,
+}
+
+pub fn seal(session: &mut Session, plaintext: &[u8]) -> Vec<u8> {
+    let mut out = vec![0u8; HEADER_LEN + plaintext.len() + TAG_LEN];
+    let len = session.seal(plaintext, &mut out).unwrap();
+    out.truncate(len);
+    out
+}
+
+pub fn open(session: &mut Session, record: &[u8]) -> Vec<u8> {
+    let mut copy = record.to_vec();
+    session.open_in_place(&mut copy).unwrap().to_vec()
+}
+
+/// Runs the case through the library with the given inputs.
+pub fn run_library(case: &Case, inputs: &Inputs) -> Wire {
+    let server_key = IdentityKey::from_secret_bytes(&inputs.server_secret);
+    let client_key = IdentityKey::from_secret_bytes(&inputs.client_secret);
+    let mut client_rng = ChaCha20Rng::from_seed(inputs.client_rng_seed);
+    let mut server_rng = ChaCha20Rng::from_seed(inputs.server_rng_seed);
+    let binding = case.binding;
+
+    let (mut client, mut server, wire) = match case.handshake {
+        Handshake::Mutual => {
+            let policy = PinnedClient::new(client_key.public(), ClientName::new("golden").unwrap());
+            let (client, hello) =
+                mutual::Client::start(&mut client_rng, &client_key, server_key.public(), binding);
+            let (server, server_hello) = mutual::Server::new(&server_key, binding)
+                .read_client_hello(&mut server_rng, &hello)
+                .unwrap();
+            let (mut client, auth) = client.read_server_hello(&server_hello).unwrap();
+            let verified = server.read_client_auth(&auth, &policy).unwrap();
+            let client_record_1 = seal(&mut client, CLIENT_RECORD_1);
+            let server = match verified {
+                ClientVerified::Accepted(accepted) => {
+                    let mut server = accepted.session;
+                    assert_eq!(open(&mut server, &client_record_1), CLIENT_RECORD_1);
+                    server
+                }
+                ClientVerified::ExpectKeyConfirmation(pending) => {
+                    let mut copy = client_record_1.clone();
+                    let (accepted, first) = pending.confirm(&mut copy).unwrap();
+                    assert_eq!(first, CLIENT_RECORD_1);
+                    accepted.session
+                }
+            };
+            let wire = Wire {
+                message1: hello.to_bytes().to_vec(),
+                message2: server_hello.to_bytes().to_vec(),
+                message3: Some(auth.to_bytes().to_vec()),
+                client_record_1,
+                client_record_2: Vec::new(),
+                server_record_1: Vec::new(),
+            };
+            (client, server, wire)
+        }
+        Handshake::ServerOnly => {
+            let (client, hello) =
+                server_only::Client::start(&mut client_rng, server_key.public(), binding);
+            let (mut server, server_hello) = server_only::Server::new(&server_key, binding)
+                .read_client_hello(&mut server_rng, &hello)
+                .unwrap();
+            let mut client = client.read_server_hello(&server_hello).unwrap();
+            let client_record_1 = seal(&mut client, CLIENT_RECORD_1);
+            assert_eq!(open(&mut server, &client_record_1), CLIENT_RECORD_1);
+            let wire = Wire {
+                message1: hello.to_bytes().to_vec(),
+                message2: server_hello.to_bytes().to_vec(),
+                message3: None,
+                client_record_1,
+                client_record_2: Vec::new(),
+                server_record_1: Vec::new(),
+            };
+            (client, server, wire)
+        }
+    };
+    let client_record_2 = seal(&mut client, CLIENT_RECORD_2);
+    assert_eq!(open(&mut server, &client_record_2), CLIENT_RECORD_2);
+    let server_record_1 = seal(&mut server, SERVER_RECORD_1);
+    assert_eq!(open(&mut client, &server_record_1), SERVER_RECORD_1);
+    Wire {
+        client_record_2,
+        server_record_1,
+        ..wire
+    }
+}
+
+pub fn check_library_against_file(case: &Case) {
+    let vectors = Vectors::load(case.file);
+    let inputs = Inputs::from_file(&vectors);
+
+    let wire = run_library(case, &inputs);
+
+    vectors.check("message1", &wire.message1);
+    vectors.check("message2", &wire.message2);
+    match &wire.message3 {
+        Some(message3) => vectors.check("message3", message3),
+        None => assert!(!vectors.values.contains_key("message3"), "{}", case.file),
+    }
+    vectors.check("client_record_1", &wire.client_record_1);
+    vectors.check("client_record_2", &wire.client_record_2);
+    vectors.check("server_record_1", &wire.server_record_1);
+}

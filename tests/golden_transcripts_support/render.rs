@@ -1,0 +1,63 @@
+//! Regenerating the files: a case's inputs, bytes and intermediates as text.
+
+use super::cases::*;
+use super::library::*;
+use super::second_route::*;
+use learn_mtls::hex::Hex;
+use std::fmt::Write as _;
+
+pub fn render(case: &Case, inputs: &Inputs, wire: &Wire, intermediates: &Intermediates) -> String {
+    let (title, messages) = match case.handshake {
+        Handshake::Mutual => ("the mutual handshake (Lesson 11)", "M1 || M2 || M3"),
+        Handshake::ServerOnly => ("the server-only handshake (Lesson 10)", "M1 || M2"),
+    };
+    let binding = case.binding;
+    let mut out = format!(
+        "\
+# learn-mtls golden transcript: {title}, binding `{binding}`.
+#
+# Produced by tests/golden_transcripts.rs, which checks it two ways: the
+# library must produce these exact bytes from the inputs, and a second
+# implementation of the documented formulas (x25519-dalek, ed25519-dalek,
+# sha2, hkdf, chacha20poly1305 used directly) must recompute all of them.
+# Regenerate only after a deliberate change to the wire format, then review:
+#   LEARN_MTLS_BLESS=1 cargo test --test golden_transcripts
+#
+# Format: `name = lowercase hex`, one value per line.
+
+# Inputs. Secrets are Ed25519 seeds (RFC 8032 section 5.1.5). Each side's
+# randomness is ChaCha20Rng::from_seed(seed) (chacha20 0.10); its first 32
+# bytes are that side's X25519 ephemeral secret.
+"
+    );
+    let value = |out: &mut String, name: &str, bytes: &[u8]| {
+        writeln!(out, "{name} = {}", Hex(bytes)).expect("writing to a String cannot fail");
+    };
+    value(&mut out, "server_secret", &inputs.server_secret);
+    value(&mut out, "client_secret", &inputs.client_secret);
+    value(&mut out, "client_rng_seed", &inputs.client_rng_seed);
+    value(&mut out, "server_rng_seed", &inputs.server_rng_seed);
+    out.push_str(
+        "\n# On the wire. client_record_1 and server_record_1 carry \"hello\",\n\
+         # client_record_2 carries \"again\" (so its nonce uses counter 1).\n",
+    );
+    value(&mut out, "message1", &wire.message1);
+    value(&mut out, "message2", &wire.message2);
+    if let Some(message3) = &wire.message3 {
+        value(&mut out, "message3", message3);
+    }
+    value(&mut out, "client_record_1", &wire.client_record_1);
+    value(&mut out, "client_record_2", &wire.client_record_2);
+    value(&mut out, "server_record_1", &wire.server_record_1);
+    let _ = write!(
+        out,
+        "\n# On the way, by the second route: the ephemeral secrets, X25519's shared\n\
+         # secret, the exact bytes each side signs, the transcript hash\n\
+         # SHA-256({messages}) when the binding uses one (otherwise the HKDF salt\n\
+         # is 32 zero bytes), and the traffic secrets from HKDF-SHA256.\n"
+    );
+    for (name, bytes) in intermediates.named() {
+        value(&mut out, name, &bytes);
+    }
+    out
+}

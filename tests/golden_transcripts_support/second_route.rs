@@ -1,0 +1,306 @@
+//! Route 2: the documented formulas, with the primitives directly and
+//! every label and context string as a literal.
+
+use super::cases::*;
+use super::library::*;
+use chacha20::ChaCha20Rng;
+use chacha20poly1305::aead::{AeadInOut, KeyInit};
+use chacha20poly1305::{ChaCha20Poly1305, Tag};
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use hkdf::Hkdf;
+use learn_mtls::handshake::Binding;
+use learn_mtls::hex::Hex;
+use learn_mtls::rand_core::{Rng, SeedableRng};
+use sha2::{Digest, Sha256};
+
+pub struct Inputs {
+    pub server_secret: [u8; 32],
+    pub client_secret: [u8; 32],
+    pub client_rng_seed: [u8; 32],
+    pub server_rng_seed: [u8; 32],
+}
+
+impl Inputs {
+    pub fn from_file(vectors: &Vectors) -> Self {
+        Self {
+            server_secret: vectors.array("server_secret"),
+            client_secret: vectors.array("client_secret"),
+            client_rng_seed: vectors.array("client_rng_seed"),
+            server_rng_seed: vectors.array("server_rng_seed"),
+        }
+    }
+}
+
+/// Everything route 2 computes on the way, in file order.
+pub struct Intermediates {
+    pub client_ephemeral_secret: [u8; 32],
+    pub server_ephemeral_secret: [u8; 32],
+    pub shared_secret: [u8; 32],
+    pub server_signed: Vec<u8>,
+    /// Lesson 11 only.
+    pub client_signed: Option<Vec<u8>>,
+    /// Transcript binding only.
+    pub transcript_hash: Option<[u8; 32]>,
+    pub client_write_key: [u8; 32],
+    pub client_write_iv: [u8; 12],
+    pub server_write_key: [u8; 32],
+    pub server_write_iv: [u8; 12],
+}
+
+impl Intermediates {
+    pub fn named(&self) -> Vec<(&'static str, Vec<u8>)> {
+        let mut named = vec![
+            (
+                "client_ephemeral_secret",
+                self.client_ephemeral_secret.to_vec(),
+            ),
+            (
+                "server_ephemeral_secret",
+                self.server_ephemeral_secret.to_vec(),
+            ),
+            ("shared_secret", self.shared_secret.to_vec()),
+            ("server_signed", self.server_signed.clone()),
+        ];
+        if let Some(client_signed) = &self.client_signed {
+            named.push(("client_signed", client_signed.clone()));
+        }
+        if let Some(hash) = self.transcript_hash {
+            named.push(("transcript_hash", hash.to_vec()));
+        }
+        named.extend([
+            ("client_write_key", self.client_write_key.to_vec()),
+            ("client_write_iv", self.client_write_iv.to_vec()),
+            ("server_write_key", self.server_write_key.to_vec()),
+            ("server_write_iv", self.server_write_iv.to_vec()),
+        ]);
+        named
+    }
+}
+
+/// `0x20 x 64 || context || 0x00 || SHA-256(parts...)`, as
+/// `handshake/mod.rs` documents it (RFC 8446 section 4.4.3).
+pub fn transcript_signed(context: &[u8], parts: &[&[u8]]) -> Vec<u8> {
+    let mut hash = Sha256::new();
+    for part in parts {
+        hash.update(part);
+    }
+    let mut signed = vec![0x20; 64];
+    signed.extend_from_slice(context);
+    signed.push(0x00);
+    signed.extend_from_slice(&hash.finalize());
+    signed
+}
+
+/// Checks an Ed25519 signature strictly, and that signing again with the
+/// secret gives the same bytes (Ed25519 signing is deterministic).
+pub fn check_signature(secret: &[u8; 32], public: &[u8; 32], signed: &[u8], signature: &[u8]) {
+    let signature: [u8; 64] = signature.try_into().unwrap();
+    let public = VerifyingKey::from_bytes(public).expect("a valid public key");
+    public
+        .verify_strict(signed, &Signature::from_bytes(&signature))
+        .expect("the signature verifies over the documented bytes");
+    let again = SigningKey::from_bytes(secret).sign(signed).to_bytes();
+    assert_eq!(Hex(&again).to_string(), Hex(&signature).to_string());
+}
+
+/// `nonce = write_iv XOR (0^4 || counter as 8 bytes big-endian)`, from `record.rs`.
+pub fn nonce(iv: &[u8; 12], counter: u64) -> [u8; 12] {
+    let mut nonce = *iv;
+    for (n, c) in nonce[4..].iter_mut().zip(counter.to_be_bytes()) {
+        *n ^= c;
+    }
+    nonce
+}
+
+/// Opens `record = length (2, big-endian) || ciphertext || tag (16)`, with
+/// the length as associated data, and checks that sealing the plaintext
+/// again gives the same record.
+pub fn check_record(key: &[u8; 32], iv: &[u8; 12], counter: u64, record: &[u8], plaintext: &[u8]) {
+    let cipher = ChaCha20Poly1305::new(&(*key).into());
+    let nonce = nonce(iv, counter).into();
+    let (header, body) = record.split_at(2);
+    assert_eq!(
+        usize::from(u16::from_be_bytes([header[0], header[1]])),
+        body.len()
+    );
+    let (ciphertext, tag) = body.split_at(body.len() - 16);
+
+    let mut opened = ciphertext.to_vec();
+    cipher
+        .decrypt_inout_detached(
+            &nonce,
+            header,
+            opened.as_mut_slice().into(),
+            &Tag::try_from(tag).unwrap(),
+        )
+        .expect("the record opens under the documented key and nonce");
+    assert_eq!(opened, plaintext);
+
+    let mut sealed = plaintext.to_vec();
+    let tag = cipher
+        .encrypt_inout_detached(&nonce, header, sealed.as_mut_slice().into())
+        .unwrap();
+    sealed.extend_from_slice(&tag);
+    assert_eq!(sealed, body);
+}
+
+/// Recomputes and checks every byte of a run from the inputs, by the
+/// documented formulas alone. Returns the values computed on the way.
+pub fn second_route(case: &Case, inputs: &Inputs, wire: &Wire) -> Intermediates {
+    let mutual = case.handshake == Handshake::Mutual;
+    let transcript = case.binding == Binding::Transcript;
+    let (m1, m2) = (&wire.message1[..], &wire.message2[..]);
+    let (server_share, server_signature) = m2.split_at(32);
+
+    // Long-term keys: RFC 8032 section 5.1.5 from the 32-byte seeds.
+    let server_public = SigningKey::from_bytes(&inputs.server_secret)
+        .verifying_key()
+        .to_bytes();
+    let client_public = SigningKey::from_bytes(&inputs.client_secret)
+        .verifying_key()
+        .to_bytes();
+
+    // Ephemeral secrets: the first 32 bytes each side's RNG produces
+    // (x25519-dalek's EphemeralSecret::random_from_rng), clamped by X25519.
+    let mut client_ephemeral_secret = [0u8; 32];
+    ChaCha20Rng::from_seed(inputs.client_rng_seed).fill_bytes(&mut client_ephemeral_secret);
+    let mut server_ephemeral_secret = [0u8; 32];
+    ChaCha20Rng::from_seed(inputs.server_rng_seed).fill_bytes(&mut server_ephemeral_secret);
+
+    // Message 1 = client_share = X25519(client secret, 9).
+    let base = x25519_dalek::X25519_BASEPOINT_BYTES;
+    assert_eq!(m1, x25519_dalek::x25519(client_ephemeral_secret, base));
+    assert_eq!(
+        server_share,
+        x25519_dalek::x25519(server_ephemeral_secret, base)
+    );
+
+    // The shared secret, the same from both ends, and not all zeros.
+    let shared_secret =
+        x25519_dalek::x25519(client_ephemeral_secret, server_share.try_into().unwrap());
+    assert_eq!(
+        shared_secret,
+        x25519_dalek::x25519(server_ephemeral_secret, m1.try_into().unwrap())
+    );
+    assert_ne!(shared_secret, [0u8; 32]);
+
+    // Message 2 = server_share || server_sig.
+    let server_context: &[u8] = if mutual {
+        b"learn-mtls v1 mutual, server signature"
+    } else {
+        b"learn-mtls v1 server-only, server signature"
+    };
+    let server_signed = if transcript {
+        transcript_signed(server_context, &[m1, server_share])
+    } else {
+        server_share.to_vec()
+    };
+    check_signature(
+        &inputs.server_secret,
+        &server_public,
+        &server_signed,
+        server_signature,
+    );
+
+    // Message 3 = client_sig || client_key (Lesson 11 only).
+    let client_signed = wire.message3.as_ref().map(|m3| {
+        let (client_signature, client_key) = m3.split_at(64);
+        assert_eq!(client_key, client_public);
+        let client_signed = if transcript {
+            transcript_signed(
+                b"learn-mtls v1 mutual, client signature",
+                &[m1, m2, client_key],
+            )
+        } else {
+            m1.to_vec()
+        };
+        check_signature(
+            &inputs.client_secret,
+            &client_public,
+            &client_signed,
+            client_signature,
+        );
+        client_signed
+    });
+    assert_eq!(client_signed.is_some(), mutual);
+
+    // The key schedule: salt = SHA-256(all handshake bytes), or 32 zero bytes.
+    let transcript_hash = transcript.then(|| {
+        let mut hash = Sha256::new();
+        hash.update(m1);
+        hash.update(m2);
+        if let Some(m3) = &wire.message3 {
+            hash.update(m3);
+        }
+        <[u8; 32]>::from(hash.finalize())
+    });
+    let salt = transcript_hash.unwrap_or([0u8; 32]);
+    let prk = Hkdf::<Sha256>::new(Some(&salt), &shared_secret);
+    let mut client_write_key = [0u8; 32];
+    let mut client_write_iv = [0u8; 12];
+    let mut server_write_key = [0u8; 32];
+    let mut server_write_iv = [0u8; 12];
+    prk.expand(b"learn-mtls v1 client write key", &mut client_write_key)
+        .unwrap();
+    prk.expand(b"learn-mtls v1 client write iv", &mut client_write_iv)
+        .unwrap();
+    prk.expand(b"learn-mtls v1 server write key", &mut server_write_key)
+        .unwrap();
+    prk.expand(b"learn-mtls v1 server write iv", &mut server_write_iv)
+        .unwrap();
+
+    // Records: each direction counts from zero.
+    check_record(
+        &client_write_key,
+        &client_write_iv,
+        0,
+        &wire.client_record_1,
+        CLIENT_RECORD_1,
+    );
+    check_record(
+        &client_write_key,
+        &client_write_iv,
+        1,
+        &wire.client_record_2,
+        CLIENT_RECORD_2,
+    );
+    check_record(
+        &server_write_key,
+        &server_write_iv,
+        0,
+        &wire.server_record_1,
+        SERVER_RECORD_1,
+    );
+
+    Intermediates {
+        client_ephemeral_secret,
+        server_ephemeral_secret,
+        shared_secret,
+        server_signed,
+        client_signed,
+        transcript_hash,
+        client_write_key,
+        client_write_iv,
+        server_write_key,
+        server_write_iv,
+    }
+}
+
+pub fn check_second_route_against_file(case: &Case) {
+    let vectors = Vectors::load(case.file);
+    let inputs = Inputs::from_file(&vectors);
+    let wire = Wire {
+        message1: vectors.get("message1").to_vec(),
+        message2: vectors.get("message2").to_vec(),
+        message3: vectors.values.get("message3").cloned(),
+        client_record_1: vectors.get("client_record_1").to_vec(),
+        client_record_2: vectors.get("client_record_2").to_vec(),
+        server_record_1: vectors.get("server_record_1").to_vec(),
+    };
+
+    let intermediates = second_route(case, &inputs, &wire);
+
+    for (name, value) in intermediates.named() {
+        vectors.check(name, &value);
+    }
+}

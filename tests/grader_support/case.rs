@@ -1,0 +1,39 @@
+//! A grader case: a name and a body that returns why it failed.
+
+use learn_mtls::handshake::Binding;
+use learn_mtls::schedule::KeySchedule;
+use learn_mtls_kit::grade::spec::{Lesson, Proto};
+
+pub const BINDINGS: [Binding; 2] = [Binding::InsecureLesson11, Binding::Transcript];
+
+pub const SCHEDULES: [KeySchedule; 2] = [KeySchedule::Hkdf, KeySchedule::Tls12Prf];
+
+pub type Body = Box<dyn FnOnce() -> Result<(), String> + Send>;
+
+pub struct Case {
+    pub name: String,
+    pub body: Body,
+}
+
+pub fn case(name: String, body: impl FnOnce() -> Result<(), String> + Send + 'static) -> Case {
+    Case {
+        name,
+        body: Box::new(body),
+    }
+}
+
+pub fn proto(lesson: Lesson, binding: Binding, schedule: KeySchedule) -> Proto {
+    Proto {
+        lesson,
+        binding,
+        schedule,
+    }
+}
+
+pub fn label(p: Proto) -> String {
+    let lesson = match p.lesson {
+        Lesson::Ten => "lesson10",
+        Lesson::Eleven => "lesson11",
+    };
+    format!("{lesson} {} {}", p.binding, p.schedule)
+}
