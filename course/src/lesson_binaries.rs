@@ -2,8 +2,8 @@
 //!
 //! Standard library only, one implementation for two binaries, as
 //! [`crate::progress`]: `cargo course verify` builds them once for every
-//! check, and the exercises' check binary (which includes this file with
-//! `#[path]`) builds them on first use when run by `cargo course check`.
+//! check, and the exercises' check binary (through the course crate's
+//! library) builds them on first use when run by `cargo course check`.
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};

@@ -17,8 +17,7 @@
 #![forbid(unsafe_code)]
 
 mod info;
-mod lesson_binaries;
-mod progress;
+use learn_mtls_course::{lesson_binaries, progress};
 mod stub;
 mod verify;
 

@@ -1,10 +1,10 @@
 //! Saying what a long build is doing, so that a first build is never a
 //! silent minute.
 //!
-//! Standard library only. One implementation for two binaries: `cargo
-//! course` compiles it as its own module (the build of the exercises), and
-//! the exercises' check binary includes this same file with `#[path]` (the
-//! build of the lesson binaries the finales run). The check binary's
+//! Standard library only. One implementation for two binaries, in the
+//! course crate's library: `cargo course` (the build of the exercises) and
+//! the exercises' check binary, which depends on it (the build of the
+//! lesson binaries the finales run). The check binary's
 //! standard error is piped to `cargo course`, which passes on at once every
 //! line that starts with [`PREFIX`].
 

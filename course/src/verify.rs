@@ -221,14 +221,19 @@ fn set_apart(scratch: &Path) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Copies `from` into `to`, writing only files whose contents differ, so
-/// that cargo sees unchanged files as unchanged.
+/// Makes `to` a copy of `from`, writing only files whose contents differ,
+/// so that cargo sees unchanged files as unchanged, and removing what is no
+/// longer in `from` (a file moved or deleted since the last run would
+/// otherwise stay in the copy: a stale `examples/load.rs` beside the new
+/// `examples/load/main.rs` broke the copy's manifest).
 fn sync(from: &Path, to: &Path, top: bool) -> std::io::Result<()> {
     fs::create_dir_all(to)?;
+    let skipped = |name: &std::ffi::OsStr| top && SKIP.iter().any(|skip| name == *skip);
+    let mut present = std::collections::HashSet::new();
     for entry in fs::read_dir(from)? {
         let entry = entry?;
         let name = entry.file_name();
-        if top && SKIP.iter().any(|skip| name == *skip) {
+        if skipped(&name) {
             continue;
         }
         let source: PathBuf = entry.path();
@@ -237,6 +242,21 @@ fn sync(from: &Path, to: &Path, top: bool) -> std::io::Result<()> {
             sync(&source, &to.join(&name), false)?;
         } else if file_type.is_file() {
             copy_if_changed(&source, &to.join(&name))?;
+        } else {
+            continue;
+        }
+        present.insert(name);
+    }
+    for entry in fs::read_dir(to)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        if skipped(&name) || present.contains(&name) {
+            continue;
+        }
+        if entry.file_type()?.is_dir() {
+            fs::remove_dir_all(entry.path())?;
+        } else {
+            fs::remove_file(entry.path())?;
         }
     }
     Ok(())
