@@ -10,9 +10,13 @@
 //! $ cargo test --test drills -- --ignored --nocapture
 //! ```
 //!
-//! The scratch copy builds into this repository's `target/` (in its own
-//! artifacts: a different path is a different package to cargo), so the
-//! dependencies are not rebuilt. `DRILLS_DISCOVER=1` runs every kata file
+//! The scratch copy builds into a target directory of its own,
+//! `target/drills/` (its dependencies are built once there, then reused by
+//! every drill and every later run). It used to share this repository's
+//! `target/`, on the belief that a copy at another path is another package
+//! to cargo: it is not, the artifacts had the same names, and after the
+//! last drill the real tree's next build silently used the mutated library
+//! (its sources looked older than the artifacts). `DRILLS_DISCOVER=1` runs every kata file
 //! for every drill and prints what fails, to write a new drill's list.
 
 use std::collections::BTreeSet;
@@ -189,8 +193,9 @@ fn every_drill_is_caught_by_its_katas_and_only_by_sensible_ones() {
     let drills = parse_drills(&fs::read_to_string(root.join("lessons/drills.md")).unwrap());
     assert!(drills.len() >= 6, "expected the drills, found {drills:#?}");
     let discover = std::env::var_os("DRILLS_DISCOVER").is_some();
-    let target: PathBuf =
-        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+    let target: PathBuf = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| root.join("target"), PathBuf::from)
+        .join("drills");
     let scratch = std::env::temp_dir().join(format!("learn-mtls-drills-{}", std::process::id()));
     let _ = fs::remove_dir_all(&scratch);
     copy_tree(root, &scratch);
