@@ -1,7 +1,7 @@
 //! Route 1: the library runs each case; every byte must match its file.
 
-use super::cases::*;
-use super::second_route::*;
+use super::cases::{CLIENT_RECORD_1, CLIENT_RECORD_2, Case, Handshake, SERVER_RECORD_1, Vectors};
+use super::second_route::Inputs;
 use chacha20::ChaCha20Rng;
 use learn_mtls::handshake::mutual::{self, ClientVerified};
 use learn_mtls::handshake::server_only;

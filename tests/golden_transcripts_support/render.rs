@@ -1,8 +1,8 @@
 //! Regenerating the files: a case's inputs, bytes and intermediates as text.
 
-use super::cases::*;
-use super::library::*;
-use super::second_route::*;
+use super::cases::{Case, Handshake};
+use super::library::Wire;
+use super::second_route::{Inputs, Intermediates};
 use learn_mtls::hex::Hex;
 use std::fmt::Write as _;
 

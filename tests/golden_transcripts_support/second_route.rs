@@ -1,8 +1,8 @@
 //! Route 2: the documented formulas, with the primitives directly and
 //! every label and context string as a literal.
 
-use super::cases::*;
-use super::library::*;
+use super::cases::{CLIENT_RECORD_1, CLIENT_RECORD_2, Case, Handshake, SERVER_RECORD_1, Vectors};
+use super::library::Wire;
 use chacha20::ChaCha20Rng;
 use chacha20poly1305::aead::{AeadInOut, KeyInit};
 use chacha20poly1305::{ChaCha20Poly1305, Tag};

@@ -1,8 +1,8 @@
 //! The graders against the broken peers of `tests/common/faulty.rs`: each
 //! fault is caught, by the check it belongs to.
 
-use super::case::*;
-use super::runs::*;
+use super::case::{Case, case, proto};
+use super::runs::{Graded, all_passed, caught, check_counts, grade, scratch, seed};
 use crate::common::faulty::{self, Fault};
 use learn_mtls::handshake::Binding;
 use learn_mtls::schedule::KeySchedule;

@@ -1,7 +1,7 @@
 //! Running a grader: a scratch directory with keys, the grader's command
 //! line and report, and the reference binaries it must pass.
 
-use super::case::*;
+use super::case::proto;
 use crate::common::binaries::example;
 use crate::common::faulty::{self, Fault};
 use learn_mtls::handshake::Binding;
