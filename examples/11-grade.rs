@@ -22,8 +22,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-#[path = "common/grade/mod.rs"]
-mod grade;
+use learn_mtls_kit::grade;
 
 #[derive(Parser)]
 #[command(about = "Grade a Lesson 11 (mutual authentication) server or client over TCP")]

@@ -34,110 +34,23 @@
 //! also ends the sessions it has open. Reload notices go to standard error;
 //! problems start with `WARNING`.
 
-use std::net::{SocketAddr, TcpStream};
 use std::process::ExitCode;
-use std::sync::Arc;
 
-use learn_mtls::net::{self, Channel, Connection, Slot};
-use learn_mtls::trust::ClientIdentity;
-
-#[path = "common/server.rs"]
-mod server;
-use server::{Args, Server};
+use learn_mtls_kit::server::{self, Args, KeyTrust};
 
 fn main() -> ExitCode {
-    let args = Args::parse_for(
+    let args: Args = server::parse_for(
         "Lesson 11 server: mutual authentication with a pinned client key or a list",
     );
-    let (server, listener, limits) = match server::start(&args) {
-        Ok(started) => started,
+    // The key and the lists first: a bad file stops the server before it
+    // listens. Then the kit's core, shared with 14-async-server and
+    // 15-mtls-server: the caps, the log, every Lesson 14 defence.
+    let trust = match KeyTrust::open(&args) {
+        Ok(trust) => trust,
         Err(code) => return code,
     };
-    let server = Arc::new(server);
-    net::serve(&listener, limits, move |conn: Connection| {
-        server.handle(conn)
-    })
-}
-
-/// The thread-per-connection driver.
-impl Server {
-    /// One connection, from accept to close. Never blocks on the log.
-    fn handle(&self, conn: Connection) {
-        let Connection {
-            stream, peer, slot, ..
-        } = conn;
-        let slot = match slot {
-            Ok(slot) => slot,
-            Err(busy) => return self.log.refusal(format!("rejected {peer}: {busy}")),
-        };
-        // Pick up edits to the key lists before deciding about this client.
-        self.refresh();
-        match net::accept_tcp(
-            stream,
-            &self.key,
-            &self.policy,
-            self.config,
-            self.handshake_timeout,
-        ) {
-            Ok((mut channel, client)) => {
-                if let Err(why) = self.session(&mut channel, client, peer, slot) {
-                    self.log
-                        .err(format!("closed {peer} ({}): {why}", client.name));
-                }
-            }
-            Err(e) if slot.was_evicted() => self.log.refusal(format!(
-                "rejected {peer}: evicted: the oldest of --max-pending handshakes in progress \
-                 when a new connection came ({e})"
-            )),
-            Err(e) => self.log.refusal(format!("rejected {peer}: {e}")),
-        }
-    }
-
-    /// An authenticated client's session: echoes each message back, asking
-    /// the policy again before each one, so a key revoked while its
-    /// session is open loses the session at its next message.
-    fn session(
-        &self,
-        channel: &mut Channel<TcpStream>,
-        client: ClientIdentity,
-        peer: SocketAddr,
-        slot: Slot,
-    ) -> Result<(), String> {
-        let mut pending = Some(slot);
-        // Held for the whole session: dropped on return.
-        let mut place = None;
-        if self.session_at_accept {
-            // Refused before it is logged as accepted.
-            match self.sessions.try_open(&client.key) {
-                Some(taken) => place = Some(taken),
-                None => {
-                    self.log
-                        .refusal(format!("rejected {peer}: {}", self.too_many(&client)));
-                    return Ok(());
-                }
-            }
-            drop(pending.take());
-        }
-        self.log.out(format!("accepted {client} from {peer}"));
-        let write_timeout = self.record.unwrap_or(self.idle);
-        channel
-            .get_ref()
-            .set_write_timeout(Some(write_timeout))
-            .map_err(|e| e.to_string())?;
-        loop {
-            let message = match self.record {
-                Some(record) => channel.recv_within(Some(self.idle), record),
-                None => channel
-                    .set_idle_timeout(Some(self.idle))
-                    .map_err(|e| net::Error::Io(net::Stage::Records, e))
-                    .and_then(|()| channel.recv()),
-            };
-            let Some(message) =
-                self.on_record((peer, &client), &mut pending, &mut place, message)?
-            else {
-                return Ok(());
-            };
-            channel.send(&message).map_err(|e| e.to_string())?;
-        }
+    match server::start(&args.serve, trust) {
+        Ok((core, listener, limits)) => server::serve_threads(core, &listener, limits),
+        Err(code) => code,
     }
 }

@@ -28,18 +28,22 @@ use std::time::Duration;
 
 use learn_mtls::net::tokio::{self as async_net, AsyncChannel};
 use learn_mtls::net::{Admission, Admitted, Busy, Limits, Slot};
-use learn_mtls::trust::ClientIdentity;
 use tokio::net::TcpStream;
 
-#[path = "common/server.rs"]
-mod server;
-use server::{Args, Server};
+use learn_mtls_kit::server::{self, Args, Core, KeyTrust, Session};
+
+/// The core over Lesson 11's trust, as `11-mtls-server` has it.
+type Server = Core<KeyTrust>;
 
 fn main() -> ExitCode {
-    let args = Args::parse_for(
+    let args: Args = server::parse_for(
         "Lesson 14: the Lesson 11 server on an event loop (tokio), with the same command line",
     );
-    let (server, listener, limits) = match server::start(&args) {
+    let trust = match KeyTrust::open(&args) {
+        Ok(trust) => trust,
+        Err(code) => return code,
+    };
+    let (server, listener, limits) = match server::start(&args.serve, trust) {
         Ok(started) => started,
         Err(code) => return code,
     };
@@ -113,77 +117,57 @@ async fn serve(
         };
         let server = Arc::clone(&server);
         tokio::spawn(async move {
-            server.handle_async(stream, peer, slot).await;
+            handle_async(&server, stream, peer, slot).await;
             drop(open);
         });
     }
 }
 
-/// The task-per-connection driver: the thread server's `handle` and
-/// `session`, awaiting instead of blocking.
-impl Server {
-    async fn handle_async(&self, stream: TcpStream, peer: SocketAddr, slot: Slot) {
-        let _ = stream.set_nodelay(true);
-        // Pick up edits to the key lists before deciding about this client.
-        self.refresh();
-        let accepted = async_net::accept(
-            stream,
-            &self.key,
-            &self.policy,
-            self.config,
-            Some(self.handshake_timeout),
-        )
-        .await;
-        match accepted {
-            Ok((mut channel, client)) => {
-                if let Err(why) = self.session_async(&mut channel, client, peer, slot).await {
-                    self.log
-                        .err(format!("closed {peer} ({}): {why}", client.name));
-                }
-            }
-            Err(e) if slot.was_evicted() => self.log.refusal(format!(
-                "rejected {peer}: evicted: the oldest of --max-pending handshakes in progress \
-                 when a new connection came ({e})"
-            )),
-            Err(e) => self.log.refusal(format!("rejected {peer}: {e}")),
-        }
+/// The task-per-connection driver: the core's `handle`, awaiting instead
+/// of blocking; every decision (refusals, the per-key cap, eviction, the
+/// re-check before each message) is the core's own.
+async fn handle_async(server: &Server, stream: TcpStream, peer: SocketAddr, slot: Slot) {
+    let _ = stream.set_nodelay(true);
+    let generation = server.before_handshake();
+    let trust = &server.trust;
+    let accepted = async_net::accept(
+        stream,
+        &trust.key,
+        &trust.policy,
+        trust.config,
+        Some(server.handshake_timeout),
+    )
+    .await;
+    let (mut channel, accepted) = match accepted {
+        Ok((channel, client)) => (Some(channel), Ok(client)),
+        Err(e) => (None, Err(e)),
+    };
+    let Some(mut session) = server.open(peer, slot, generation, accepted) else {
+        return;
+    };
+    let Some(channel) = channel.as_mut() else {
+        return;
+    };
+    if let Err(why) = echo_async(server, channel, &mut session).await {
+        server.close(&session, &why);
     }
+}
 
-    async fn session_async(
-        &self,
-        channel: &mut AsyncChannel<TcpStream>,
-        client: ClientIdentity,
-        peer: SocketAddr,
-        slot: Slot,
-    ) -> Result<(), String> {
-        let mut pending = Some(slot);
-        // Held for the whole session: dropped on return.
-        let mut place = None;
-        if self.session_at_accept {
-            // Refused before it is logged as accepted.
-            match self.sessions.try_open(&client.key) {
-                Some(taken) => place = Some(taken),
-                None => {
-                    self.log
-                        .refusal(format!("rejected {peer}: {}", self.too_many(&client)));
-                    return Ok(());
-                }
-            }
-            drop(pending.take());
-        }
-        self.log.out(format!("accepted {client} from {peer}"));
-        channel.set_write_timeout(Some(self.record.unwrap_or(self.idle)));
-        loop {
-            let message = match self.record {
-                Some(record) => channel.recv_within(Some(self.idle), record).await,
-                None => channel.recv_idle(self.idle).await,
-            };
-            let Some(message) =
-                self.on_record((peer, &client), &mut pending, &mut place, message)?
-            else {
-                return Ok(());
-            };
-            channel.send(&message).await.map_err(|e| e.to_string())?;
-        }
+/// Echoes each message back while the client stays trusted.
+async fn echo_async(
+    server: &Server,
+    channel: &mut AsyncChannel<TcpStream>,
+    session: &mut Session<learn_mtls::trust::ClientIdentity>,
+) -> Result<(), String> {
+    channel.set_write_timeout(Some(server.record.unwrap_or(server.idle)));
+    loop {
+        let message = match server.record {
+            Some(record) => channel.recv_within(Some(server.idle), record).await,
+            None => channel.recv_idle(server.idle).await,
+        };
+        let Some(message) = server.on_record(session, message)? else {
+            return Ok(());
+        };
+        channel.send(&message).await.map_err(|e| e.to_string())?;
     }
 }

@@ -16,8 +16,7 @@ use std::time::Duration;
 
 use learn_mtls::handshake::Binding;
 
-#[path = "common/siege.rs"]
-mod siege;
+use learn_mtls_kit::siege;
 use siege::{Attack, Outcome, Probes};
 
 fn main() -> std::process::ExitCode {

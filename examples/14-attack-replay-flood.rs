@@ -20,8 +20,7 @@ use std::time::Duration;
 
 use learn_mtls::handshake::Binding;
 
-#[path = "common/siege.rs"]
-mod siege;
+use learn_mtls_kit::siege;
 use siege::{Attack, Outcome, Probes, Recorded};
 
 fn main() -> std::process::ExitCode {

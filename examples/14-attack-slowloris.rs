@@ -14,8 +14,7 @@
 
 use std::time::Duration;
 
-#[path = "common/siege.rs"]
-mod siege;
+use learn_mtls_kit::siege;
 use siege::{Attack, Outcome, Probes};
 
 fn main() -> std::process::ExitCode {

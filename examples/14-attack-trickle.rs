@@ -20,8 +20,7 @@ use std::time::{Duration, Instant};
 use learn_mtls::handshake::Binding;
 use learn_mtls::net;
 
-#[path = "common/siege.rs"]
-mod siege;
+use learn_mtls_kit::siege;
 use siege::Outcome;
 
 /// How long the example watches the trickle.

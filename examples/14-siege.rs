@@ -43,8 +43,7 @@ use clap::Parser;
 use learn_mtls::handshake::Binding;
 use learn_mtls::net;
 
-#[path = "common/siege.rs"]
-mod siege;
+use learn_mtls_kit::siege;
 use siege::{Attack, Keys, Probes, Recorded, Sampler, Server, Stdout};
 
 /// The memory bound of the six conditions.

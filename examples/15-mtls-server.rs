@@ -22,32 +22,39 @@
 //! issuer with no list in the file is refused, as is everyone while a list
 //! is stale or the file broken (fail closed). `--now` starts the server's clock at another time.
 //!
-//! Lesson 14's defences apply as in `11-mtls-server`: a full handshake
-//! table evicts its oldest, a record has `--record-timeout` seconds from its
-//! first byte to its last (and a reply as long to be written), one key has
-//! at most `--max-sessions-per-key` sessions, and the log never blocks or
-//! panics, whatever standard output is.
+//! Lesson 14's defences are `11-mtls-server`'s own, with the same flags:
+//! both servers are thin binaries over the kit's server core
+//! (`learn_mtls_kit::server`), this one with certificates as its `Trust`.
+//! A full handshake table evicts its oldest (`--when-full`), a record has
+//! `--record-timeout` seconds from its first byte to its last (and a reply
+//! as long to be written), one key has at most `--max-sessions-per-key`
+//! sessions, the caps shrink to fit the file descriptors, and the log never
+//! blocks or panics, whatever standard output is.
 
-use std::net::TcpListener;
+use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
 use learn_mtls::cert::crl::RevocationList;
-use learn_mtls::cert::files::{Clock, LiveFiles, Snapshot};
+use learn_mtls::cert::files::Clock;
+use learn_mtls::cert::live::{LiveFiles, Snapshot};
 use learn_mtls::cert::verify::{StaleCrl, VerifiedPeer, Verifier};
+use learn_mtls::keys::PublicIdentity;
 use learn_mtls::net::log::Log;
-use learn_mtls::net::{self, Channel, Connection, KeySessions, Limits};
+use learn_mtls::net::{self, Channel};
 use learn_mtls::schedule::KeySchedule;
+use learn_mtls::trust::ClientName;
+use learn_mtls_kit::server::{self, ServeArgs, Trust};
 
 #[derive(Parser)]
 #[command(about = "Lesson 15 server: mutual authentication with certificates")]
 struct Args {
-    /// Address to listen on, HOST:PORT (port 0 picks a free port).
-    #[arg(long)]
-    listen: String,
+    /// Where to listen, and every Lesson 14 limit: the same flags as
+    /// `11-mtls-server`'s.
+    #[command(flatten)]
+    serve: ServeArgs,
     /// The server's secret key file.
     #[arg(long)]
     key: PathBuf,
@@ -69,85 +76,28 @@ struct Args {
     /// How keys are derived: `hkdf` or `tls12-prf`.
     #[arg(long, default_value = "hkdf")]
     schedule: KeySchedule,
-    /// Seconds a client has to complete its handshake.
-    #[arg(long, default_value_t = 10)]
-    handshake_timeout: u64,
-    /// Most handshakes in progress at once.
-    #[arg(long, default_value_t = Limits::DEFAULT.max_pending)]
-    max_pending: usize,
-    /// Most connections open at once.
-    #[arg(long, default_value_t = Limits::DEFAULT.max_connections)]
-    max_connections: usize,
-    /// Seconds an authenticated client may stay silent before it is dropped.
-    #[arg(long, default_value_t = 300)]
-    idle_timeout: u64,
-    /// Seconds a record may take from its first byte to its last, and a
-    /// reply to be written, however the client paces them (Lesson 14). 0:
-    /// no such deadline, only the idle timeout, which every byte restarts
-    /// (insecure: a trickle never ends).
-    #[arg(long, default_value_t = 10)]
-    record_timeout: u64,
-    /// Most sessions one client key may have open at once; more are
-    /// refused once authenticated (Lesson 14). 0: no cap (insecure: one
-    /// certificate can take every connection).
-    #[arg(long, default_value_t = 32)]
-    max_sessions_per_key: usize,
 }
 
-/// The server's settings, shared by every connection thread.
-struct Settings {
+/// Lesson 15's trust: the server's key and chain, the root, the lists and
+/// the clock, all re-read when they change.
+struct CertTrust {
     files: LiveFiles,
     clock: Clock,
     stale: StaleCrl,
     schedule: KeySchedule,
-    /// Every line after the first: never blocks serving, never panics.
-    log: Log,
-    timeout: Duration,
-    idle: Duration,
-    /// `None`: no per-record deadline.
-    record: Option<Duration>,
-    sessions: KeySessions,
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
     let clock = match Clock::from_option(args.now.as_deref()) {
         Ok(clock) => clock,
-        Err(e) => return fail(&e),
+        Err(e) => return server::fail(&e),
     };
     let files = match LiveFiles::open(&args.key, &args.cert, &args.ca, args.crl.as_deref()) {
         Ok(files) => files,
-        Err(e) => return fail(&e),
+        Err(e) => return server::fail(&e),
     };
-    let listener = match TcpListener::bind(&args.listen) {
-        Ok(listener) => listener,
-        Err(e) => {
-            return fail(&format!(
-                "cannot listen on {}: {e} (expected HOST:PORT such as 127.0.0.1:7015)",
-                args.listen
-            ));
-        }
-    };
-    // From here on every line goes through the log: a closed or unread
-    // standard output neither stops nor freezes the server (Lesson 14).
-    let log = Log::stdio();
-    match listener.local_addr() {
-        Ok(addr) => log.out(format!("listening on {addr}")),
-        Err(e) => return fail(&e),
-    }
-    let snapshot = files.snapshot();
-    log.err(format!("presenting {}", snapshot.credentials.chain.leaf));
-    log.err(format!(
-        "trusting clients of {}",
-        snapshot.root.certificate()
-    ));
-    if let Some(Ok(crls)) = &snapshot.crls {
-        for list in crls.lists() {
-            log.err(format!("revocation list: {list}"));
-        }
-    }
-
-    let settings = Arc::new(Settings {
+    let trust = CertTrust {
         files,
         clock,
         stale: if args.allow_stale_crl {
@@ -156,77 +106,14 @@ fn main() -> ExitCode {
             StaleCrl::Refuse
         },
         schedule: args.schedule,
-        timeout: Duration::from_secs(args.handshake_timeout),
-        idle: Duration::from_secs(args.idle_timeout),
-        record: (args.record_timeout > 0).then(|| Duration::from_secs(args.record_timeout)),
-        sessions: KeySessions::new(args.max_sessions_per_key),
-        log,
-    });
-    let limits = Limits {
-        max_pending: args.max_pending,
-        max_connections: args.max_connections,
-        // Lesson 14's default: a full handshake table evicts its oldest.
-        ..Limits::DEFAULT
     };
-    net::serve(&listener, limits, move |conn: Connection| {
-        let Connection {
-            stream, peer, slot, ..
-        } = conn;
-        let slot = match slot {
-            Ok(slot) => slot,
-            Err(busy) => return settings.log.refusal(format!("rejected {peer}: {busy}")),
-        };
-        let snapshot = settings.refresh();
-        let crls = match lists(&snapshot) {
-            Ok(crls) => crls,
-            Err(why) => return settings.log.refusal(format!("rejected {peer}: {why}")),
-        };
-        let verifier = settings.verifier(&snapshot, &crls);
-        let credentials = (&snapshot.credentials.key, &snapshot.credentials.chain);
-        match net::certified::accept_tcp(
-            stream,
-            credentials,
-            &verifier,
-            settings.schedule,
-            settings.timeout,
-        ) {
-            Ok((mut channel, client)) => {
-                drop(slot);
-                // Refused before it is logged as accepted; held for the session.
-                let Some(_place) = settings.sessions.try_open(&client.key) else {
-                    return settings.log.refusal(format!(
-                        "rejected {peer}: {} already has {} session(s) open \
-                         (--max-sessions-per-key {})",
-                        client.name,
-                        settings.sessions.open_for(&client.key),
-                        settings.sessions.limit()
-                    ));
-                };
-                settings.log.out(format!("accepted {client} from {peer}"));
-                if let Err(why) = echo_while_trusted(&mut channel, &client, &settings) {
-                    settings
-                        .log
-                        .err(format!("closed {peer} ({}): {why}", client.name));
-                }
-            }
-            Err(e) if slot.was_evicted() => settings.log.refusal(format!(
-                "rejected {peer}: evicted: the oldest of --max-pending handshakes in progress \
-                 when a new connection came ({e})"
-            )),
-            Err(e) => settings.log.refusal(format!("rejected {peer}: {e}")),
-        }
-    })
+    match server::start(&args.serve, trust) {
+        Ok((core, listener, limits)) => server::serve_threads(core, &listener, limits),
+        Err(code) => code,
+    }
 }
 
-impl Settings {
-    /// Re-reads whatever changed, logs what happened, returns what is in force.
-    fn refresh(&self) -> Snapshot {
-        for notice in self.files.refresh() {
-            self.log.notice(&notice, notice.is_problem());
-        }
-        self.files.snapshot()
-    }
-
+impl CertTrust {
     /// The verifier for one decision: the root and lists in force, the clock now.
     fn verifier<'a>(&self, snapshot: &'a Snapshot, crls: &'a [RevocationList<'a>]) -> Verifier<'a> {
         Verifier {
@@ -247,38 +134,67 @@ fn lists(snapshot: &Snapshot) -> Result<Vec<RevocationList<'_>>, String> {
     }
 }
 
-/// Echoes each message back, checking the client's certificate again
-/// before each one (expiry, and the current revocation list).
-fn echo_while_trusted(
-    channel: &mut Channel<std::net::TcpStream>,
-    client: &VerifiedPeer,
-    settings: &Settings,
-) -> Result<(), String> {
-    let receive = |channel: &mut Channel<std::net::TcpStream>| match settings.record {
-        Some(record) => channel.recv_within(Some(settings.idle), record),
-        None => channel.recv(),
-    };
-    channel
-        .set_idle_timeout(Some(settings.idle))
-        .map_err(|e| e.to_string())?;
-    // A client that never reads its echo holds a thread no longer than this.
-    channel
-        .get_ref()
-        .set_write_timeout(Some(settings.record.unwrap_or(settings.idle)))
-        .map_err(|e| e.to_string())?;
-    while let Some(message) = receive(channel).map_err(|e| e.to_string())? {
-        let snapshot = settings.refresh();
-        let crls = lists(&snapshot)?;
-        settings
-            .verifier(&snapshot, &crls)
-            .recheck(client)
-            .map_err(|e| format!("no longer trusted: {e}"))?;
-        channel.send(&message).map_err(|e| e.to_string())?;
-    }
-    Ok(())
-}
+impl Trust for CertTrust {
+    type Peer = VerifiedPeer;
 
-fn fail(e: &dyn std::fmt::Display) -> ExitCode {
-    eprintln!("error: {e}");
-    ExitCode::FAILURE
+    fn summary(&self, log: &Log) {
+        let snapshot = self.files.snapshot();
+        log.err(format!("presenting {}", snapshot.credentials.chain.leaf));
+        log.err(format!(
+            "trusting clients of {}",
+            snapshot.root.certificate()
+        ));
+        if let Some(Ok(crls)) = &snapshot.crls {
+            for list in crls.lists() {
+                log.err(format!("revocation list: {list}"));
+            }
+        }
+    }
+
+    fn refresh(&self, log: &Log) {
+        for notice in self.files.refresh() {
+            log.notice(&notice, notice.is_problem());
+        }
+    }
+
+    fn generation(&self) -> u64 {
+        self.files.generation()
+    }
+
+    /// The certified handshake always ends with key confirmation.
+    fn confirms_keys(&self) -> bool {
+        true
+    }
+
+    fn accept(
+        &self,
+        stream: TcpStream,
+        timeout: Duration,
+    ) -> Result<(Channel<TcpStream>, VerifiedPeer), String> {
+        let snapshot = self.files.snapshot();
+        let crls = lists(&snapshot)?;
+        let verifier = self.verifier(&snapshot, &crls);
+        let credentials = (&snapshot.credentials.key, &snapshot.credentials.chain);
+        net::certified::accept_tcp(stream, credentials, &verifier, self.schedule, timeout)
+            .map_err(|e| e.to_string())
+    }
+
+    fn key(peer: &VerifiedPeer) -> &PublicIdentity {
+        &peer.key
+    }
+
+    fn name(peer: &VerifiedPeer) -> &ClientName {
+        &peer.name
+    }
+
+    /// Expiry moves with the clock, so a certificate is checked again
+    /// before every message, whatever the files did: the current root's
+    /// window and key, each certificate's window and list.
+    fn recheck(&self, peer: &VerifiedPeer, _checked: &mut u64) -> Result<(), String> {
+        let snapshot = self.files.snapshot();
+        let crls = lists(&snapshot)?;
+        self.verifier(&snapshot, &crls)
+            .recheck(peer)
+            .map_err(|e| e.to_string())
+    }
 }

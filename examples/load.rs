@@ -54,8 +54,7 @@ use learn_mtls::keys::{IdentityKey, PublicIdentity};
 use learn_mtls::net::{self, os_rng};
 
 // One definition of "the handshake's primitives", shared with the bench.
-#[path = "common/primitives.rs"]
-mod primitives;
+use learn_mtls_kit::primitives;
 use primitives::Primitives;
 
 /// The share of the TCP floor the server should reach: the cores divided

@@ -13,11 +13,6 @@
 //! It ends with Lesson 13 on one screen: the five attacks of the
 //! `13-attack-*` examples, run in-process under both bindings.
 
-#![allow(
-    clippy::duplicate_mod,
-    reason = "each included attack example brings its own copy of the attack workbench"
-)]
-
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -32,38 +27,8 @@ use learn_mtls::net::{self, Connection, Error};
 use learn_mtls::trust::files::{Clients, FilePolicy};
 use learn_mtls::wire::{CLIENT_AUTH_LEN, CLIENT_HELLO_LEN, MUTUAL_HANDSHAKE_LEN, SERVER_HELLO_LEN};
 
-// Lesson 13's attacks, each from its own example. Their `main`s go unused
-// here, and each brings its own copy of `common/attack.rs`.
-#[allow(
-    dead_code,
-    reason = "the tour calls the attack, not the example's main"
-)]
-#[path = "13-attack-impersonation.rs"]
-mod impersonation;
-#[allow(
-    dead_code,
-    reason = "the tour calls the attack, not the example's main"
-)]
-#[path = "13-attack-low-order.rs"]
-mod low_order;
-#[allow(
-    dead_code,
-    reason = "the tour calls the attack, not the example's main"
-)]
-#[path = "13-attack-misbinding.rs"]
-mod misbinding;
-#[allow(
-    dead_code,
-    reason = "the tour calls the attack, not the example's main"
-)]
-#[path = "13-attack-record-replay.rs"]
-mod record_replay;
-#[allow(
-    dead_code,
-    reason = "the tour calls the attack, not the example's main"
-)]
-#[path = "13-attack-replay.rs"]
-mod replay;
+// Lesson 13's attacks, the ones the `13-attack-*` examples run.
+use learn_mtls_kit::attack::{impersonation, low_order, misbinding, record_replay, replay};
 
 const TIMEOUT: Duration = Duration::from_secs(5);
 

@@ -9,11 +9,13 @@
 //! The core is `no_std`, needs no allocator, and never touches a socket:
 //!
 //! - [`keys`]: long-term identities, fingerprints.
+//! - [`name`]: the names of peers (clients, servers, CAs).
 //! - [`wire`]: the three handshake messages as fixed-size types.
 //! - [`handshake`]: the state machines of Lessons 10 and 11.
 //! - [`schedule`]: from the shared secret to traffic keys (HKDF-SHA256 or
 //!   the TLS 1.2 PRF).
 //! - [`record`]: sealing and opening encrypted records.
+//! - [`aead`]: the record cipher's key, nonce and tag sizes.
 //! - [`trust`]: who may connect: the policy trait, a pinned key, authorized
 //!   and revoked key lists (and, with `std`, reloading them from files).
 //! - [`tls12`]: the TLS 1.2 PRF, master secret, key block and Finished
@@ -33,14 +35,17 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod aead;
 pub mod cert;
 pub mod handshake;
 pub mod hex;
 pub mod keys;
+pub mod name;
 #[cfg(feature = "alloc")]
 pub mod openssh;
 pub mod record;
 pub mod schedule;
+mod signed;
 pub mod tls12;
 pub mod trust;
 pub mod wire;

@@ -21,11 +21,13 @@ use std::boxed::Box;
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use std::vec::Vec;
 
 use crate::handshake::mutual::{self, ClientVerified};
-use crate::handshake::{Binding, Config, HandshakeError, ServerGuess, server_only};
+use crate::handshake::{
+    Binding, Config, ExpectKeyConfirmation, HandshakeError, ServerGuess, server_only,
+};
 use crate::keys::{IdentityKey, PublicIdentity};
 use crate::record::{self, HEADER_LEN, MAX_PLAINTEXT_LEN, MAX_RECORD_LEN, RecordError, Session};
 use crate::trust::{ClientIdentity, TrustPolicy};
@@ -36,7 +38,7 @@ use crate::wire::{
 mod admission;
 /// Lesson 15: the certified handshake over the same plumbing.
 pub mod certified;
-mod echo;
+mod deadline;
 pub mod log;
 mod serve;
 #[cfg(feature = "tokio")]
@@ -45,7 +47,7 @@ pub use admission::{
     Admission, Admitted, Busy, DESCRIPTORS_KEPT_FREE, HandshakeSlots, KeySession, KeySessions,
     Limits, PendingHandshakes, ReserveReleased, Slot, WhenFull, descriptor_limit,
 };
-pub use echo::{echo_back, echo_lines};
+pub use deadline::{DEADLINE_SLACK, Deadline};
 pub use serve::{Connection, IDLE_THREADS_KEPT, serve};
 
 /// The operating system's RNG, in the form the handshakes take.
@@ -408,22 +410,36 @@ pub fn accept<S: Read + Write>(
         ClientVerified::Accepted(accepted) => {
             Ok((Channel::new(stream, accepted.session), accepted.client))
         }
-        ClientVerified::ExpectKeyConfirmation(pending) => {
-            let mut buf = Box::new([0u8; MAX_RECORD_LEN]);
-            let len = read_record(&mut stream, &mut buf[..], Stage::KeyConfirmation)?
-                .ok_or(Error::Closed(Stage::KeyConfirmation))?;
-            let (accepted, first) = pending.confirm(&mut buf[..len])?;
-            let early = (!first.is_empty()).then(|| first.to_vec());
-            // The channel keeps the buffer the confirmation arrived in.
-            let channel = Channel {
-                stream,
-                session: accepted.session,
-                buf,
-                early,
-            };
-            Ok((channel, accepted.client))
-        }
+        ClientVerified::ExpectKeyConfirmation(pending) => confirm_keys(stream, pending),
     }
+}
+
+/// Key confirmation, for every handshake that ends with it: reads the
+/// client's first record, opens it under the session's keys (which proves
+/// the client derived them), and makes the channel, which keeps the buffer
+/// the record arrived in and any message it carried.
+fn confirm_keys<S: Read + Write, P>(
+    mut stream: S,
+    pending: ExpectKeyConfirmation<P>,
+) -> Result<(Channel<S>, P), Error> {
+    let mut buf = Box::new([0u8; MAX_RECORD_LEN]);
+    let len = read_record(&mut stream, &mut buf[..], Stage::KeyConfirmation)?
+        .ok_or(Error::Closed(Stage::KeyConfirmation))?;
+    let (accepted, first) = pending.confirm(&mut buf[..len])?;
+    let early = early_message(first);
+    let channel = Channel {
+        stream,
+        session: accepted.session,
+        buf,
+        early,
+    };
+    Ok((channel, accepted.client))
+}
+
+/// The message a confirming first record carried, kept for the first
+/// `recv` (an empty record confirms and carries none).
+fn early_message(first: &[u8]) -> Option<Vec<u8>> {
+    (!first.is_empty()).then(|| first.to_vec())
 }
 
 /// Runs the Lesson 10 client: authenticates the server, stays anonymous.
@@ -464,85 +480,6 @@ pub fn accept_anonymous<S: Read + Write>(
         server_only::Server::new(identity, config).read_client_hello(&mut os_rng(), &hello)?;
     write_all(&mut stream, &server_hello.to_bytes(), Stage::ServerHello)?;
     Ok(Channel::new(stream, session))
-}
-
-/// A TCP stream with a deadline: every read and write waits at most until
-/// `deadline`, however the peer paces its bytes.
-#[derive(Debug)]
-pub struct Deadline<'a> {
-    stream: &'a TcpStream,
-    /// `None` for a timeout too long to represent: in effect, no deadline.
-    deadline: Option<Instant>,
-    /// When each direction's timeout was last set on the socket.
-    read_set: Option<Instant>,
-    write_set: Option<Instant>,
-}
-
-/// How far past its deadline a read or write may wait: a timeout set on
-/// the socket is reused for this long instead of set again before every
-/// read, which saves a system call per message in the few milliseconds a
-/// handshake takes.
-pub const DEADLINE_SLACK: Duration = Duration::from_millis(20);
-
-impl<'a> Deadline<'a> {
-    /// Wraps `stream`; operations fail with `TimedOut` after `timeout`
-    /// (give or take [`DEADLINE_SLACK`]).
-    pub fn new(stream: &'a TcpStream, timeout: Duration) -> Self {
-        Self {
-            stream,
-            deadline: Instant::now().checked_add(timeout),
-            read_set: None,
-            write_set: None,
-        }
-    }
-
-    /// The time left before the deadline, or `TimedOut` if none is.
-    fn left(&self) -> io::Result<Duration> {
-        let Some(deadline) = self.deadline else {
-            // The OS clamps a timeout this long to the longest it supports.
-            return Ok(Duration::MAX);
-        };
-        let left = deadline.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Err(io::ErrorKind::TimedOut.into());
-        }
-        Ok(left)
-    }
-
-    /// Sets one direction's timeout to the time left, unless it was set
-    /// less than [`DEADLINE_SLACK`] ago: a timeout set at `t0` to
-    /// `deadline - t0` ends a wait begun now at most `now - t0` late.
-    fn arm(
-        &self,
-        last: Option<Instant>,
-        set: impl FnOnce(Option<Duration>) -> io::Result<()>,
-    ) -> io::Result<Option<Instant>> {
-        let left = self.left()?;
-        if last.is_some_and(|at| at.elapsed() < DEADLINE_SLACK) {
-            return Ok(last);
-        }
-        set(Some(left))?;
-        Ok(Some(Instant::now()))
-    }
-}
-
-// Each call sets only the timeout of its own direction, and only when the
-// last one set is too old.
-impl Read for Deadline<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.read_set = self.arm(self.read_set, |t| self.stream.set_read_timeout(t))?;
-        self.stream.read(buf)
-    }
-}
-
-impl Write for Deadline<'_> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.write_set = self.arm(self.write_set, |t| self.stream.set_write_timeout(t))?;
-        self.stream.write(buf)
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        self.stream.flush()
-    }
 }
 
 /// Runs [`f`] with the handshake under a deadline (and Nagle's algorithm
@@ -643,4 +580,91 @@ pub fn accept_anonymous_tcp(
         Ok((accept_anonymous(s, identity, config)?, ()))
     })
     .map(|(c, ())| c)
+}
+
+/// Sends each line of `input` as a message and writes each reply to
+/// `output`, one per line: the lesson clients' loop.
+///
+/// A line is any bytes up to a `\n` (or the end of the input); the `\n`, and
+/// a `\r` just before it, are not sent. Lines need not be UTF-8: bytes go
+/// as they are. No line is read past what one record carries, so an input
+/// without newlines (`/dev/zero`) costs one record's worth of memory.
+///
+/// # Errors
+/// [`Error::Closed`] with [`Stage::FirstReply`] if the server closes before
+/// its first reply (under the lesson11 binding, the only sign that it
+/// refused this client), with [`Stage::Records`] if it closes later;
+/// [`Error::TimedOut`] likewise, if a read timeout is set on the stream;
+/// [`Error::Input`] or [`Error::InputLineTooLong`] for the input; any other
+/// channel or I/O error.
+pub fn echo_lines<S: Read + Write>(
+    channel: &mut Channel<S>,
+    mut input: impl io::BufRead,
+    mut output: impl Write,
+) -> Result<(), Error> {
+    let mut replied = false;
+    let mut line = Vec::with_capacity(MAX_PLAINTEXT_LEN + 2);
+    let mut number = 0;
+    while read_line(&mut input, &mut line)? {
+        number += 1;
+        if line.len() > MAX_PLAINTEXT_LEN {
+            return Err(Error::InputLineTooLong { line: number });
+        }
+        let stage = if replied {
+            Stage::Records
+        } else {
+            Stage::FirstReply
+        };
+        let reply = match channel.send(&line).and_then(|()| channel.recv()) {
+            Ok(Some(reply)) => reply,
+            Ok(None) | Err(Error::Closed(_)) => return Err(Error::Closed(stage)),
+            Err(Error::TimedOut(_)) => return Err(Error::TimedOut(stage)),
+            Err(e) => return Err(e),
+        };
+        replied = true;
+        output
+            .write_all(&reply)
+            .and_then(|()| output.write_all(b"\n"))
+            .and_then(|()| output.flush())
+            .map_err(|e| Error::Io(Stage::Records, e))?;
+    }
+    Ok(())
+}
+
+/// Reads one line of `input` into `line` without its `\n` or `\r\n`;
+/// `false` at the end of the input. Reads at most one byte more than a
+/// record carries (plus the line ending), enough to tell a line that is
+/// too long.
+fn read_line(input: &mut impl io::BufRead, line: &mut Vec<u8>) -> Result<bool, Error> {
+    use io::BufRead as _;
+    line.clear();
+    // A record's worth, one more byte to notice a longer line, and "\r\n".
+    let limit = MAX_PLAINTEXT_LEN as u64 + 3;
+    let read = input
+        .take(limit)
+        .read_until(b'\n', line)
+        .map_err(Error::Input)?;
+    if read == 0 {
+        return Ok(false);
+    }
+    if line.last() == Some(&b'\n') {
+        line.pop();
+        if line.last() == Some(&b'\r') {
+            line.pop();
+        }
+    }
+    Ok(true)
+}
+
+/// Echoes every message back until the peer closes: the lesson servers' loop.
+///
+/// # Errors
+/// Any channel error; a clean close is `Ok`.
+pub fn echo_back<S: Read + Write>(channel: &mut Channel<S>) -> Result<u64, Error> {
+    let mut echoed = 0;
+    while let Some(message) = channel.recv()? {
+        channel.send(&message)?;
+        echoed += 1;
+    }
+    Ok(echoed)
 }

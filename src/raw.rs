@@ -14,9 +14,10 @@
 use subtle::ConstantTimeEq;
 use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
 
-use crate::handshake::{HandshakeError, SignedContent};
+use crate::handshake::HandshakeError;
 use crate::record::{KEY_LEN, NONCE_LEN, Session, Side};
 use crate::schedule::{self, Inputs, KeySchedule, SessionSecrets, TrafficSecrets};
+use crate::signed::SignedContent;
 use crate::wire::SHARE_LEN;
 
 /// The four traffic secrets, in the clear. Wiped on drop; `Debug` redacts

@@ -24,14 +24,10 @@ use zeroize::Zeroizing;
 
 use crate::schedule::{SessionSecrets, TrafficSecrets};
 
-/// ChaCha20-Poly1305 key length.
-pub const KEY_LEN: usize = 32;
-/// ChaCha20-Poly1305 nonce length (RFC 8439 section 2.8).
-pub const NONCE_LEN: usize = 12;
+pub use crate::aead::{KEY_LEN, NONCE_LEN, TAG_LEN};
+
 /// The length prefix of every record.
 pub const HEADER_LEN: usize = 2;
-/// The Poly1305 authentication tag at the end of every record.
-pub const TAG_LEN: usize = 16;
 /// The most plaintext one record carries: 16 KiB, as in TLS (RFC 8446 section 5.1).
 pub const MAX_PLAINTEXT_LEN: usize = 16 * 1024;
 /// The longest record body a header may announce (ciphertext + tag).

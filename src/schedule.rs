@@ -41,7 +41,7 @@ use hkdf::Hkdf;
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
-use crate::record::{KEY_LEN, NONCE_LEN};
+use crate::aead::{KEY_LEN, NONCE_LEN};
 use crate::tls12::{self, KeyBlockLayout};
 use crate::wire::SHARE_LEN;
 

@@ -28,18 +28,10 @@ use learn_mtls::keys::IdentityKey;
 use learn_mtls::schedule::KeySchedule;
 
 mod common;
-#[path = "common/faulty.rs"]
-mod faulty;
-#[allow(
-    dead_code,
-    reason = "the faulty peers use only part of the graders' spec"
-)]
-#[path = "../examples/common/grade/spec.rs"]
-mod spec;
 
 use common::binaries::example;
-use faulty::Fault;
-use spec::{Lesson, Proto};
+use common::faulty::{self, Fault};
+use learn_mtls_kit::grade::spec::{self, Lesson, Proto};
 
 const BINDINGS: [Binding; 2] = [Binding::InsecureLesson11, Binding::Transcript];
 const SCHEDULES: [KeySchedule; 2] = [KeySchedule::Hkdf, KeySchedule::Tls12Prf];

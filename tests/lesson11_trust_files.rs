@@ -405,3 +405,20 @@ fn one_policy_serves_many_threads_at_once() {
 
     assert_eq!(policy.check(&key(BOB)), Ok(name("bob")));
 }
+
+#[test]
+fn the_generation_moves_when_and_only_when_the_lists_in_force_change() {
+    let dir = TempDir::new();
+    let (policy, authorized, _) = alice_only(&dir);
+    let before = policy.generation();
+    policy.refresh();
+    assert_eq!(policy.generation(), before, "nothing changed");
+    append(&authorized, &format!("{} bob", hex(BOB)));
+    policy.refresh();
+    let after_bob = policy.generation();
+    assert_ne!(after_bob, before, "bob's line is in force");
+    // A broken file keeps the last good list: nothing in force changed.
+    append(&authorized, "not a key line");
+    policy.refresh();
+    assert_eq!(policy.generation(), after_bob);
+}

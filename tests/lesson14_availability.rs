@@ -29,8 +29,7 @@ use learn_mtls::net;
 mod common;
 use common::binaries::example;
 
-#[path = "../examples/common/siege.rs"]
-mod siege;
+use learn_mtls_kit::siege;
 use siege::{Attack, Keys, Recorded, Server, Stdout};
 
 fn server(keys: &Keys, extra: &[&str]) -> Server {
@@ -333,7 +332,15 @@ fn the_async_server_meets_the_six_conditions_in_their_quick_sizes() {
 
 #[test]
 fn the_server_help_names_every_defence_and_how_to_turn_it_off() {
-    let out = Command::new(example("11-mtls-server"))
+    // Every server, one set of flags: 15-mtls-server once lacked
+    // --when-full and --lesson11-session-at.
+    for server in ["11-mtls-server", "15-mtls-server"] {
+        server_help_names_every_defence(server);
+    }
+}
+
+fn server_help_names_every_defence(server: &str) {
+    let out = Command::new(example(server))
         .arg("--help")
         .output()
         .unwrap();
@@ -350,7 +357,7 @@ fn the_server_help_names_every_defence_and_how_to_turn_it_off() {
     ] {
         assert!(
             help.contains(flag),
-            "--help does not mention {flag}:\n{help}"
+            "{server} --help does not mention {flag}:\n{help}"
         );
     }
 }

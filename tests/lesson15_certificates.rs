@@ -4,8 +4,8 @@
 //! error that names that rule, so a check that is missing or asks the
 //! wrong question fails here.
 
-#[path = "common/pki.rs"]
-mod pki;
+mod common;
+use common::pki;
 
 use learn_mtls::cert::crl::{CrlFormatError, RevocationList};
 use learn_mtls::cert::verify::{

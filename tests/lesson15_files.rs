@@ -1,14 +1,13 @@
 //! Lesson 15 katas: the text form, and files reloaded while a server runs.
 
-#[path = "common/pki.rs"]
-mod pki;
+mod common;
+use common::pki;
 
 use std::path::{Path, PathBuf};
 
 use learn_mtls::cert::armour::{self, ArmourError, ArmourProblem, CERTIFICATE_LABEL, blocks};
-use learn_mtls::cert::files::{
-    self, CertFileError, Crls, LiveFiles, Problem, certificates_text, crl_text,
-};
+use learn_mtls::cert::files::{self, CertFileError, Crls, Problem, certificates_text, crl_text};
+use learn_mtls::cert::live::LiveFiles;
 use learn_mtls::cert::{CERTIFICATE_LEN, Certificate};
 use learn_mtls::keyfile::{self, Overwrite};
 use pki::*;
@@ -476,4 +475,23 @@ fn one_overlong_base64_line_is_called_too_long() {
     }
     .to_string();
     assert!(short.contains("every line but the last"), "{short}");
+}
+
+#[test]
+fn the_generation_moves_when_and_only_when_a_file_in_force_changes() {
+    let dir = scratch("live-generation");
+    let (key, cert, ca, crl_path) = server_files(&dir);
+    let live = LiveFiles::open(&key, &cert, &ca, Some(&crl_path)).unwrap();
+    let before = live.generation();
+    assert!(printed(&live).is_empty());
+    assert_eq!(live.generation(), before, "nothing changed");
+    let later = crl_window(&root_key(), (NOW + 1, NOW + 7 * 86_400), &[3]);
+    files::write_atomically(&crl_path, &crl_text(&later)).unwrap();
+    assert_eq!(printed(&live).len(), 1);
+    let after_list = live.generation();
+    assert_ne!(after_list, before, "the new list is in force");
+    // A broken root keeps the last good one: nothing in force changed.
+    std::fs::write(&ca, "garbage\n").unwrap();
+    assert!(printed(&live)[0].starts_with("WARNING: "));
+    assert_eq!(live.generation(), after_list);
 }

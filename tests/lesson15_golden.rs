@@ -15,8 +15,8 @@
 //! LEARN_MTLS_BLESS=1 cargo test --test lesson15_golden
 //! ```
 
-#[path = "common/pki.rs"]
-mod pki;
+mod common;
+use common::pki;
 
 use std::fmt::Write as _;
 use std::path::PathBuf;

@@ -4,8 +4,8 @@
 //! replayed by someone who lacks its key, every byte of messages 2 and 3
 //! changed in flight, and the refusals a peer sees for each broken rule.
 
-#[path = "common/pki.rs"]
-mod pki;
+mod common;
+use common::pki;
 
 use chacha20::ChaCha20Rng;
 use learn_mtls::cert::crl::RevocationList;

@@ -3,8 +3,8 @@
 //! `cargo test`. No input may panic; what parses must re-encode to the
 //! same bytes; a mutated certificate must not verify.
 
-#[path = "common/pki.rs"]
-mod pki;
+mod common;
+use common::pki;
 
 use chacha20::ChaCha20Rng;
 use learn_mtls::cert::armour;

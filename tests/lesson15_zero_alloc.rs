@@ -3,8 +3,8 @@
 //! certified handshake run inside `allocation_counter::measure` and make
 //! no allocation at all.
 
-#[path = "common/pki.rs"]
-mod pki;
+mod common;
+use common::pki;
 
 use allocation_counter::measure;
 use chacha20::ChaCha20Rng;

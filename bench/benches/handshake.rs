@@ -28,8 +28,7 @@ use learn_mtls::record::{HEADER_LEN, MAX_PLAINTEXT_LEN, MAX_RECORD_LEN, Session,
 use learn_mtls::trust::{ClientName, PinnedClient};
 
 // One definition of "the handshake's primitives", shared with examples/load.rs.
-#[path = "../../examples/common/primitives.rs"]
-mod primitives;
+use learn_mtls_kit::primitives;
 use primitives::Primitives;
 
 struct Fixture {

@@ -42,29 +42,16 @@ pub struct Exercise {
     pub hint: String,
 }
 
-/// Where the learner files live, and their mirrors.
+/// Where the learner files live; `exercises/solutions/` mirrors it.
 const SOURCE_DIR: &str = "exercises/src/";
 
 impl Exercise {
-    /// The pristine stub of `file`, relative to the repository root.
-    pub fn stub_of(file: &str) -> String {
-        format!(
-            "exercises/stubs/{}",
-            file.strip_prefix(SOURCE_DIR).unwrap_or(file)
-        )
-    }
-
     /// The reference solution of `file`, relative to the repository root.
     pub fn solution_of(file: &str) -> String {
         format!(
             "exercises/solutions/{}",
             file.strip_prefix(SOURCE_DIR).unwrap_or(file)
         )
-    }
-
-    /// The stubs of every file.
-    pub fn stubs(&self) -> Vec<String> {
-        self.files.iter().map(|f| Self::stub_of(f)).collect()
     }
 
     /// The reference solutions of every file.

@@ -5,7 +5,7 @@
 //! cargo course list            one line per exercise: ID, state, file, lesson section
 //! cargo course check [ID...]   check some exercises (all without an ID)
 //! cargo course hint ID         a hint for one exercise
-//! cargo course reset ID        put the exercise's stub back (your version is lost)
+//! cargo course reset ID        put the exercise's stub back from git (your version is lost)
 //! cargo course solution ID     where the reference solution is
 //! cargo course verify          maintainers: every stub fails its check, every solution passes
 //! ```
@@ -17,13 +17,16 @@
 #![forbid(unsafe_code)]
 
 mod info;
+mod lesson_binaries;
+mod progress;
+mod stub;
 mod verify;
 
 use std::collections::HashMap;
 use std::fs;
-use std::io::{IsTerminal as _, Write as _};
+use std::io::{BufRead as _, BufReader, IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitCode, Output, Stdio};
+use std::process::{ChildStderr, Command, ExitCode, Stdio};
 use std::time::{Duration, SystemTime};
 
 use info::Exercise;
@@ -36,7 +39,8 @@ usage: cargo course [COMMAND]
   list                one line per exercise: ID, state, file to edit, lesson section
   check [ID...]       check the exercises named (all of them without an ID)
   hint ID             a hint for exercise ID
-  reset ID            put back the stub of exercise ID (your version is lost)
+  reset ID            put back the stub of exercise ID, as committed in git
+                      (your version is lost)
   solution ID         print the path of the reference solution of ID
   verify [--each]     for maintainers: in a scratch copy, every stub fails its
                       check and every solution passes (--each: also each stub
@@ -195,6 +199,17 @@ impl Course {
         Some(all)
     }
 
+    /// The stubs of every file of the exercise, one after the other, as
+    /// [`Course::file_contents`] joins the files.
+    fn stubs(&self, exercise: &Exercise) -> Result<Vec<u8>, String> {
+        let mut all = Vec::new();
+        for file in &exercise.files {
+            all.extend(stub::committed(&self.root, file)?);
+            all.push(0);
+        }
+        Ok(all)
+    }
+
     fn state_path(&self) -> PathBuf {
         self.target.join("course-state.txt")
     }
@@ -245,8 +260,13 @@ impl Course {
                     Some("done") => "done",
                     Some("failing") => "failing",
                     Some(_) => "not started",
-                    None if self.concat(&exercise.stubs()) == Some(contents) => "not started",
-                    None => "edited",
+                    // Never checked: edited if it differs from its stub.
+                    // Without git the stub is unknown, and a file never
+                    // checked is more likely untouched than edited.
+                    None => match self.stubs(exercise) {
+                        Ok(stubs) if stubs != contents => "edited",
+                        _ => "not started",
+                    },
                 }
             })
             .collect()
@@ -294,12 +314,16 @@ impl Course {
     }
 
     fn reset(&self, exercise: &Exercise) -> Result<bool, String> {
-        for file in &exercise.files {
-            let stub = self.root.join(Exercise::stub_of(file));
+        // Every stub first: a file is overwritten only if all can be put back.
+        let stubs = exercise
+            .files
+            .iter()
+            .map(|file| stub::committed(&self.root, file))
+            .collect::<Result<Vec<_>, _>>()?;
+        for (file, stub) in exercise.files.iter().zip(stubs) {
             let path = self.root.join(file);
-            fs::copy(&stub, &path).map_err(|e| {
-                format!("cannot copy {} to {}: {e}", stub.display(), path.display())
-            })?;
+            fs::write(&path, stub)
+                .map_err(|e| format!("cannot write the stub to {}: {e}", path.display()))?;
             println!("{}: the stub is back in {file}", exercise.id);
         }
         Ok(true)
@@ -337,7 +361,7 @@ impl Course {
             .stderr(Stdio::piped())
             .spawn()
             .map_err(|e| format!("cannot run cargo: {e}"))?;
-        let build = wait_saying(
+        let build = progress::wait_saying(
             build,
             "building the exercises and their checks (the first build takes a minute or \
              two; later ones a few seconds)",
@@ -351,13 +375,20 @@ impl Course {
             .join("debug")
             .join(format!("{bin}{}", std::env::consts::EXE_SUFFIX));
         let mut run = Command::new(&binary);
-        run.args(ids).env("CARGO", &cargo);
+        run.args(ids)
+            .env("CARGO", &cargo)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         if let Some(dir) = examples {
             run.env("COURSE_EXAMPLES_DIR", dir);
         }
-        let output = run
-            .output()
-            .map_err(|e| format!("cannot run {}: {e}", binary.display()))?;
+        let cannot_run = |e: std::io::Error| format!("cannot run {}: {e}", binary.display());
+        let mut child = run.spawn().map_err(cannot_run)?;
+        let stderr = child.stderr.take().map(pass_on_progress);
+        let output = child.wait_with_output().map_err(cannot_run)?;
+        let stderr = stderr
+            .and_then(|reader| reader.join().ok())
+            .unwrap_or_default();
         let stdout = String::from_utf8_lossy(&output.stdout);
         let mut results: Vec<(String, Status)> = Vec::new();
         for line in stdout.lines() {
@@ -377,9 +408,8 @@ impl Course {
         }
         if results.len() != ids.len() {
             return Err(format!(
-                "the checks stopped early ({}):\n{stdout}{}",
-                output.status,
-                String::from_utf8_lossy(&output.stderr)
+                "the checks stopped early ({}):\n{stdout}{stderr}",
+                output.status
             ));
         }
         Ok(results)
@@ -525,39 +555,23 @@ fn fnv(bytes: &[u8]) -> u64 {
     })
 }
 
-/// Waits for `child`; if it is still running after a second, says `what`
-/// it is doing on standard error, then how long it has taken every 15
-/// seconds, so that a first build is never a silent minute.
-fn wait_saying(child: Child, what: &str) -> std::io::Result<Output> {
-    let (done, finished) = std::sync::mpsc::channel();
+/// Reads the check binary's standard error: passes on at once each line of
+/// progress (the build of the lesson binaries, which the first finale
+/// check starts), and returns the rest, for when the checks stop early.
+fn pass_on_progress(stderr: ChildStderr) -> std::thread::JoinHandle<String> {
     std::thread::spawn(move || {
-        let _ = done.send(child.wait_with_output());
-    });
-    let began = std::time::Instant::now();
-    let mut said = false;
-    loop {
-        let wait = if said { 15 } else { 1 };
-        match finished.recv_timeout(Duration::from_secs(wait)) {
-            Ok(output) => {
-                if said {
-                    eprintln!("cargo course: built in {} s", began.elapsed().as_secs());
-                }
-                return output;
+        let mut rest = String::new();
+        let mut reader = BufReader::new(stderr);
+        let mut line = Vec::new();
+        while matches!(reader.read_until(b'\n', &mut line), Ok(1..)) {
+            let text = String::from_utf8_lossy(&line);
+            if text.starts_with(progress::PREFIX) {
+                eprint!("{text}");
+            } else {
+                rest.push_str(&text);
             }
-            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-                if said {
-                    eprintln!(
-                        "cargo course: still building ({} s)",
-                        began.elapsed().as_secs()
-                    );
-                } else {
-                    eprintln!("cargo course: {what}...");
-                    said = true;
-                }
-            }
-            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
-                return Err(std::io::Error::other("the build's waiting thread ended"));
-            }
+            line.clear();
         }
-    }
+        rest
+    })
 }

@@ -6,6 +6,10 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Mutex, mpsc};
 use std::time::Duration;
 
+use learn_mtls::keys::{Fingerprint, IdentityKey};
+use learn_mtls::net::os_rng;
+use learn_mtls::trust::ClientName;
+
 /// Why a check did not pass: a paragraph for the learner.
 #[derive(Debug)]
 pub struct Failure(pub String);
@@ -66,12 +70,9 @@ pub fn explain(e: &(dyn std::error::Error + 'static)) -> String {
     e.to_string()
 }
 
-/// Lowercase hex.
+/// Lowercase hex (the library's one encoder).
 pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().fold(String::new(), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    learn_mtls::hex::Hex(bytes).to_string()
 }
 
 /// Hex, shortened in the middle beyond 64 bytes.
@@ -143,7 +144,41 @@ pub fn same_bytes(what: &str, input: &dyn Display, expected: &[u8], got: &[u8]) 
     Err(Failure(message.trim_end().to_owned()))
 }
 
-/// Fails unless `got == expected`, showing both with `{:?}`.
+/// How a check message shows a public key (any 32 bytes): by its
+/// fingerprint, `fingerprint 0123456789abcdef`. The library's refusals and
+/// errors name keys by fingerprint only (`Refusal::UnknownKey`,
+/// `CertError::UnknownIssuer`, ...), so this is the one form in which a key
+/// can read the same in a message's input as in its expected and got lines.
+pub fn key_shown(key: &[u8; 32]) -> String {
+    format!("fingerprint {}", Fingerprint::of(key))
+}
+
+/// `{:?}` of `value`, each `PublicIdentity(64 hex digits)` in it shown by
+/// its fingerprint ([`key_shown`]): `PublicIdentity(fingerprint ...)`.
+pub fn debug_shown(value: &dyn fmt::Debug) -> String {
+    const OPEN: &str = "PublicIdentity(";
+    let text = format!("{value:?}");
+    let mut shown = String::new();
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find(OPEN) {
+        let after = at + OPEN.len();
+        shown.push_str(&rest[..after]);
+        rest = &rest[after..];
+        let key = rest
+            .get(..64)
+            .filter(|_| rest[64..].starts_with(')'))
+            .and_then(|digits| learn_mtls::hex::decode_array::<32>(digits).ok());
+        if let Some(key) = key {
+            shown.push_str(&key_shown(&key));
+            rest = &rest[64..];
+        }
+    }
+    shown.push_str(rest);
+    shown
+}
+
+/// Fails unless `got == expected`, showing both with `{:?}` (keys by
+/// fingerprint: [`debug_shown`]).
 pub fn same<T: PartialEq + fmt::Debug>(
     what: &str,
     input: &dyn Display,
@@ -154,7 +189,9 @@ pub fn same<T: PartialEq + fmt::Debug>(
         return Ok(());
     }
     Err(fail(format!(
-        "{what} is wrong\n  input:    {input}\n  expected: {expected:?}\n  got:      {got:?}"
+        "{what} is wrong\n  input:    {input}\n  expected: {}\n  got:      {}",
+        debug_shown(expected),
+        debug_shown(got)
     )))
 }
 
@@ -289,6 +326,16 @@ pub fn not_the_library_itself(id: &str, file: &str, source: &str, name: &str) ->
     Ok(())
 }
 
+/// A fresh random identity key, for the checks' servers and clients.
+pub fn key() -> IdentityKey {
+    IdentityKey::generate(&mut os_rng())
+}
+
+/// `text` as a client name (the checks' names are all valid).
+pub fn name(text: &str) -> ClientName {
+    ClientName::new(text).expect("a valid name")
+}
+
 #[cfg(test)]
 mod tests {
     use super::not_the_library_itself as check;
@@ -306,6 +353,29 @@ mod tests {
             message.contains("got:      0000000000000000ab"),
             "{message}"
         );
+    }
+
+    #[test]
+    fn keys_read_the_same_in_every_line_of_a_message() {
+        let key = super::key().public();
+        let fingerprint = key.fingerprint().to_string();
+        let refusal = learn_mtls::trust::Refusal::UnknownKey {
+            fingerprint: key.fingerprint(),
+        };
+        let accepted = learn_mtls::trust::AuthorizedKey::new(key, super::name("alice"));
+        let input = format!("alice: {}", super::key_shown(key.as_bytes()));
+        let message = super::same("x", &input, &Err(refusal), &Ok(accepted))
+            .unwrap_err()
+            .0;
+        assert_eq!(message.matches(&fingerprint).count(), 3, "{message}");
+        assert!(!message.contains(&key.to_string()), "{message}");
+        assert!(
+            message.contains(&format!("PublicIdentity(fingerprint {fingerprint})")),
+            "{message}"
+        );
+        // Not a key: left as it is.
+        let odd = "PublicIdentity(12) PublicIdentity(";
+        assert_eq!(super::debug_shown(&format_args!("{odd}")), odd);
     }
 
     #[test]

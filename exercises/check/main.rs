@@ -11,6 +11,12 @@ mod lesson12;
 mod lesson13;
 mod lesson15;
 mod processes;
+// Shared with `cargo course`, one file each (standard library only): the
+// lesson binaries and their build, and the progress messages of a build.
+#[path = "../../course/src/lesson_binaries.rs"]
+mod lesson_binaries;
+#[path = "../../course/src/progress.rs"]
+mod progress;
 
 use std::process::ExitCode;
 

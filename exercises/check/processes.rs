@@ -12,14 +12,7 @@ use learn_mtls::keyfile::{self, Overwrite};
 use learn_mtls::keys::IdentityKey;
 
 use crate::harness::{Context, Result, fail};
-
-/// The examples the finales run.
-const EXAMPLES: [&str; 4] = [
-    "10-server",
-    "11-mtls-server",
-    "11-mtls-client",
-    "15-mtls-server",
-];
+use crate::lesson_binaries;
 
 /// The path of a lesson binary, built (once per run) if needed.
 pub fn example(name: &str) -> Result<PathBuf> {
@@ -39,29 +32,12 @@ fn build_examples() -> std::result::Result<PathBuf, String> {
     let target_dir = profile_dir.parent().ok_or("no target directory")?;
     let manifest = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.toml");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut command = Command::new(cargo);
-    command
-        .args(["build", "--quiet", "--package", "learn-mtls"])
-        .arg("--manifest-path")
-        .arg(&manifest)
-        .arg("--target-dir")
-        .arg(target_dir);
-    for name in EXAMPLES {
-        command.args(["--example", name]);
-    }
-    if profile_dir.ends_with("release") {
-        command.arg("--release");
-    }
-    let output = command
-        .output()
-        .map_err(|e| format!("cannot run cargo to build the lesson binaries: {e}"))?;
-    if !output.status.success() {
-        return Err(format!(
-            "building the lesson binaries failed:\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        ));
-    }
-    Ok(profile_dir.join("examples"))
+    lesson_binaries::build(
+        &cargo,
+        &manifest,
+        target_dir,
+        profile_dir.ends_with("release"),
+    )
 }
 
 /// A fresh scratch folder for key files.

@@ -19,9 +19,9 @@
 
 use core::fmt;
 
+use super::time::Rfc3339;
 use crate::keys::{IdentityKey, KeyError, PUBLIC_KEY_LEN, PublicIdentity, SIGNATURE_LEN};
-
-use super::{signed_content, time::Rfc3339};
+use crate::signed::signed_content;
 
 /// The only list version this code reads and writes.
 pub const CRL_VERSION: u8 = 1;

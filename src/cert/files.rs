@@ -1,21 +1,11 @@
-//! Certificate, chain and revocation list files, and reloading them while
-//! a server runs.
+//! Certificate, chain and revocation list files: reading, parsing and
+//! writing them (reloading them while a server runs is
+//! [`super::live`]'s).
 //!
 //! Every error names the file, and the line when there is one:
 //! `client.crt:7: not valid base64`. Files are written whole to a
 //! temporary name and renamed into place, so a reader (a running server)
-//! never sees half a certificate.
-//!
-//! [`LiveFiles`] holds a party's key and certificate chain, the root, and
-//! optionally the revocation lists, re-reads each file when it is asked to
-//! [`refresh`](LiveFiles::refresh), and swaps in what changed, by the
-//! rules of [`crate::trust::files`]: a broken certificate, key or root
-//! file is reported once and the last good one stays in force; a broken,
-//! missing or unreadable revocation file refuses everyone until it is
-//! fixed (fail closed); a revocation file that goes back in time (a list
-//! older than one already in force from the same issuer, or dated the same
-//! second with other contents, either of which could un-revoke a
-//! certificate) is reported and ignored. A file holding two lists from one
+//! never sees half a certificate. A file holding two lists from one
 //! issuer dated the same second with other contents is broken
 //! ([`Problem::SameDateLists`]).
 
@@ -376,9 +366,7 @@ pub fn write_atomically(path: &Path, contents: &str) -> Result<(), CertFileError
 }
 
 // ---------------------------------------------------------------------------
-// Reloading: the files' contents in force, in `live`.
-
-pub use super::live::{LiveFiles, Notice, Snapshot};
+// Reloading these files while a server runs is `cert::live`'s.
 
 /// A party's secret key and the chain that certifies it.
 #[derive(Debug)]

@@ -22,6 +22,7 @@ use std::prelude::rust_2024::*;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use sha2::{Digest, Sha256};
@@ -231,6 +232,8 @@ impl History {
 pub struct LiveFiles {
     current: RwLock<Snapshot>,
     watch: Refreshing<Watch>,
+    /// How many times the files in force have changed.
+    generation: AtomicU64,
 }
 
 impl LiveFiles {
@@ -279,7 +282,17 @@ impl LiveFiles {
                 crls,
             }),
             watch: Refreshing::new(watch),
+            generation: AtomicU64::new(0),
         })
+    }
+
+    /// A number that changes whenever a file in force changes (key,
+    /// chain, root or lists). What a certificate's re-check depends on
+    /// besides the clock: while it stays the same, only the validity
+    /// windows need checking again. Read it before the
+    /// [`snapshot`](Self::snapshot) it goes with.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
     }
 
     /// What is in force now.
@@ -407,7 +420,11 @@ impl LiveFiles {
         }
 
         if changed {
-            *self.current.write().unwrap_or_else(PoisonError::into_inner) = current;
+            let mut in_force = self.current.write().unwrap_or_else(PoisonError::into_inner);
+            *in_force = current;
+            // Under the write lock: whoever reads the generation before
+            // taking a snapshot never pairs the new number with old files.
+            self.generation.fetch_add(1, Ordering::AcqRel);
         }
         notices
     }

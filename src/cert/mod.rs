@@ -32,18 +32,16 @@
 
 use core::fmt;
 
-use sha2::{Digest, Sha256};
-
-use crate::handshake::SignedContent;
 use crate::keys::{IdentityKey, KeyError, PUBLIC_KEY_LEN, PublicIdentity, SIGNATURE_LEN};
-use crate::trust::{ClientName, MAX_NAME_LEN, NameError};
+use crate::name::{ClientName, MAX_NAME_LEN, NameError};
+use crate::signed::signed_content;
 
 pub mod armour;
 pub mod crl;
 #[cfg(feature = "std")]
 pub mod files;
 #[cfg(feature = "std")]
-mod live;
+pub mod live;
 pub mod time;
 pub mod verify;
 
@@ -224,12 +222,6 @@ fn key_at(bytes: &[u8], at: usize) -> [u8; PUBLIC_KEY_LEN] {
     let mut b = [0u8; PUBLIC_KEY_LEN];
     b.copy_from_slice(&bytes[at..at + PUBLIC_KEY_LEN]);
     b
-}
-
-/// `0x20 x 64 || context || 0x00 || SHA-256(body)`: what an issuer signs,
-/// built as the handshake builds its signed content.
-pub(crate) fn signed_content(context: &'static [u8], body: &[u8]) -> SignedContent {
-    SignedContent::transcript(context, &Sha256::digest(body).into())
 }
 
 impl CertificateBody {

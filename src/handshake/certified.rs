@@ -70,15 +70,16 @@ use rand_core::CryptoRng;
 use x25519_dalek::EphemeralSecret;
 use zeroize::Zeroizing;
 
-use super::{Context, HandshakeError, SignedContent, agree, ephemeral, transcript_hash};
+use super::{Context, HandshakeError, agree, ephemeral, transcript_hash};
 use crate::cert::verify::{
     CertError, Chain, MAX_CHAIN_LEN, Role, VerifiedPeer, Verifier, check_handshake_signature,
 };
 use crate::cert::{CERTIFICATE_LEN, Certificate};
 use crate::keys::{IdentityKey, SIGNATURE_LEN};
+use crate::name::ClientName;
 use crate::record::{Session, Side};
 use crate::schedule::{self, Inputs, KeySchedule};
-use crate::trust::ClientName;
+use crate::signed::SignedContent;
 use crate::wire::{ClientHello, SHARE_LEN, WrongLength};
 
 /// Context for the server's signature in the certified handshake.
@@ -508,47 +509,14 @@ impl ExpectClientAuth {
             (&self.hello, &self.m2, m3),
             Side::Server,
         );
-        Ok(ExpectKeyConfirmation { session, client })
+        Ok(ExpectKeyConfirmation::new(session, client))
     }
 }
 
-/// The client's chain and signature checked; its first record must still open.
-#[derive(Debug)]
-pub struct ExpectKeyConfirmation {
-    session: Session,
-    client: VerifiedPeer,
-}
+/// The client's chain and signature checked; its first record must still
+/// open (the same step as Lesson 11's, over the peer a certificate names).
+pub type ExpectKeyConfirmation = super::ExpectKeyConfirmation<VerifiedPeer>;
 
-impl ExpectKeyConfirmation {
-    /// Who the client claims to be. Not yet authenticated: do not act on it.
-    pub fn claimed_client(&self) -> &VerifiedPeer {
-        &self.client
-    }
-
-    /// Opens the client's first record: if it opens, the client is in.
-    ///
-    /// # Errors
-    /// [`HandshakeError::KeyConfirmationFailed`].
-    pub fn confirm(mut self, first_record: &mut [u8]) -> Result<(Accepted, &[u8]), HandshakeError> {
-        let plaintext = self
-            .session
-            .open_in_place(first_record)
-            .map_err(HandshakeError::KeyConfirmationFailed)?;
-        Ok((
-            Accepted {
-                session: self.session,
-                client: self.client,
-            },
-            plaintext,
-        ))
-    }
-}
-
-/// A finished certified handshake on the server.
-#[derive(Debug)]
-pub struct Accepted {
-    /// The established session.
-    pub session: Session,
-    /// The authenticated client, as its certificate names it.
-    pub client: VerifiedPeer,
-}
+/// A finished certified handshake on the server: the session, and the
+/// client as its certificate names it.
+pub type Accepted = super::Accepted<VerifiedPeer>;

@@ -40,6 +40,7 @@ use zeroize::Zeroizing;
 use crate::keys::{IdentityKey, KeyError, PublicIdentity};
 use crate::record::{RecordError, Session, Side};
 use crate::schedule::{self, Inputs, KeySchedule};
+use crate::signed::{MAX_CONTEXT_LEN, SignedContent};
 use crate::trust::Refusal;
 use crate::wire::{ClientAuth, ClientHello, SHARE_LEN, ServerHello};
 
@@ -243,13 +244,6 @@ pub(crate) const SERVER_ONLY_SERVER: Context = Context {
     tls12_prf: SERVER_ONLY_SERVER_TLS12_PRF_CONTEXT,
 };
 
-/// 64 spaces open every transcript signature. TLS 1.3 uses this prefix so a
-/// signed handshake can never be mistaken for a signed TLS 1.2 random.
-const SIGNATURE_PAD: [u8; 64] = [0x20; 64];
-
-/// Room for the longest signed message: pad, a context of up to 64 bytes, 0x00, hash.
-const SIGNED_CAPACITY: usize = 64 + 64 + 1 + 32;
-
 // Every context string must fit, or SignedContent::transcript would
 // overrun its buffer; checked when the crate compiles.
 const _: () = {
@@ -264,7 +258,7 @@ const _: () = {
     let mut i = 0;
     while i < contexts.len() {
         assert!(
-            contexts[i].len() <= 64,
+            contexts[i].len() <= MAX_CONTEXT_LEN,
             "a signature context is longer than 64 bytes"
         );
         i += 1;
@@ -354,39 +348,6 @@ impl fmt::Display for ServerGuess {
                 self.config.schedule
             ),
         }
-    }
-}
-
-/// The exact bytes a party signs, built on the stack.
-pub(crate) struct SignedContent {
-    bytes: [u8; SIGNED_CAPACITY],
-    len: usize,
-}
-
-impl SignedContent {
-    /// Lesson 11 as taught: the signer's own ephemeral share, nothing else.
-    pub(crate) fn own_share(share: &[u8; SHARE_LEN]) -> Self {
-        let mut bytes = [0u8; SIGNED_CAPACITY];
-        bytes[..SHARE_LEN].copy_from_slice(share);
-        Self {
-            bytes,
-            len: SHARE_LEN,
-        }
-    }
-
-    /// `0x20 x 64 || context || 0x00 || transcript_hash` (RFC 8446 section 4.4.3).
-    pub(crate) fn transcript(context: &[u8], transcript_hash: &[u8; 32]) -> Self {
-        let mut bytes = [0u8; SIGNED_CAPACITY];
-        let mut len = 0;
-        for part in [&SIGNATURE_PAD[..], context, &[0x00], transcript_hash] {
-            bytes[len..len + part.len()].copy_from_slice(part);
-            len += part.len();
-        }
-        Self { bytes, len }
-    }
-
-    pub(crate) fn as_bytes(&self) -> &[u8] {
-        &self.bytes[..self.len]
     }
 }
 
@@ -505,4 +466,58 @@ pub(crate) fn session(
         transcript_hash,
     };
     Session::new(&schedule::derive(config.schedule, &inputs), side)
+}
+
+/// A finished handshake on the server: the session and who is on the other
+/// end (`P`: a client identity in Lesson 11, a verified certificate in
+/// Lesson 15).
+#[derive(Debug)]
+pub struct Accepted<P> {
+    /// The established session.
+    pub session: Session,
+    /// The authenticated client.
+    pub client: P,
+}
+
+/// The last step of a server's handshake, the same in every handshake that
+/// has one: the client has signed, yet until one of its records opens under
+/// our keys we do not know that it derived the same keys, that is, that it
+/// saw the same bytes we did. Consumed by [`confirm`](Self::confirm).
+#[derive(Debug)]
+pub struct ExpectKeyConfirmation<P> {
+    session: Session,
+    client: P,
+}
+
+impl<P> ExpectKeyConfirmation<P> {
+    /// The step after a checked signature.
+    pub(crate) fn new(session: Session, client: P) -> Self {
+        Self { session, client }
+    }
+
+    /// Who the client claims to be. Not yet authenticated: do not act on it.
+    pub fn claimed_client(&self) -> &P {
+        &self.client
+    }
+
+    /// Opens the client's first record. If it opens, the keys are confirmed
+    /// and the client is authenticated; its plaintext is returned with the
+    /// session.
+    ///
+    /// # Errors
+    /// [`HandshakeError::KeyConfirmationFailed`] with the record error.
+    pub fn confirm(
+        mut self,
+        first_record: &mut [u8],
+    ) -> Result<(Accepted<P>, &[u8]), HandshakeError> {
+        let plaintext = self
+            .session
+            .open_in_place(first_record)
+            .map_err(HandshakeError::KeyConfirmationFailed)?;
+        let accepted = Accepted {
+            session: self.session,
+            client: self.client,
+        };
+        Ok((accepted, plaintext))
+    }
 }

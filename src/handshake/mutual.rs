@@ -59,11 +59,12 @@ use x25519_dalek::EphemeralSecret;
 use zeroize::Zeroizing;
 
 use super::{
-    Binding, Config, HandshakeError, MUTUAL_CLIENT, MUTUAL_SERVER, SignedContent,
-    answer_client_hello, check_server_hello, ephemeral, session, transcript_hash,
+    Binding, Config, HandshakeError, MUTUAL_CLIENT, MUTUAL_SERVER, answer_client_hello,
+    check_server_hello, ephemeral, session, transcript_hash,
 };
 use crate::keys::{IdentityKey, PublicIdentity};
 use crate::record::{Session, Side};
+use crate::signed::SignedContent;
 use crate::trust::{ClientIdentity, TrustPolicy};
 use crate::wire::{ClientAuth, ClientHello, ServerHello};
 
@@ -230,7 +231,7 @@ impl ExpectClientAuth {
         Ok(match self.config.binding {
             Binding::InsecureLesson11 => ClientVerified::Accepted(Accepted { session, client }),
             Binding::Transcript => {
-                ClientVerified::ExpectKeyConfirmation(ExpectKeyConfirmation { session, client })
+                ClientVerified::ExpectKeyConfirmation(ExpectKeyConfirmation::new(session, client))
             }
         })
     }
@@ -246,45 +247,11 @@ pub enum ClientVerified {
     ExpectKeyConfirmation(ExpectKeyConfirmation),
 }
 
-/// A finished handshake on the server: the session and who is on the other end.
-#[derive(Debug)]
-pub struct Accepted {
-    /// The established session.
-    pub session: Session,
-    /// The authenticated client.
-    pub client: ClientIdentity,
-}
+/// A finished handshake on the server: the session and who is on the
+/// other end (the client, by its key and name).
+pub type Accepted = super::Accepted<ClientIdentity>;
 
 /// Handshake done but not yet confirmed: the client has signed, yet until
 /// one of its records opens under our keys we do not know that it derived
 /// the same keys, that is, that it saw the same 224 bytes we did.
-#[derive(Debug)]
-pub struct ExpectKeyConfirmation {
-    session: Session,
-    client: ClientIdentity,
-}
-
-impl ExpectKeyConfirmation {
-    /// Who the client claims to be. Not yet authenticated: do not act on it.
-    pub fn claimed_client(&self) -> &ClientIdentity {
-        &self.client
-    }
-
-    /// Opens the client's first record. If it opens, the keys are confirmed
-    /// and the client is authenticated; its plaintext is returned with the
-    /// session.
-    ///
-    /// # Errors
-    /// [`HandshakeError::KeyConfirmationFailed`] with the record error.
-    pub fn confirm(mut self, first_record: &mut [u8]) -> Result<(Accepted, &[u8]), HandshakeError> {
-        let plaintext = self
-            .session
-            .open_in_place(first_record)
-            .map_err(HandshakeError::KeyConfirmationFailed)?;
-        let accepted = Accepted {
-            session: self.session,
-            client: self.client,
-        };
-        Ok((accepted, plaintext))
-    }
-}
+pub type ExpectKeyConfirmation = super::ExpectKeyConfirmation<ClientIdentity>;

@@ -4,12 +4,11 @@
 //! messages 2 and 3 now have a length that depends on their count byte, so
 //! each is read in two steps: the fixed part up to the count, then the rest.
 
-use std::boxed::Box;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use super::{Channel, Error, Stage, os_rng, read_record, with_deadline, write_all};
+use super::{Channel, Error, Stage, os_rng, with_deadline, write_all};
 use crate::cert::verify::{Chain, VerifiedPeer, Verifier};
 use crate::handshake::HandshakeError;
 use crate::handshake::certified::{
@@ -17,7 +16,6 @@ use crate::handshake::certified::{
     SERVER_HELLO_PREFIX_LEN, after_count_len,
 };
 use crate::keys::IdentityKey;
-use crate::record::MAX_RECORD_LEN;
 use crate::schedule::KeySchedule;
 use crate::trust::ClientName;
 use crate::wire::{CLIENT_HELLO_LEN, ClientHello};
@@ -113,18 +111,7 @@ pub fn accept<S: Read + Write>(
         HandshakeError::ClientCertificate,
     )?;
     let pending = server.read_client_auth(&CertifiedClientAuth::decode(m3)?, verifier)?;
-    let mut buf = Box::new([0u8; MAX_RECORD_LEN]);
-    let len = read_record(&mut stream, &mut buf[..], Stage::KeyConfirmation)?
-        .ok_or(Error::Closed(Stage::KeyConfirmation))?;
-    let (accepted, first) = pending.confirm(&mut buf[..len])?;
-    let early = (!first.is_empty()).then(|| first.to_vec());
-    let channel = Channel {
-        stream,
-        session: accepted.session,
-        buf,
-        early,
-    };
-    Ok((channel, accepted.client))
+    super::confirm_keys(stream, pending)
 }
 
 /// [`connect`] over TCP, with the whole handshake under `timeout`.

@@ -59,6 +59,7 @@ use std::collections::{HashMap, HashSet};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::string::{String, ToString};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{PoisonError, RwLock};
 
 use std::vec;
@@ -322,6 +323,9 @@ pub struct FilePolicy {
     /// The lists in force, read by every check. Swapped whole, so a check
     /// sees either the old lists or the new ones.
     lists: RwLock<Lists>,
+    /// How many times the lists in force have changed: a session checked
+    /// at generation `n` needs no new check while it is still `n`.
+    generation: AtomicU64,
 }
 
 #[derive(Debug)]
@@ -413,6 +417,7 @@ impl FilePolicy {
                 revoked: revoked_file,
             }),
             lists: RwLock::new(Lists::new(clients, RevokedList::Good(revoked))),
+            generation: AtomicU64::new(0),
         })
     }
 
@@ -496,8 +501,19 @@ impl FilePolicy {
                 lists.revoked = revoked;
             }
             lists.index = KeyIndex::of(&lists.clients, &lists.revoked);
+            // Under the write lock: a reader that sees the new generation
+            // sees the new lists.
+            self.generation.fetch_add(1, Ordering::AcqRel);
         }
         notices
+    }
+
+    /// A number that changes whenever the lists in force change: an open
+    /// session checked when it was `n` is still allowed (or refused) for
+    /// the same reason while it is `n`, so a server re-checks its sessions
+    /// only when it moves. Read it before the check it goes with.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
     }
 
     /// How many clients are accepted (1 for a pinned client), before revocations.

@@ -79,9 +79,9 @@ use alloc::vec::Vec;
 use core::fmt;
 
 use super::lists::{AuthorizedKey, AuthorizedKeys, RevokedKeys};
-use super::{ClientName, NameError};
 use crate::hex::{self, HexError};
 use crate::keys::{KeyError, PUBLIC_KEY_LEN, PublicIdentity};
+use crate::name::{ClientName, NameError};
 use crate::openssh::{self, OpenSshError};
 
 /// The UTF-8 byte-order mark, ignored at the start of a file.

@@ -28,8 +28,9 @@
 
 use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 
-use super::{ClientName, PinnedClient, Refusal, TrustPolicy};
+use super::policy::{PinnedClient, Refusal, TrustPolicy};
 use crate::keys::PublicIdentity;
+use crate::name::ClientName;
 
 /// One line of an authorized-keys list: a client key and the name it gets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

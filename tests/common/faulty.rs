@@ -16,7 +16,7 @@ use ed25519_dalek::{Signature, Verifier, VerifyingKey};
 use learn_mtls::handshake::Binding;
 use learn_mtls::schedule::KeySchedule;
 
-use crate::spec::{self, Direction, Lesson, Proto, Session, Side, Transcript};
+use learn_mtls_kit::grade::spec::{self, Direction, Lesson, Proto, Session, Side, Transcript};
 
 /// The environment variable that turns the test binary into a faulty client.
 pub const CLIENT_ENV: &str = "LEARN_MTLS_FAULTY_CLIENT";

@@ -6,6 +6,8 @@
 #![allow(dead_code, reason = "each test file uses only some of these helpers")]
 
 pub mod binaries;
+pub mod faulty;
+pub mod pki;
 pub mod processes;
 
 use chacha20::ChaCha20Rng;

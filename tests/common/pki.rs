@@ -8,7 +8,7 @@
 //! └── api.internal (seed S, server)         serial 4
 //! ```
 //!
-//! Included with `#[path = "common/pki.rs"] mod pki;` by the Lesson 15 tests.
+//! `common::pki` for the Lesson 15 tests.
 #![allow(dead_code, reason = "each test file uses only some of these helpers")]
 
 use learn_mtls::cert::crl::{MAX_CRL_LEN, RevocationList};

@@ -22,6 +22,23 @@
 //! echoes; and it makes sure your client refuses a server whose key is not
 //! the pinned one.
 //! Check it: `cargo course check 10.6`; stuck: `cargo course hint 10.6`.
+//!
+//! # What it uses
+//!
+//! - [`ClientHello`]: message 1, `ClientHello { share }` (`share`: your
+//!   ephemeral public key); `to_bytes()` gives its 32 bytes.
+//! - [`ServerHello`]: message 2; `ServerHello::from_bytes(&bytes)` reads
+//!   [`SERVER_HELLO_LEN`] (96) bytes into `share` (the server's ephemeral
+//!   public key) and `signature` (64 bytes).
+//! - [`Binding`]: `InsecureLesson11` (salt `None`) or `Transcript` (salt
+//!   `SHA-256(message 1 || message 2)`).
+//! - [`PublicIdentity`]: the pinned server key, for your `check_server_signature`.
+//! - The fields of the [`learn_mtls::raw::TrafficKeys`] your `key_schedule`
+//!   returns: `client_write_key` and `client_write_iv` make the sealer,
+//!   `server_write_key` and `server_write_iv` the opener
+//!   (`RecordLayer::new(&key, &iv)`).
+//! - `?` turns an `io::Error` or a [`learn_mtls::handshake::HandshakeError`]
+//!   into the `Box<dyn Error>` returned.
 
 use std::error::Error;
 use std::io::{Read, Write};

@@ -13,6 +13,11 @@
 //!
 //! Useful: `u64::to_be_bytes`.
 //! Check it: `cargo course check 10.3`; stuck: `cargo course hint 10.3`.
+//!
+//! # What it uses
+//!
+//! - Nothing from the library: the 12-byte IV, and `u64::to_be_bytes`
+//!   (8 bytes, most significant first).
 
 /// The nonce of record number `counter` sealed under `iv`.
 pub fn record_nonce(iv: &[u8; 12], counter: u64) -> [u8; 12] {

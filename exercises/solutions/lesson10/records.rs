@@ -29,6 +29,27 @@
 //! `decrypt_inout_detached(&nonce, aad, buf, &tag)` (trait `AeadInOut`);
 //! `Tag::try_from(&bytes[..])`.
 //! Check it: `cargo course check 10.4`; stuck: `cargo course hint 10.4`.
+//!
+//! # What it uses
+//!
+//! - [`RecordError`]: what `seal` and `open` refuse with:
+//!   - `PlaintextTooLong { len }`: the plaintext offered is `len` bytes,
+//!     more than [`MAX_PLAINTEXT_LEN`];
+//!   - `LengthMismatch { announced, found }`: the record is `found` bytes,
+//!     not the `announced` header plus body (`announced` is [`HEADER_LEN`]
+//!     for a record too short to hold its header);
+//!   - `Oversized { announced }`, `Undersized { announced }`: the header
+//!     announces a body too long, or too short to hold the tag;
+//!   - `Forged`: the tag does not verify;
+//!   - `CounterExhausted`: the counter reached `u64::MAX`.
+//! - [`record::body_len`]: `body_len(header)` reads a 2-byte header: the
+//!   announced body length, or `Oversized` / `Undersized`.
+//! - [`HEADER_LEN`] (2), [`TAG_LEN`] (16), [`MAX_PLAINTEXT_LEN`]: the sizes.
+//! - [`ChaCha20Poly1305`], [`Tag`]: the AEAD (its `encrypt_inout_detached`
+//!   and `decrypt_inout_detached` come from [`AeadInOut`]) and its 16-byte tag.
+//! - The fields of [`RecordLayer`] (given): `cipher`, the AEAD under this
+//!   direction's key; `iv`, this direction's 12-byte IV; `counter`, the
+//!   number of the next record.
 
 use chacha20poly1305::aead::{AeadInOut, KeyInit};
 use chacha20poly1305::{ChaCha20Poly1305, Tag};

@@ -17,6 +17,19 @@
 //! Compare keys in constant time (`subtle::ConstantTimeEq`) and look at
 //! every entry, without stopping at the first match.
 //! Check it: `cargo course check 11.4`; stuck: `cargo course hint 11.4`.
+//!
+//! # What it uses
+//!
+//! - [`Refusal`]: what you refuse with: `RevocationListUnavailable`: there
+//!   is no list, so everyone is refused; `Revoked { name, fingerprint }`:
+//!   `name` is what the policy underneath would have called the key (an
+//!   `Option<ClientName>`), `fingerprint` is the revoked key's
+//!   ([`PublicIdentity::fingerprint`]).
+//! - [`TrustPolicy::check`]: `self.policy.check(client)`, the policy
+//!   underneath: `Ok(name)` or `Err(refusal)`.
+//! - [`ConstantTimeEq`] on two [`PublicIdentity`]s: `key.ct_eq(client)` is
+//!   a [`Choice`]; `found |= ...` gathers them, `bool::from(found)` reads
+//!   the result after the whole list.
 
 use learn_mtls::keys::PublicIdentity;
 use learn_mtls::trust::{ClientName, Refusal, TrustPolicy};

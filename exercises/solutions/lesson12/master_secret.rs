@@ -12,6 +12,12 @@
 //! shared secret and the randoms are the two ephemeral shares.
 //! Useful: your `prf` (12.2), `learn_mtls::tls12::MASTER_SECRET_LABEL`.
 //! Check it: `cargo course check 12.3`; stuck: `cargo course hint 12.3`.
+//!
+//! # What it uses
+//!
+//! - [`MASTER_SECRET_LABEL`]: the label, `b"master secret"`.
+//! - [`Zeroizing`]: the 48 bytes you return, wiped on drop
+//!   (`Zeroizing::new([0u8; 48])`, then fill `&mut master[..]`).
 
 use learn_mtls::tls12::MASTER_SECRET_LABEL;
 use zeroize::Zeroizing;

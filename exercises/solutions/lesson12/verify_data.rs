@@ -13,6 +13,11 @@
 //! as the other's.
 //! Useful: your `prf` (12.2), `Sender::finished_label`.
 //! Check it: `cargo course check 12.6`; stuck: `cargo course hint 12.6`.
+//!
+//! # What it uses
+//!
+//! - [`Sender`]: whose Finished message: `Client` or `Server`;
+//!   `sender.finished_label()` gives `b"client finished"` or `b"server finished"`.
 
 use learn_mtls::tls12::Sender;
 

@@ -33,6 +33,21 @@
 //! `crate::support::{sha256, sign}`, `ClientHello::to_bytes`,
 //! `ServerHello::to_bytes`.
 //! Check it: `cargo course check 13.2`; stuck: `cargo course hint 13.2`.
+//!
+//! # What it uses
+//!
+//! - [`Binding`]: `InsecureLesson11` (sign alice's share) or `Transcript`
+//!   (sign the transcript content).
+//! - [`ClientHello`]: alice's message 1; `share`, her ephemeral share;
+//!   `to_bytes()`, its 32 bytes.
+//! - [`ServerHello`]: the server's message 2; `to_bytes()`, its 96 bytes.
+//! - [`ClientAuth`]: what you return, `ClientAuth { signature, identity }`:
+//!   eve's signature (64 bytes) and eve's public key (32 bytes).
+//! - [`MUTUAL_CLIENT_CONTEXT`]: the context of a client's signature under
+//!   the transcript binding.
+//! - [`transcript_signed_content`]: the library's 13.3,
+//!   `transcript_signed_content(context, &hash)`: `Some` of the signed
+//!   bytes (`as_bytes()`) for a context of at most 64 bytes.
 
 use learn_mtls::handshake::{Binding, MUTUAL_CLIENT_CONTEXT};
 use learn_mtls::keys::IdentityKey;

@@ -19,6 +19,12 @@
 //! `MUTUAL_SERVER_CONTEXT` and `SHA-256(message 1 || server_share)`. Your
 //! 13.5 server uses this function for both. Contexts are at most 64 bytes.
 //! Check it: `cargo course check 13.3`; stuck: `cargo course hint 13.3`.
+//!
+//! # What it uses
+//!
+//! - Nothing from the library: the bytes, in a `Vec<u8>`. Your 13.5 calls
+//!   it with [`learn_mtls::handshake::MUTUAL_CLIENT_CONTEXT`] and
+//!   [`learn_mtls::handshake::MUTUAL_SERVER_CONTEXT`].
 
 /// The bytes signed under the transcript binding for `context` and `transcript_hash`.
 pub fn transcript_signed_content(context: &[u8], transcript_hash: &[u8; 32]) -> Vec<u8> {

@@ -21,6 +21,15 @@
 //! you prefer to move the skew to the other side). The caller gives
 //! `now`: never read the clock here.
 //! Check it: `cargo course check 15.2`; stuck: `cargo course hint 15.2`.
+//!
+//! # What it uses
+//!
+//! - The fields of the certificate's body (`cert.body`): `not_before`, the
+//!   first valid second; `not_after`, the last valid second (Unix time);
+//!   `name` and `serial`, for the errors.
+//! - [`CLOCK_SKEW_SECS`]: 300, the skew allowed on each side.
+//! - [`CertError`]: `NotYetValid { name, serial, not_before, now }` and
+//!   `Expired { name, serial, not_after, now }`.
 
 use learn_mtls::cert::Certificate;
 use learn_mtls::cert::verify::{CLOCK_SKEW_SECS, CertError};

@@ -19,6 +19,21 @@
 //! Useful: `hkdf::Hkdf::<sha2::Sha256>::new(salt, ikm)` (extract) and its
 //! `expand(info, &mut out)`.
 //! Check it: `cargo course check 10.2`; stuck: `cargo course hint 10.2`.
+//!
+//! # What it uses
+//!
+//! - [`TrafficKeys`]: what you return; four public fields, no constructor
+//!   (write `TrafficKeys { client_write_key: [0; 32], ... }`, then fill them):
+//!   - `client_write_key: [u8; 32]`: seals what the client sends;
+//!   - `client_write_iv: [u8; 12]`: the nonce base for what the client sends;
+//!   - `server_write_key: [u8; 32]`: seals what the server sends;
+//!   - `server_write_iv: [u8; 12]`: the nonce base for what the server sends.
+//! - [`CLIENT_WRITE_KEY_LABEL`], [`CLIENT_WRITE_IV_LABEL`],
+//!   [`SERVER_WRITE_KEY_LABEL`], [`SERVER_WRITE_IV_LABEL`]: the `info` of
+//!   each expansion, one per field, in that order.
+//! - [`Hkdf`]: `Hkdf::<Sha256>::new(salt, shared_secret)` extracts (`salt`
+//!   is an `Option<&[u8]>`); `expand(info, &mut out)` fills `out` and
+//!   returns a `Result` that fails only for an output far longer than these.
 #![allow(
     unused_imports,
     unused_variables,

@@ -13,6 +13,11 @@
 //!
 //! Useful: `u64::to_be_bytes`.
 //! Check it: `cargo course check 10.3`; stuck: `cargo course hint 10.3`.
+//!
+//! # What it uses
+//!
+//! - Nothing from the library: the 12-byte IV, and `u64::to_be_bytes`
+//!   (8 bytes, most significant first).
 #![allow(
     unused_imports,
     unused_variables,

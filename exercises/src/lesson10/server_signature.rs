@@ -22,6 +22,20 @@
 //! Useful: `learn_mtls::handshake::SERVER_ONLY_SERVER_CONTEXT`,
 //! `crate::support::sha256`.
 //! Check it: `cargo course check 10.5`; stuck: `cargo course hint 10.5`.
+//!
+//! # What it uses
+//!
+//! - [`Binding`]: either `InsecureLesson11` (each side signs only its own
+//!   share) or `Transcript` (signatures over a hash of the messages).
+//! - [`ClientHello`]: message 1; `share`: the client's ephemeral X25519
+//!   public key (32 bytes).
+//! - [`ServerHello`]: message 2; `share`: the server's ephemeral X25519
+//!   public key; `signature`: its Ed25519 signature (64 bytes).
+//! - [`SERVER_ONLY_SERVER_CONTEXT`]: the context string of the server's
+//!   signature under the transcript binding.
+//! - [`PublicIdentity::verify_strict`]: the check, `true` only for a valid
+//!   signature in its one canonical form (`pinned.verify_strict(&signed, &signature)`).
+//! - [`HandshakeError::ServerSignatureInvalid`]: the error when it does not verify.
 #![allow(
     unused_imports,
     unused_variables,

@@ -13,6 +13,17 @@
 //!
 //! Useful: `x25519_dalek::x25519(scalar, u_coordinate)`.
 //! Check it: `cargo course check 10.1`; stuck: `cargo course hint 10.1`.
+//!
+//! # What it uses
+//!
+//! - [`HandshakeError::NonContributoryShare`]: the error for an all-zero
+//!   result (the peer sent a share of low order).
+//! - [`Zeroizing`]: `Zeroizing::new(bytes)` wraps the 32 bytes so that they
+//!   are wiped when dropped; it derefs to the array.
+//! - [`ConstantTimeEq`]: `a.ct_eq(&b)` compares in constant time and gives a
+//!   `subtle::Choice`; `bool::from(choice)` reads it once the comparison is done.
+//! - [`x25519_dalek::x25519`]: `x25519(scalar, u_coordinate)`, both 32-byte
+//!   arrays: the X25519 function.
 #![allow(
     unused_imports,
     unused_variables,

@@ -37,6 +37,26 @@
 //! and never accepts half a list.
 //! Useful: `learn_mtls::hex::decode_array::<32>` (checks the length first).
 //! Check it: `cargo course check 11.3`; stuck: `cargo course hint 11.3`.
+//!
+//! # What it uses
+//!
+//! - [`AuthorizedKey::new`]: `AuthorizedKey::new(key, name)`, one good line:
+//!   the client's key and the name it gets.
+//! - [`LineProblem`]: the `problem` of a [`ListError`]:
+//!   - `WrongLength { found }`: the key has `found` characters, not 64;
+//!   - `NotHex { found, column }`: the first character that is not a hex
+//!     digit, and its column (characters, counting from 1);
+//!   - `Key(KeyError)`: 64 hex digits that are not a usable key (what
+//!     [`PublicIdentity::from_bytes`] says);
+//!   - `MissingName`: a key with nothing after it;
+//!   - `BadName(NameError)`: the name breaks a rule (what
+//!     [`ClientName::new`] says);
+//!   - `TextAfterName`: a word after the name;
+//!   - `Duplicate { first_line }`: the key was listed before, first on line
+//!     `first_line`.
+//! - [`hex::decode_array`]: `decode_array::<32>(text)`: 32 bytes, or a
+//!   [`HexError`]: `WrongLength { expected, found }` (checked first) or
+//!   `NotHex` (without a position: find the character yourself).
 #![allow(
     unused_imports,
     unused_variables,

@@ -20,6 +20,24 @@
 //! `PublicIdentity::from_bytes` does checks 1 and 2 (or write them with
 //! `ed25519_dalek::VerifyingKey::from_bytes` and `is_weak`).
 //! Check it: `cargo course check 11.2`; stuck: `cargo course hint 11.2`.
+//!
+//! # What it uses
+//!
+//! - [`ClientAuth`]: message 3; `signature` (64 bytes); `identity` (32
+//!   bytes, the client's key, unchecked as received).
+//! - [`ClientHello`]: message 1; `share`: what the signature covers under lesson11.
+//! - [`PublicIdentity::from_bytes`]: checks 1 and 2: the key, or
+//!   `Err(KeyError::NotAPoint)` / `Err(KeyError::Weak)`
+//!   ([`learn_mtls::keys::KeyError`]).
+//! - [`PublicIdentity::verify_strict`]: check 3, `true` only for a valid,
+//!   canonical signature.
+//! - [`TrustPolicy::check`]: check 4, `policy.check(&key)`: the client's
+//!   [`learn_mtls::trust::ClientName`], or a [`learn_mtls::trust::Refusal`].
+//! - [`HandshakeError`]: `ClientKeyInvalid(KeyError)`: the key is unusable;
+//!   `ClientSignatureInvalid`: the signature does not verify;
+//!   `Refused(Refusal)`: the policy said no (`?` converts a `Refusal` into it).
+//! - [`ClientIdentity`]: what you return, `ClientIdentity { name, key }`:
+//!   the name the policy gave, the key the client proved it holds.
 #![allow(
     unused_imports,
     unused_variables,

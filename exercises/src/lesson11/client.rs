@@ -21,6 +21,21 @@
 //! after message 2, without sending message 3 (a client never signs for a
 //! server it has not authenticated).
 //! Check it: `cargo course check 11.5`; stuck: `cargo course hint 11.5`.
+//!
+//! # What it uses
+//!
+//! - [`ClientHello`] `{ share }`: message 1 (`to_bytes()`: 32 bytes);
+//!   [`ServerHello`]: message 2, `ServerHello::from_bytes(&bytes)` on
+//!   [`SERVER_HELLO_LEN`] (96) bytes: `share` and `signature`.
+//! - [`Binding::InsecureLesson11`]: the binding to give your
+//!   `check_server_signature`.
+//! - [`IdentityKey`]: the client's key, for your `client_auth`; the
+//!   [`learn_mtls::wire::ClientAuth`] it returns goes out with `to_bytes()`
+//!   (96 bytes).
+//! - [`PublicIdentity`]: the pinned server key.
+//! - The fields of the [`learn_mtls::raw::TrafficKeys`] your `key_schedule`
+//!   returns: `client_write_key` and `client_write_iv` make the sealer,
+//!   `server_write_key` and `server_write_iv` the opener.
 #![allow(
     unused_imports,
     unused_variables,

@@ -16,6 +16,16 @@
 //! Useful: `crate::support::sign(identity, message)`,
 //! `identity.public().as_bytes()`.
 //! Check it: `cargo course check 11.1`; stuck: `cargo course hint 11.1`.
+//!
+//! # What it uses
+//!
+//! - [`ClientAuth`]: message 3, what you return; two public fields:
+//!   `signature` (64 bytes): the client's Ed25519 signature; `identity`
+//!   (32 bytes): the client's public key as bytes.
+//! - [`ClientHello`]: message 1; `share`: the client's own ephemeral share,
+//!   what it signs under lesson11.
+//! - [`IdentityKey`]: the client's long-term key; `identity.public()` is its
+//!   [`learn_mtls::keys::PublicIdentity`], and `as_bytes()` gives the 32 bytes.
 #![allow(
     unused_imports,
     unused_variables,

@@ -13,6 +13,21 @@
 //! the client's. (The check sends your server a low-order share and
 //! requires `NonContributoryShare` before any byte of message 2.)
 //! Check it: `cargo course check 11.5`; stuck: `cargo course hint 11.5`.
+//!
+//! # What it uses
+//!
+//! - [`ClientHello::from_bytes`]: message 1 from [`CLIENT_HELLO_LEN`] (32)
+//!   bytes; its `share` is the client's ephemeral public key.
+//! - [`ServerHello`]: your message 2, `ServerHello { share, signature }`
+//!   (your share, and your signature over it); `to_bytes()`: 96 bytes.
+//! - [`ClientAuth::from_bytes`]: message 3 from [`CLIENT_AUTH_LEN`] (96)
+//!   bytes, for your `check_client_auth`.
+//! - [`IdentityKey`]: the server's key (`crate::support::sign(identity, &share)`).
+//! - [`TrustPolicy`]: who may connect, for your `check_client_auth`, which
+//!   returns the [`ClientIdentity`] you return.
+//! - The fields of the [`learn_mtls::raw::TrafficKeys`] your `key_schedule`
+//!   returns: the server seals with `server_write_key` and
+//!   `server_write_iv`, and opens with `client_write_key` and `client_write_iv`.
 #![allow(
     unused_imports,
     unused_variables,

@@ -13,6 +13,11 @@
 //! they saw the same messages.
 //! Useful: your `prf` (12.2), `learn_mtls::tls12::EXTENDED_MASTER_SECRET_LABEL`.
 //! Check it: `cargo course check 12.4`; stuck: `cargo course hint 12.4`.
+//!
+//! # What it uses
+//!
+//! - [`EXTENDED_MASTER_SECRET_LABEL`]: the label, `b"extended master secret"`.
+//! - [`Zeroizing`]: the 48 bytes you return, wiped on drop.
 #![allow(
     unused_imports,
     unused_variables,

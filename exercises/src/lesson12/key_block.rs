@@ -17,6 +17,15 @@
 //! ChaCha20-Poly1305 the MAC keys are empty.
 //! Useful: your `prf` (12.2), `learn_mtls::tls12::KEY_EXPANSION_LABEL`.
 //! Check it: `cargo course check 12.5`; stuck: `cargo course hint 12.5`.
+//!
+//! # What it uses
+//!
+//! - [`KEY_EXPANSION_LABEL`]: the label, `b"key expansion"`.
+//! - [`KeyBlockLayout`]: the cipher suite's lengths: `mac_key_len()`,
+//!   `enc_key_len()`, `fixed_iv_len()` (one piece each, the same for client
+//!   and server); `key_block_len()`, all six together.
+//! - [`KeyBlockPieces`] (above): what you return, one `Zeroizing<Vec<u8>>`
+//!   per piece, in the key block's order.
 #![allow(
     unused_imports,
     unused_variables,

@@ -16,6 +16,12 @@
 //! `hmac::KeyInit`), then `update` and `finalize().into_bytes()` (trait
 //! `hmac::Mac`); `out.chunks_mut(32)`.
 //! Check it: `cargo course check 12.1`; stuck: `cargo course hint 12.1`.
+//!
+//! # What it uses
+//!
+//! - Nothing from the library. From `hmac`: [`Hmac`]`::<Sha256>::new_from_slice(secret)`
+//!   ([`KeyInit`]) gives a MAC (it accepts a secret of any length); `update(bytes)`
+//!   feeds it and `finalize().into_bytes()` gives the 32 bytes ([`Mac`]).
 #![allow(
     unused_imports,
     unused_variables,

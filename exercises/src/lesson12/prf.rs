@@ -9,6 +9,10 @@
 //! The label is ASCII, with no length byte and no trailing zero.
 //! Use your `p_hash` (12.1).
 //! Check it: `cargo course check 12.2`; stuck: `cargo course hint 12.2`.
+//!
+//! # What it uses
+//!
+//! - Nothing from the library: your `p_hash` (12.1).
 #![allow(
     unused_imports,
     unused_variables,

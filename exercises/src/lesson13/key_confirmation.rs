@@ -19,6 +19,18 @@
 //! return `HandshakeError::KeyConfirmationFailed` with the record error,
 //! and the claimed client never leaves this function.
 //! Check it: `cargo course check 13.4`; stuck: `cargo course hint 13.4`.
+//!
+//! # What it uses
+//!
+//! - The fields of [`Unconfirmed`] (above): `claimed`, the client that
+//!   signed; `keys`, the session's [`TrafficKeys`]: open the first record
+//!   with `client_write_key` and `client_write_iv`; the sealer takes
+//!   `server_write_key` and `server_write_iv`.
+//! - [`ClientIdentity`]: the client (`name` and `key`), which goes into
+//!   [`Confirmed`]'s `client` only once the record opened.
+//! - [`HandshakeError::KeyConfirmationFailed`]: the error when the first
+//!   record does not open, with the [`learn_mtls::record::RecordError`]
+//!   your `open` gave.
 #![allow(
     unused_imports,
     unused_variables,

@@ -23,6 +23,12 @@
 //! Useful: `Write::write_all`, `Write::flush`, `Read::read_exact`,
 //! `learn_mtls::wire::SERVER_HELLO_LEN`.
 //! Check it: `cargo course check 13.1`; stuck: `cargo course hint 13.1`.
+//!
+//! # What it uses
+//!
+//! - [`Recorded`] (above): `client_hello`, alice's message 1 (32 bytes);
+//!   `client_auth`, her message 3 (96 bytes); the rest you do not need.
+//! - [`SERVER_HELLO_LEN`] (96): how many bytes of message 2 to read.
 #![allow(
     unused_imports,
     unused_variables,

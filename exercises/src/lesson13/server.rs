@@ -29,6 +29,28 @@
 //! refused with `NonContributoryShare` before you send message 2. Return
 //! errors as `HandshakeError`s (boxed).
 //! Check it: `cargo course check 13.5`; stuck: `cargo course hint 13.5`.
+//!
+//! # What it uses
+//!
+//! - [`ClientHello::from_bytes`] on [`CLIENT_HELLO_LEN`] (32) bytes: message
+//!   1, its `share`; [`ServerHello`] `{ share, signature }`: your message 2
+//!   (`to_bytes()`: 96 bytes); [`ClientAuth::from_bytes`] on
+//!   [`CLIENT_AUTH_LEN`] (96) bytes: message 3, its `signature` and
+//!   `identity` (the client's key as bytes).
+//! - [`MUTUAL_SERVER_CONTEXT`], [`MUTUAL_CLIENT_CONTEXT`]: the contexts of
+//!   the server's and the client's signatures.
+//! - [`PublicIdentity::from_bytes`]: the client's key, or a
+//!   [`learn_mtls::keys::KeyError`]; [`PublicIdentity::verify_strict`]:
+//!   whether its signature verifies.
+//! - [`TrustPolicy::check`]: the client's name, or a refusal.
+//! - [`HandshakeError`]: `ClientKeyInvalid(KeyError)`, `ClientSignatureInvalid`
+//!   and `Refused(Refusal)` for message 3 (`.map_err(HandshakeError::from)`
+//!   turns the policy's refusal into `Refused`: a bare `?` would box the
+//!   `Refusal` itself); `NonContributoryShare` and `KeyConfirmationFailed`
+//!   come from your 10.1 and 13.4.
+//! - [`ClientIdentity`] `{ name, key }`: the claimed client, for
+//!   `Unconfirmed::new(claimed, keys)`; [`Confirmed`]: what `confirm`
+//!   returns, and you return.
 #![allow(
     unused_imports,
     unused_variables,

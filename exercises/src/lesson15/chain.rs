@@ -35,6 +35,28 @@
 //! so that an open session can be checked again later. Revocation lists
 //! are exercise 15.4's: no list here. The real handshake uses this walk in exercise 15.5.
 //! Check it: `cargo course check 15.3`; stuck: `cargo course hint 15.3`.
+//!
+//! # What it uses
+//!
+//! - [`Root`]: the trust anchor; `root.certificate()` is its own [`Certificate`].
+//! - [`Chain`]: `leaf`, the peer's certificate; `intermediate`, an
+//!   `Option<Certificate>`: the CA that issued the leaf, if not the root.
+//! - [`Role`]: `Client` (the leaf needs `Usage::Client`) or `Server`
+//!   (`Usage::Server`).
+//! - The fields of a certificate's body (`cert.body`): `usage`, a
+//!   [`learn_mtls::cert::Usage`] (`Client`, `Server`, or `Ca { path_len }`:
+//!   how many CAs may sit below it); `name`; `serial`; `key`, the key
+//!   certified; `not_after`; `issuer`, the key that signed it.
+//! - [`CertError`]: `NotACa { issuer, serial }` (the would-be issuer's name
+//!   and serial); `PathTooLong { issuer, path_len, below }`; `WrongUsage {
+//!   name, expected, found }`; `NameMismatch { found }` (the leaf's name);
+//!   and the errors of your 15.1 and 15.2.
+//! - [`VerifiedPeer`]: what you return: the leaf's `name`, `serial`, `key`
+//!   and `not_after`, its `issuer` key, and `intermediate`, an
+//!   `Option<`[`learn_mtls::cert::verify::VerifiedIssuer`]`>`: the
+//!   intermediate's `name`, `serial`, `not_after` and `issuer` key.
+//! - [`check_may_issue`], [`check_usage`], [`check_name`]: the library's
+//!   steps "may issue", usage and name, which you may call.
 #![allow(
     unused_imports,
     unused_variables,

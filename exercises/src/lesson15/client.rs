@@ -48,6 +48,25 @@
 //! certificate expired, and a server that shows a genuine chain but cannot
 //! sign with its key.
 //! Check it: `cargo course check 15.5`; stuck: `cargo course hint 15.5`.
+//!
+//! # What it uses
+//!
+//! - [`SERVER_HELLO_PREFIX_LEN`] (33): the share and the count byte, read
+//!   first; [`after_count_len`]`(count)`: how many bytes follow, or
+//!   `CertError::ChainLength` for a count other than 1 or 2.
+//! - [`CertifiedServerHello::decode`]: message 2's fields: `share`, the
+//!   server's ephemeral share; `chain`, its [`Chain`]; `signature`, its
+//!   signature with the leaf's key.
+//! - [`Chain`]: `leaf` and `intermediate` (an `Option`); `len()`, 1 or 2;
+//!   each certificate's `to_bytes()` is its 220 bytes on the wire.
+//! - [`Root`], [`Role::Server`]: for your `verify_chain`, which returns the
+//!   [`VerifiedPeer`] you return.
+//! - [`CERTIFIED_SERVER_CONTEXT`], [`CERTIFIED_CLIENT_CONTEXT`]: the
+//!   contexts of the server's and the client's signatures.
+//! - [`check_handshake_signature`]: `(leaf, signed, &signature)`: whether
+//!   the leaf's key signed, else `CertError::NotSignedByCertificateKey`.
+//! - [`SIGNATURE_LEN`] (64): the signature at the end of message 2.
+//! - [`IdentityKey`]: your key, to sign message 3.
 #![allow(
     unused_imports,
     unused_variables,

@@ -29,6 +29,23 @@
 //! `CertError::Revoked { name, serial }`. The list is only worth asking
 //! once `check_crl` has passed; the verifier calls both, in that order.
 //! Check it: `cargo course check 15.4`; stuck: `cargo course hint 15.4`.
+//!
+//! # What it uses
+//!
+//! - [`RevocationList`]: `issuer`, the key that signs the list;
+//!   `this_update`, when it was made; `next_update`, when the next is due
+//!   (Unix seconds); `signature` (64 bytes); `signed_bytes()`, what the
+//!   signature covers; `serials()`, the revoked serials, ascending.
+//! - [`CRL_CONTEXT`]: the context of a list's signature.
+//! - [`CLOCK_SKEW_SECS`]: 300, the skew allowed.
+//! - [`StaleCrl`]: `Refuse` (fail closed) or `AcceptInsecure` (a stale list
+//!   still counts).
+//! - [`CertError`]: `CrlWrongIssuer { found }` (the fingerprint of the key
+//!   the list names); `CrlBadSignature`; `CrlNotYetValid { this_update, now }`;
+//!   `CrlStale { next_update, now }`; `Revoked { name, serial }` (the
+//!   certificate's).
+//! - The certificate's body (`cert.body`): `serial`, the number to look up;
+//!   `name`, for the error.
 #![allow(
     unused_imports,
     unused_variables,

@@ -28,6 +28,21 @@
 //! `transcript_signed_content` from exercise 13.3, `PublicIdentity::verify_strict`,
 //! `PublicIdentity::fingerprint`.
 //! Check it: `cargo course check 15.1`; stuck: `cargo course hint 15.1`.
+//!
+//! # What it uses
+//!
+//! - [`Certificate`]: `body`, the [`learn_mtls::cert::CertificateBody`] the
+//!   issuer vouches for; `signature`, the issuer's Ed25519 signature (64 bytes).
+//! - The body's fields: `name`, whose certificate it is (a
+//!   [`learn_mtls::trust::ClientName`]); `serial`, the issuer's number for
+//!   it; `issuer`, the key it says signed it; and `cert.body.to_bytes()`,
+//!   the 156 bytes the signature covers.
+//! - [`CERTIFICATE_CONTEXT`]: the context of a certificate's signature.
+//! - [`CertError`]: `UnknownIssuer { name, serial, issuer }` (`issuer`: the
+//!   fingerprint of the key the certificate names); `BadSignature { name,
+//!   serial }`.
+//! - [`PublicIdentity`]: `ct_eq` ([`ConstantTimeEq`]), `verify_strict` and
+//!   `fingerprint`.
 #![allow(
     unused_imports,
     unused_variables,
