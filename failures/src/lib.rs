@@ -10,3 +10,9 @@
 pub mod connect;
 pub mod doctor;
 pub mod fixtures;
+
+/// The lesson text, run as doctests of this crate (its examples are
+/// console sessions, which the katas test runs).
+#[cfg(doctest)]
+#[doc = include_str!("../../lessons/18-failures.md")]
+pub struct Lesson18;
