@@ -8,7 +8,8 @@
 # it can choose the validity dates (expired, not yet valid) and keep the
 # index of revoked certificates a CRL is made from. Also writes
 # ed448-server-full.pem, which the course's tool cannot make (ring has no
-# Ed448): the key type that some stacks refuse.
+# Ed448): the key type that some stacks refuse; and ocsp-server.pem, whose
+# status `openssl ocsp` serves from the intermediate's index.
 set -euo pipefail
 dir=${1:?usage: openssl-failures.sh DIR}
 mkdir -p "$dir"
@@ -105,6 +106,10 @@ dated future-server localhost serverAuth "$(at '2 days')" "$(at '32 days')"
 leaf wrongname-server www.example.test serverAuth intermediate
 leaf nosan-server localhost serverAuth intermediate nosan
 dated revoked-client alice clientAuth "$(at '1 hour ago')" "$(at '30 days')"
+# For OCSP: a server certificate in the intermediate's index, which
+# `openssl ocsp -index intermediate.db/index.txt` answers for.
+dated ocsp-server localhost serverAuth "$(at '1 hour ago')" "$(at '30 days')"
+cp ocsp-server.only.pem ocsp-server.pem
 
 # Revoke it, and publish both CAs' lists (the root's is empty): a verifier
 # that checks the whole chain needs one for the intermediate too.

@@ -11,6 +11,7 @@
 //! - [`record`]: TLS records and handshake messages, seen from outside.
 //! - [`trace`]: each TLS 1.3 handshake message as it passes, decrypted with
 //!   the key log secrets, beside the course concept it corresponds to.
+//! - [`stapling`]: an OCSP response stapled to the server's certificate.
 //! - [`tls12`]: decrypting a TLS 1.2 session with the course's own PRF.
 //! - [`x509`]: the certificate fields the lesson talks about.
 #![forbid(unsafe_code)]
@@ -22,6 +23,7 @@ pub mod cli;
 pub mod files;
 pub mod keylog;
 pub mod record;
+pub mod stapling;
 pub mod tls;
 pub mod tls12;
 pub mod trace;
