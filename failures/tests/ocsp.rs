@@ -179,3 +179,159 @@ fn a_response_that_is_missing_or_not_der_is_refused_by_name() {
         assert!(out.contains(needle) && !out.contains("panicked"), "{out}");
     }
 }
+
+/// A response from a one-shot `openssl ocsp` responder about `cert`,
+/// signed with `signer` (and its key), valid for a day, written to `out`.
+fn response_about(dir: &TempDir, cert: &str, signer: (&str, &str), out: &str, extra: &[&str]) {
+    let mut command = Command::new("openssl");
+    command.current_dir(&dir.0).args([
+        "ocsp",
+        "-index",
+        "intermediate.db/index.txt",
+        "-port",
+        "0",
+        "-rsigner",
+        signer.0,
+        "-rkey",
+        signer.1,
+        "-CA",
+        "intermediate.pem",
+        "-ndays",
+        "1",
+    ]);
+    command.args(extra);
+    let responder = Server::start(&mut command);
+    let port = responder
+        .addr
+        .split_whitespace()
+        .next()
+        .and_then(|a| a.rsplit(':').next())
+        .expect("a port")
+        .to_owned();
+    // -noverify: the lab wants the bad responses too; the client judges them.
+    run_ok(Command::new("openssl").current_dir(&dir.0).args([
+        "ocsp",
+        "-issuer",
+        "intermediate.pem",
+        "-cert",
+        cert,
+        "-url",
+        &format!("http://127.0.0.1:{port}"),
+        "-respout",
+        out,
+        "-noverify",
+    ]));
+}
+
+/// What `16-tls-client --require-ocsp` says to a server stapling `staple`
+/// (or nothing).
+fn client_verdict(dir: &TempDir, staple: Option<&str>) -> (Option<i32>, String) {
+    let mut command = Command::new(lesson16("16-tls-server"));
+    command.current_dir(&dir.0).args([
+        "--listen",
+        "127.0.0.1:0",
+        "--cert",
+        "ocsp-server-full.pem",
+        "--key",
+        "ocsp-server.key",
+        "--client-ca",
+        "ca.pem",
+    ]);
+    if let Some(staple) = staple {
+        command.args(["--ocsp-response", staple]);
+    }
+    let server = Server::start(&mut command);
+    run_bounded(
+        Command::new(lesson16("16-tls-client"))
+            .current_dir(&dir.0)
+            .args([
+                "--connect",
+                &server.addr,
+                "--ca",
+                "ca.pem",
+                "--server-name",
+                "localhost",
+                "--cert",
+                "client-full.pem",
+                "--key",
+                "client.key",
+                "--require-ocsp",
+            ]),
+        b"hello\n",
+        WAIT,
+    )
+}
+
+#[test]
+fn require_ocsp_accepts_a_good_staple_and_refuses_each_bad_one() {
+    let dir = TempDir::new("require-ocsp");
+    make_set(Maker::Openssl, &dir);
+    let ca = ("intermediate.pem", "intermediate.key");
+    response_about(&dir, "ocsp-server.pem", ca, "good.der", &[]);
+    // For another certificate of the same CA.
+    response_about(&dir, "revoked-client-full.pem", ca, "other.der", &[]);
+    // Signed by a CA that is not the certificate's (with its certificate
+    // attached, and without).
+    let other = ("other-ca.pem", "other-ca.key");
+    response_about(&dir, "ocsp-server.pem", other, "foreign.der", &[]);
+    response_about(
+        &dir,
+        "ocsp-server.pem",
+        other,
+        "badsig.der",
+        &["-resp_no_certs"],
+    );
+
+    let (code, out) = client_verdict(&dir, Some("good.der"));
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("hello"), "{out}");
+    for (staple, needle) in [
+        (None, "the server stapled no OCSP response"),
+        (Some("other.der"), "it is about another certificate"),
+        (
+            Some("foreign.der"),
+            "a responder certificate that the issuing CA did not sign",
+        ),
+        (Some("badsig.der"), "its signature does not verify"),
+    ] {
+        let (code, out) = client_verdict(&dir, staple);
+        assert_eq!(code, Some(1), "{staple:?}: {out}");
+        assert!(
+            out.contains("OCSP staple refused") && out.contains(needle),
+            "{staple:?}: {out}"
+        );
+        assert!(!out.contains("panicked"), "{out}");
+    }
+
+    // Stale: the same good response, checked two days on (its nextUpdate
+    // is one day after thisUpdate), by the function the client calls.
+    let der =
+        |f: &str| learn_mtls_real_tls::files::certificates(&dir.join(f)).expect("PEM")[0].to_vec();
+    let (leaf, issuer) = (der("ocsp-server.pem"), der("intermediate.pem"));
+    let good = std::fs::read(dir.join("good.der")).expect("good.der");
+    let now = rustls::pki_types::UnixTime::now();
+    assert_eq!(
+        learn_mtls_real_tls::ocsp::check(&good, &leaf, &issuer, now),
+        Ok(())
+    );
+    let later = rustls::pki_types::UnixTime::since_unix_epoch(Duration::from_secs(
+        now.as_secs() + 2 * 86_400,
+    ));
+    let stale = learn_mtls_real_tls::ocsp::check(&good, &leaf, &issuer, later)
+        .expect_err("stale")
+        .to_string();
+    assert!(stale.contains("it is stale"), "{stale}");
+
+    // Revoked: revoke it, ask a new responder, staple that.
+    run_ok(Command::new("openssl").current_dir(&dir.0).args([
+        "ca",
+        "-config",
+        "intermediate.db/ca.cnf",
+        "-revoke",
+        "ocsp-server.pem",
+    ]));
+    response_about(&dir, "ocsp-server.pem", ca, "revoked.der", &[]);
+    let (code, out) = client_verdict(&dir, Some("revoked.der"));
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("is revoked"), "{out}");
+}

@@ -8,6 +8,7 @@
 //! - [`files`]: PEM files in, with errors that name the file.
 //! - [`tls`]: rustls configurations for the lesson's server and client.
 //! - [`keylog`]: the secrets in the standard key log format (a teaching aid).
+//! - [`ocsp`]: checking a stapled OCSP response (`16-tls-client --require-ocsp`).
 //! - [`record`]: TLS records and handshake messages, seen from outside.
 //! - [`trace`]: each TLS 1.3 handshake message as it passes, decrypted with
 //!   the key log secrets, beside the course concept it corresponds to.
@@ -22,6 +23,7 @@ pub mod certs;
 pub mod cli;
 pub mod files;
 pub mod keylog;
+pub mod ocsp;
 pub mod record;
 pub mod stapling;
 pub mod tls;
