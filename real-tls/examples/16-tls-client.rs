@@ -53,6 +53,11 @@ struct Args {
     /// it), even if the CA signed another (Lesson 17).
     #[arg(long, value_name = "HEX")]
     pin_sha256: Option<tls::Fingerprint>,
+    /// Require a stapled OCSP response about the server's certificate, and
+    /// check it: signed by its CA (or a responder the CA delegated to), for
+    /// this certificate, fresh, and `good` (Lesson 18).
+    #[arg(long, conflicts_with = "pin_sha256")]
+    require_ocsp: bool,
     /// Seconds to wait for the server at each step.
     #[arg(long, default_value_t = 10)]
     timeout: u64,
@@ -82,6 +87,11 @@ fn run(args: &Args) -> Result<(), String> {
         key_log.clone().map(|k| k as Arc<dyn rustls::KeyLog>),
     )
     .map_err(|e| e.to_string())?;
+    let mut config = config;
+    if args.require_ocsp {
+        learn_mtls_real_tls::ocsp::require_ocsp(&mut config, &args.ca)
+            .map_err(|e| e.to_string())?;
+    }
     let name = ServerName::try_from(args.server_name.clone())
         .map_err(|e| format!("--server-name {}: {e}", args.server_name))?;
     let mut conn = ClientConnection::new(Arc::new(config), name).map_err(|e| e.to_string())?;

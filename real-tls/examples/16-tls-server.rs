@@ -59,6 +59,10 @@ struct Args {
     /// At most this many connections at once; more are refused.
     #[arg(long, default_value_t = 64)]
     max_connections: usize,
+    /// Staple this DER OCSP response (`openssl ocsp -respout FILE`) to the
+    /// certificate; read again whenever the file changes (Lesson 18).
+    #[arg(long, value_name = "FILE")]
+    ocsp_response: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -82,6 +86,12 @@ fn run(args: &Args) -> Result<(), String> {
         key_log.clone().map(|k| k as Arc<dyn rustls::KeyLog>),
     )
     .map_err(|e| e.to_string())?;
+    let mut config = config;
+    if let Some(response) = &args.ocsp_response {
+        let stapler = learn_mtls_real_tls::stapling::Stapler::new(&args.cert, &args.key, response)
+            .map_err(|e| e.to_string())?;
+        config.cert_resolver = Arc::new(stapler);
+    }
     let config = Arc::new(config);
     let listener = TcpListener::bind(&args.listen)
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
@@ -94,6 +104,9 @@ fn run(args: &Args) -> Result<(), String> {
             crl.display()
         ),
         None => eprintln!("TLS 1.3, client certificate required; no revocation list"),
+    }
+    if let Some(response) = &args.ocsp_response {
+        eprintln!("stapling the OCSP response in {}", response.display());
     }
 
     let open = Arc::new(AtomicUsize::new(0));

@@ -8,9 +8,11 @@
 //! - [`files`]: PEM files in, with errors that name the file.
 //! - [`tls`]: rustls configurations for the lesson's server and client.
 //! - [`keylog`]: the secrets in the standard key log format (a teaching aid).
+//! - [`ocsp`]: checking a stapled OCSP response (`16-tls-client --require-ocsp`).
 //! - [`record`]: TLS records and handshake messages, seen from outside.
 //! - [`trace`]: each TLS 1.3 handshake message as it passes, decrypted with
 //!   the key log secrets, beside the course concept it corresponds to.
+//! - [`stapling`]: an OCSP response stapled to the server's certificate.
 //! - [`tls12`]: decrypting a TLS 1.2 session with the course's own PRF.
 //! - [`x509`]: the certificate fields the lesson talks about.
 #![forbid(unsafe_code)]
@@ -21,7 +23,9 @@ pub mod certs;
 pub mod cli;
 pub mod files;
 pub mod keylog;
+pub mod ocsp;
 pub mod record;
+pub mod stapling;
 pub mod tls;
 pub mod tls12;
 pub mod trace;

@@ -45,6 +45,10 @@ pub struct Summary {
     /// Whether basic constraints (§4.2.1.9) say this is a CA; no extension
     /// means not a CA.
     pub is_ca: bool,
+    /// The extended key usages (§4.2.1.12) by name (`serverAuth`,
+    /// `clientAuth`, or `OID ...`); empty when there is no such extension,
+    /// which allows every use.
+    pub extended_key_usages: Vec<String>,
 }
 
 /// One subject alternative name.
@@ -112,6 +116,8 @@ const EXTENSIONS_TAG: u8 = 0xa3;
 const SUBJECT_ALT_NAME: [u8; 3] = [0x55, 0x1d, 0x11];
 /// id-ce-basicConstraints, 2.5.29.19
 const BASIC_CONSTRAINTS: [u8; 3] = [0x55, 0x1d, 0x13];
+/// id-ce-extKeyUsage, 2.5.29.37
+const EXTENDED_KEY_USAGE: [u8; 3] = [0x55, 0x1d, 0x25];
 
 /// Reads a certificate's DER encoding.
 ///
@@ -153,13 +159,13 @@ pub fn summarize(der: &[u8]) -> Result<Summary, X509Error> {
         [0, key @ ..] => key.to_vec(),
         _ => return Err(X509Error("subjectPublicKey has unused bits")),
     };
-    let (mut sans, mut is_ca) = (Vec::new(), false);
+    let (mut sans, mut is_ca, mut usages) = (Vec::new(), false, Vec::new());
     // After the key: [1] issuerUniqueID and [2] subjectUniqueID (skipped),
     // then [3] extensions.
     while !tbs.0.is_empty() {
         let (tag, value) = tbs.any()?;
         if tag == EXTENSIONS_TAG {
-            extensions(value, &mut sans, &mut is_ca)?;
+            extensions(value, &mut sans, &mut is_ca, &mut usages)?;
         }
     }
     Ok(Summary {
@@ -174,12 +180,18 @@ pub fn summarize(der: &[u8]) -> Result<Summary, X509Error> {
         common_name,
         sans,
         is_ca,
+        extended_key_usages: usages,
     })
 }
 
 /// `Extensions ::= SEQUENCE OF SEQUENCE { extnID, critical BOOLEAN DEFAULT
-/// FALSE, extnValue OCTET STRING }`: reads the two this module knows.
-fn extensions(der: &[u8], sans: &mut Vec<San>, is_ca: &mut bool) -> Result<(), X509Error> {
+/// FALSE, extnValue OCTET STRING }`: reads the three this module knows.
+fn extensions(
+    der: &[u8],
+    sans: &mut Vec<San>,
+    is_ca: &mut bool,
+    usages: &mut Vec<String>,
+) -> Result<(), X509Error> {
     let mut list = Reader(Reader(der).expect(SEQUENCE, "extensions")?);
     while !list.0.is_empty() {
         let mut extension = Reader(list.expect(SEQUENCE, "Extension")?);
@@ -195,6 +207,16 @@ fn extensions(der: &[u8], sans: &mut Vec<San>, is_ca: &mut bool) -> Result<(), X
             let mut constraints = Reader(Reader(value).expect(SEQUENCE, "basicConstraints")?);
             *is_ca =
                 constraints.peek() == Some(BOOLEAN) && constraints.expect(BOOLEAN, "cA")? != [0];
+        } else if id == EXTENDED_KEY_USAGE {
+            // SEQUENCE OF KeyPurposeId (OIDs under id-kp, 1.3.6.1.5.5.7.3)
+            let mut list = Reader(Reader(value).expect(SEQUENCE, "extKeyUsage")?);
+            while !list.0.is_empty() {
+                usages.push(match list.expect(OID, "KeyPurposeId")? {
+                    [0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x01] => "serverAuth".to_owned(),
+                    [0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x03, 0x02] => "clientAuth".to_owned(),
+                    other => format!("OID {}", hex(other)),
+                });
+            }
         }
     }
     Ok(())
@@ -371,6 +393,7 @@ mod tests {
         assert_eq!(s.common_name.as_deref(), Some("alice"));
         assert_eq!(s.sans, [San::Dns("alice".to_owned())]);
         assert!(!s.is_ca);
+        assert_eq!(s.extended_key_usages, ["clientAuth"]);
         let ca = rustls::pki_types::pem::PemObject::from_pem_slice(issued.ca_pem.as_bytes())
             .map(|c: rustls::pki_types::CertificateDer<'_>| c.to_vec())
             .expect("PEM");
