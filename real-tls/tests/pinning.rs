@@ -128,18 +128,29 @@ fn pinned_client(dir: &Path, addr: &str, pin: &str) -> Output {
     child.wait_with_output().expect("16-tls-client ends")
 }
 
+/// A scratch directory, removed when dropped (also when a check fails).
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 #[test]
 fn a_pinned_client_refuses_a_certificate_the_same_ca_reissued() {
-    let dir = std::env::temp_dir().join(format!("lesson17-pinning-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let scratch =
+        Scratch(std::env::temp_dir().join(format!("lesson17-pinning-{}", std::process::id())));
+    let dir = &scratch.0;
+    let _ = std::fs::remove_dir_all(dir);
     run(Command::new(example("16-tls-certs"))
         .arg("--out")
-        .arg(&dir)
+        .arg(dir)
         .args(["--algorithm", "ecdsa-p256"]));
     let pin = fingerprint(&dir.join("server.pem"));
 
-    let server = Server::start(&dir, "server.pem");
-    let out = pinned_client(&dir, &server.addr, &pin);
+    let server = Server::start(dir, "server.pem");
+    let out = pinned_client(dir, &server.addr, &pin);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "the pinned client connects: {stderr}");
     assert_eq!(String::from_utf8_lossy(&out.stdout), "pinned hello\n");
@@ -171,8 +182,8 @@ fn a_pinned_client_refuses_a_certificate_the_same_ca_reissued() {
     let new_pin = fingerprint(&dir.join("reissued.pem"));
     assert_ne!(new_pin, pin);
 
-    let server = Server::start(&dir, "reissued.pem");
-    let out = pinned_client(&dir, &server.addr, &pin);
+    let server = Server::start(dir, "reissued.pem");
+    let out = pinned_client(dir, &server.addr, &pin);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "refused: {stderr}");
     assert!(out.stdout.is_empty(), "nothing was sent or received");
@@ -182,12 +193,11 @@ fn a_pinned_client_refuses_a_certificate_the_same_ca_reissued() {
         "names the fingerprint it saw ({seen}): {stderr}"
     );
     // Re-pinned to the new certificate, the same client connects again.
-    let out = pinned_client(&dir, &server.addr, &new_pin);
+    let out = pinned_client(dir, &server.addr, &new_pin);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
     drop(server);
-    let _ = std::fs::remove_dir_all(&dir);
 }
