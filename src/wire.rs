@@ -51,6 +51,103 @@ impl fmt::Display for WrongLength {
 
 impl core::error::Error for WrongLength {}
 
+/// Where each field of a message lies: the table the encoders below cut
+/// by, and the one figures and the live lab colour bytes from.
+pub mod layout {
+    use super::{CLIENT_AUTH_LEN, CLIENT_HELLO_LEN, SERVER_HELLO_LEN, SHARE_LEN};
+    use crate::keys::{PUBLIC_KEY_LEN, SIGNATURE_LEN};
+
+    /// One named field of a fixed-layout message: `len` bytes at `offset`.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub struct Field {
+        /// The field's name, as the specification writes it.
+        pub name: &'static str,
+        /// Its first byte, counted from the start of its message.
+        pub offset: usize,
+        /// Its length in bytes.
+        pub len: usize,
+    }
+
+    impl Field {
+        /// The bytes it covers, as a range for slicing.
+        pub const fn range(&self) -> core::ops::Range<usize> {
+            self.offset..self.offset + self.len
+        }
+
+        /// The offset just past it.
+        pub const fn end(&self) -> usize {
+            self.offset + self.len
+        }
+    }
+
+    /// Message 1: `client_share`.
+    pub const CLIENT_SHARE: Field = Field {
+        name: "client_share",
+        offset: 0,
+        len: SHARE_LEN,
+    };
+    /// Message 2, first field: `server_share`.
+    pub const SERVER_SHARE: Field = Field {
+        name: "server_share",
+        offset: 0,
+        len: SHARE_LEN,
+    };
+    /// Message 2, second field: `server_signature`.
+    pub const SERVER_SIGNATURE: Field = Field {
+        name: "server_signature",
+        offset: SERVER_SHARE.end(),
+        len: SIGNATURE_LEN,
+    };
+    /// Message 3, first field: `client_signature`.
+    pub const CLIENT_SIGNATURE: Field = Field {
+        name: "client_signature",
+        offset: 0,
+        len: SIGNATURE_LEN,
+    };
+    /// Message 3, second field: `client_public_key`.
+    pub const CLIENT_PUBLIC_KEY: Field = Field {
+        name: "client_public_key",
+        offset: CLIENT_SIGNATURE.end(),
+        len: PUBLIC_KEY_LEN,
+    };
+
+    /// Message 1 (ClientHello), field by field.
+    pub const CLIENT_HELLO: &[Field] = &[CLIENT_SHARE];
+    /// Message 2 (ServerHello), field by field.
+    pub const SERVER_HELLO: &[Field] = &[SERVER_SHARE, SERVER_SIGNATURE];
+    /// Message 3 (ClientAuth), field by field.
+    pub const CLIENT_AUTH: &[Field] = &[CLIENT_SIGNATURE, CLIENT_PUBLIC_KEY];
+
+    /// The Lesson 11 handshake's messages, in order: a name and its fields.
+    pub const MUTUAL: [(&str, &[Field]); 3] = [
+        ("ClientHello", CLIENT_HELLO),
+        ("ServerHello", SERVER_HELLO),
+        ("ClientAuth", CLIENT_AUTH),
+    ];
+
+    /// Whether `fields`, in order, tile `len` bytes exactly: each starts
+    /// where the one before it ends, the first at 0, the last at `len`.
+    pub const fn tiles(fields: &[Field], len: usize) -> bool {
+        let mut at = 0;
+        let mut i = 0;
+        while i < fields.len() {
+            if fields[i].offset != at {
+                return false;
+            }
+            at = fields[i].end();
+            i += 1;
+        }
+        at == len
+    }
+
+    // Each table tiles its message exactly: no gap, no overlap, no spill.
+    const _: () = assert!(tiles(CLIENT_HELLO, CLIENT_HELLO_LEN));
+    const _: () = assert!(tiles(SERVER_HELLO, SERVER_HELLO_LEN));
+    const _: () = assert!(tiles(CLIENT_AUTH, CLIENT_AUTH_LEN));
+}
+
+use layout::{CLIENT_PUBLIC_KEY, CLIENT_SIGNATURE, SERVER_SHARE, SERVER_SIGNATURE};
+
 fn exact<const N: usize>(message: &'static str, bytes: &[u8]) -> Result<[u8; N], WrongLength> {
     bytes.try_into().map_err(|_| WrongLength {
         message,
@@ -99,16 +196,16 @@ impl ServerHello {
     /// The message as sent.
     pub fn to_bytes(&self) -> [u8; SERVER_HELLO_LEN] {
         let mut out = [0u8; SERVER_HELLO_LEN];
-        out[..SHARE_LEN].copy_from_slice(&self.share);
-        out[SHARE_LEN..].copy_from_slice(&self.signature);
+        out[SERVER_SHARE.range()].copy_from_slice(&self.share);
+        out[SERVER_SIGNATURE.range()].copy_from_slice(&self.signature);
         out
     }
 
     /// The message as received.
     pub fn from_bytes(bytes: &[u8; SERVER_HELLO_LEN]) -> Self {
         Self {
-            share: field(bytes, 0),
-            signature: field(bytes, SHARE_LEN),
+            share: field(bytes, SERVER_SHARE.offset),
+            signature: field(bytes, SERVER_SIGNATURE.offset),
         }
     }
 }
@@ -126,16 +223,16 @@ impl ClientAuth {
     /// The message as sent.
     pub fn to_bytes(&self) -> [u8; CLIENT_AUTH_LEN] {
         let mut out = [0u8; CLIENT_AUTH_LEN];
-        out[..SIGNATURE_LEN].copy_from_slice(&self.signature);
-        out[SIGNATURE_LEN..].copy_from_slice(&self.identity);
+        out[CLIENT_SIGNATURE.range()].copy_from_slice(&self.signature);
+        out[CLIENT_PUBLIC_KEY.range()].copy_from_slice(&self.identity);
         out
     }
 
     /// The message as received.
     pub fn from_bytes(bytes: &[u8; CLIENT_AUTH_LEN]) -> Self {
         Self {
-            signature: field(bytes, 0),
-            identity: field(bytes, SIGNATURE_LEN),
+            signature: field(bytes, CLIENT_SIGNATURE.offset),
+            identity: field(bytes, CLIENT_PUBLIC_KEY.offset),
         }
     }
 }

@@ -35,6 +35,7 @@ use core::fmt;
 use crate::keys::{IdentityKey, KeyError, PUBLIC_KEY_LEN, PublicIdentity, SIGNATURE_LEN};
 use crate::name::{ClientName, MAX_NAME_LEN, NameError};
 use crate::signed::signed_content;
+use crate::wire::layout::{Field, tiles};
 
 pub mod armour;
 pub mod crl;
@@ -68,6 +69,67 @@ const NOT_BEFORE_AT: usize = SERIAL_AT + 8;
 const NOT_AFTER_AT: usize = NOT_BEFORE_AT + 8;
 const ISSUER_AT: usize = NOT_AFTER_AT + 8;
 const _: () = assert!(ISSUER_AT + PUBLIC_KEY_LEN == BODY_LEN);
+
+/// The table above as data, from the same offsets the encoder uses: what
+/// figures and the live lab colour a certificate's bytes by.
+pub const LAYOUT: &[Field] = &[
+    Field {
+        name: "version",
+        offset: 0,
+        len: 1,
+    },
+    Field {
+        name: "usage",
+        offset: USAGE_AT,
+        len: 1,
+    },
+    Field {
+        name: "path_len",
+        offset: PATH_LEN_AT,
+        len: 1,
+    },
+    Field {
+        name: "name_len",
+        offset: NAME_LEN_AT,
+        len: 1,
+    },
+    Field {
+        name: "name",
+        offset: NAME_AT,
+        len: KEY_AT - NAME_AT,
+    },
+    Field {
+        name: "subject_key",
+        offset: KEY_AT,
+        len: SERIAL_AT - KEY_AT,
+    },
+    Field {
+        name: "serial",
+        offset: SERIAL_AT,
+        len: NOT_BEFORE_AT - SERIAL_AT,
+    },
+    Field {
+        name: "not_before",
+        offset: NOT_BEFORE_AT,
+        len: NOT_AFTER_AT - NOT_BEFORE_AT,
+    },
+    Field {
+        name: "not_after",
+        offset: NOT_AFTER_AT,
+        len: ISSUER_AT - NOT_AFTER_AT,
+    },
+    Field {
+        name: "issuer_key",
+        offset: ISSUER_AT,
+        len: BODY_LEN - ISSUER_AT,
+    },
+    Field {
+        name: "signature",
+        offset: BODY_LEN,
+        len: SIGNATURE_LEN,
+    },
+];
+const _: () = assert!(tiles(LAYOUT, CERTIFICATE_LEN));
 
 /// What a certificate's key may be used for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
