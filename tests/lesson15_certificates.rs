@@ -659,3 +659,43 @@ fn an_open_session_ends_when_the_trusted_root_is_replaced() {
         Err(CertError::Expired { .. })
     ));
 }
+
+/// The re-check asks the root's path length too: a root re-issued under
+/// the same key with `path_len 0` no longer lets an intermediate sit below
+/// it, so a session opened through one ends, as a new handshake through it
+/// is refused; a session whose leaf the root issued directly goes on.
+#[test]
+fn an_open_session_ends_when_the_root_no_longer_allows_its_intermediate() {
+    let via = verifier(&root(), NOW, &[])
+        .verify_chain(&server_chain_via_intermediate(), Role::Server, None)
+        .unwrap();
+    let direct = verifier(&root(), NOW, &[])
+        .verify_chain(&Chain::leaf(alice_cert()), Role::Client, None)
+        .unwrap();
+    let k = root_key();
+    let shorter = Root::new(sign(
+        CertificateBody {
+            not_after: root_cert().body.not_after,
+            ..body(Usage::Ca { path_len: 0 }, "root-ca", &k, &k, 9)
+        },
+        &k,
+    ))
+    .unwrap();
+    assert!(matches!(
+        verifier(&shorter, NOW, &[]).recheck(&via),
+        Err(CertError::PathTooLong {
+            path_len: 0,
+            below: 1,
+            ..
+        })
+    ));
+    assert!(matches!(
+        verifier(&shorter, NOW, &[]).verify_chain(
+            &server_chain_via_intermediate(),
+            Role::Server,
+            None
+        ),
+        Err(CertError::PathTooLong { .. })
+    ));
+    verifier(&shorter, NOW, &[]).recheck(&direct).unwrap();
+}

@@ -142,11 +142,14 @@ impl<'a> Verifier<'a> {
     ///
     /// The chain must also still lead to the verifier's root: a session
     /// opened under a root that has since been replaced is refused with
-    /// [`CertError::UnknownIssuer`], as a new handshake would be.
+    /// [`CertError::UnknownIssuer`], as a new handshake would be, and a
+    /// root re-issued with a path length too short for the stored chain
+    /// with [`CertError::PathTooLong`].
     ///
     /// # Errors
-    /// [`CertError::UnknownIssuer`], [`CertError::Expired`],
-    /// [`CertError::Revoked`], [`CertError::NoCrl`], or a list's error.
+    /// [`CertError::UnknownIssuer`], [`CertError::PathTooLong`],
+    /// [`CertError::Expired`], [`CertError::Revoked`], [`CertError::NoCrl`],
+    /// or a list's error.
     pub fn recheck(&self, peer: &VerifiedPeer) -> Result<(), CertError> {
         // The trust anchor as it is now: a root replaced since the
         // handshake must end the sessions it no longer vouches for, as it
@@ -158,6 +161,10 @@ impl<'a> Verifier<'a> {
         let leaf = Subject::from(peer);
         let intermediate = peer.intermediate.as_ref().map(Subject::from);
         check_issued_by(intermediate.as_ref().unwrap_or(&leaf), &root.body.key)?;
+        // And it must still let a CA sit below it if one does: a root
+        // re-issued under the same key with a shorter path length refuses
+        // chains through an intermediate, for new and open sessions alike.
+        check_may_issue(root, u8::from(intermediate.is_some()))?;
         for cert in intermediate.iter().chain([&leaf]) {
             self.recheck_one(cert)?;
         }
