@@ -38,7 +38,9 @@ pub fn figure() -> Option<Figure> {
         .next()?
         .split_whitespace()
         .collect::<Vec<_>>()
-        .join(" ");
+        .join(" ")
+        .trim_end_matches(':')
+        .to_owned();
     Some(Figure {
         what,
         time,
