@@ -546,7 +546,11 @@ fn handshake(
         sent = [0u8; wire::CLIENT_HELLO_LEN];
         wire.say("mallory replaced the client's share with 32 zero bytes (a point of low order)");
     }
-    let got = wire.carry(Message::M1, M1_TITLE, &to_server, &sent);
+    let path = match attack {
+        Some(Attack::LowOrder) => "mallory -> server, in place of alice's".to_owned(),
+        _ => to_server.clone(),
+    };
+    let got = wire.carry(Message::M1, M1_TITLE, &path, &sent);
     let server_hello_in = m1(&got);
     let (server_state, server_hello) =
         match mutual::Server::new(&cast.server, binding).read_client_hello(rng, &server_hello_in) {
@@ -582,7 +586,11 @@ fn handshake(
             .to_bytes();
         wire.say("eve dropped alice's message 3 and sent her own, signed with eve's key");
     }
-    let got = wire.carry(Message::M3, M3_TITLE, &to_server, &sent);
+    let path = match attack {
+        Some(Attack::Misbinding) => "eve -> server, in place of alice's".to_owned(),
+        _ => to_server.clone(),
+    };
+    let got = wire.carry(Message::M3, M3_TITLE, &path, &sent);
     let verified = match server_state.read_client_auth(&m3(&got), &cast.policy) {
         Ok(verified) => verified,
         Err(e) => {
