@@ -123,6 +123,54 @@ async function clickAndTime(context, book) {
   return { page, problems, timing };
 }
 
+// Under each of mdBook's themes, light and dark, the lab's text (a byte,
+// the result) contrasts with the page's background by at least 4.5:1
+// (WCAG AA), and the theme really was applied.
+const THEMES = ['light', 'rust', 'coal', 'navy', 'ayu'];
+
+async function themes(context, book) {
+  const problems = [];
+  for (const theme of THEMES) {
+    const page = await context.newPage();
+    page.on('console', (m) => { if (m.type() === 'error') problems.push(`${theme}: console error: ${m.text()}`); });
+    await page.addInitScript((t) => localStorage.setItem('mdbook-theme', t), theme);
+    await page.goto(pathToFileURL(path.join(book, '11-mutual-authentication.html')).href, { waitUntil: 'load', timeout: TIMEOUT_MS });
+    await page.waitForSelector('#mtls-lab[data-state="ready"]', { timeout: TIMEOUT_MS });
+    const got = await page.evaluate(() => {
+      const rgb = (css) => (css.match(/[\d.]+/g) || []).slice(0, 3).map(Number);
+      const luminance = ([r, g, b]) => {
+        const lin = (c) => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+        return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+      };
+      const contrast = (a, b) => { const [x, y] = [luminance(a), luminance(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+      // The first opaque background behind the element (the translucent
+      // field colours over it are ignored); white if there is none.
+      const background = (node) => {
+        for (; node && node.nodeType === 1; node = node.parentNode) {
+          const parts = (getComputedStyle(node).backgroundColor.match(/[\d.]+/g) || []).map(Number);
+          if (parts.length === 3 || (parts.length === 4 && parts[3] === 1)) return parts.slice(0, 3);
+        }
+        return [255, 255, 255];
+      };
+      const of = (selector) => {
+        const node = document.querySelector(selector);
+        return contrast(rgb(getComputedStyle(node).color), background(node));
+      };
+      return {
+        applied: document.documentElement.classList.contains(localStorage.getItem('mdbook-theme')),
+        byte: of('#mtls-lab .mtls-lab-byte'),
+        result: of('#mtls-lab-result'),
+      };
+    });
+    if (!got.applied) problems.push(`${theme}: the theme was not applied`);
+    for (const what of ['byte', 'result']) {
+      if (!(got[what] >= 4.5)) problems.push(`${theme}: the ${what} text contrasts ${got[what].toFixed(2)}:1 with the background`);
+    }
+    await page.close();
+  }
+  return problems;
+}
+
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'mtls-lab-chromium-'));
@@ -154,13 +202,20 @@ async function main() {
     } else {
       console.log('ok   clicking m2[40], the binding switch, the attack menu, the timing');
     }
+    const themeProblems = await themes(browser, args.book);
+    if (themeProblems.length) {
+      failed++;
+      console.log(`FAIL themes\n  ${themeProblems.join('\n  ')}`);
+    } else {
+      console.log(`ok   readable under every mdBook theme (${THEMES.join(', ')})`);
+    }
     console.log(`\n${timing}`);
     console.log(`(Chromium ${browser.browser()?.version() ?? ''}, headless, ${os.cpus().length} x ${os.cpus()[0]?.model ?? 'unknown CPU'})`);
   } finally {
     if (browser) await browser.close();
     fs.rmSync(profile, { recursive: true, force: true });
   }
-  console.log(failed ? `\nlab-test: ${failed} case(s) failed` : `\nlab-test: all ${CASES.length + 1} cases passed`);
+  console.log(failed ? `\nlab-test: ${failed} case(s) failed` : `\nlab-test: all ${CASES.length + 2} cases passed`);
   process.exit(failed ? 1 : 0);
 }
 
