@@ -413,12 +413,25 @@ pub(crate) fn answer_client_hello<R: CryptoRng + ?Sized>(
 ) -> Result<(Zeroizing<[u8; 32]>, ServerHello), HandshakeError> {
     let (ephemeral, share) = ephemeral(rng);
     let shared = agree(ephemeral, &hello.share)?;
+    Ok((
+        shared,
+        server_hello(identity, config, context, hello, share),
+    ))
+}
+
+/// Message 2 for `share`, signed by `identity` as `config` requires.
+pub(crate) fn server_hello(
+    identity: &IdentityKey,
+    config: Config,
+    context: &'static Context,
+    hello: &ClientHello,
+    share: [u8; SHARE_LEN],
+) -> ServerHello {
     let signed = server_signed(config, context, hello, &share);
-    let server_hello = ServerHello {
+    ServerHello {
         share,
         signature: identity.sign(signed.as_bytes()),
-    };
-    Ok((shared, server_hello))
+    }
 }
 
 /// The client's check of message 2: the signature under the pinned key

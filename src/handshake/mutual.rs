@@ -60,7 +60,7 @@ use zeroize::Zeroizing;
 
 use super::{
     Binding, Config, HandshakeError, MUTUAL_CLIENT, MUTUAL_SERVER, answer_client_hello,
-    check_server_hello, ephemeral, session, transcript_hash,
+    check_server_hello, ephemeral, server_hello, session, transcript_hash,
 };
 use crate::keys::{IdentityKey, PublicIdentity};
 use crate::record::{Session, Side};
@@ -82,6 +82,43 @@ fn client_signed(
             &transcript_hash(&[&hello.to_bytes(), &server_hello.to_bytes(), client_key]),
         ),
     }
+}
+
+/// Message 3 as a client holding `identity` signs it after `hello` and
+/// `server_hello`: what [`ExpectServerHello::read_server_hello`] sends.
+///
+/// Whoever holds a client key can sign any handshake it has seen; this is
+/// that step on its own, so Lesson 13's insider (who relays alice's
+/// messages 1 and 2 and answers with her own message 3) runs the very code
+/// an honest client runs. No secret of the session goes into it.
+pub fn sign_client_auth(
+    identity: &IdentityKey,
+    config: impl Into<Config>,
+    hello: &ClientHello,
+    server_hello: &ServerHello,
+) -> ClientAuth {
+    let key = *identity.public().as_bytes();
+    let signed = client_signed(config.into(), hello, server_hello, &key);
+    ClientAuth {
+        signature: identity.sign(signed.as_bytes()),
+        identity: key,
+    }
+}
+
+/// Message 2 as a server holding `identity` signs it for `share` after
+/// `hello`: what [`Server::read_client_hello`] sends with its fresh share.
+///
+/// A server signs whatever share it is given; this is that step on its
+/// own, so Lesson 13's malicious server (which holds the pinned key and
+/// signs a low-order share) runs the very code an honest server runs. The
+/// client's check of the share, after the signature, refuses that one.
+pub fn sign_server_hello(
+    identity: &IdentityKey,
+    config: impl Into<Config>,
+    hello: &ClientHello,
+    share: [u8; crate::wire::SHARE_LEN],
+) -> ServerHello {
+    server_hello(identity, config.into(), &MUTUAL_SERVER, hello, share)
 }
 
 /// The client, before anything is sent.
@@ -140,12 +177,7 @@ impl ExpectServerHello<'_> {
             server_hello,
         )?;
 
-        let identity = *self.identity.public().as_bytes();
-        let signed = client_signed(self.config, &self.hello, server_hello, &identity);
-        let auth = ClientAuth {
-            signature: self.identity.sign(signed.as_bytes()),
-            identity,
-        };
+        let auth = sign_client_auth(self.identity, self.config, &self.hello, server_hello);
         let session = session(
             self.config,
             &shared,
