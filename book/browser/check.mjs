@@ -97,7 +97,8 @@ class Report {
   }
   add(page, what) {
     if (!this.byPage.has(page)) this.byPage.set(page, new Set());
-    this.byPage.get(page).add(what);
+    // One line per problem: a multi-line message (a stack trace) is joined.
+    this.byPage.get(page).add(what.replace(/\s*\n\s*/g, ' | '));
   }
   get count() {
     let n = 0;
