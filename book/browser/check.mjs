@@ -23,6 +23,8 @@
 // --terms, lists that page among its results. A screenshot of each page
 // goes to --screenshots (emptied first). Exit status: 0 when no problem
 // was found, 1 when any was, 2 when the check itself could not run.
+// BOOK_CHECK_TIMES=1 in the environment prints each page's time to
+// standard error.
 
 import fs from 'node:fs';
 import os from 'node:os';
@@ -145,14 +147,17 @@ async function run(args) {
     return file.startsWith(bookRoot) ? file.slice(bookRoot.length).split(path.sep).join('/') : null;
   };
 
+  // A fresh profile for every run, removed afterwards (also when the
+  // browser does not start).
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'learn-mtls-book-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: args.chromium,
-    headless: true,
-    args: CHROMIUM_ARGS,
-    viewport: VIEWPORT,
-  });
+  let context;
   try {
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: args.chromium,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: VIEWPORT,
+    });
     // Nothing on a page may come from outside the book: refuse it at once
     // (rather than wait on a network that is not there) and report it.
     await context.route(/^(https?|wss?|ftp):/, (route) => route.abort('blockedbyclient'));
@@ -168,7 +173,7 @@ async function run(args) {
     await checkSearch(context, args, pages, terms, termsName, report);
     if (process.env.BOOK_CHECK_TIMES) console.error(`links + search: ${Date.now() - t1} ms`);
   } finally {
-    await context.close();
+    if (context) await context.close();
     fs.rmSync(profile, { recursive: true, force: true });
   }
 

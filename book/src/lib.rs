@@ -181,12 +181,13 @@ impl fmt::Display for BookError {
                 "{} does not exist: build the book first (cargo run -p learn-mtls-book -- build)",
                 index.display()
             ),
-            BookError::CheckFailed { status } => {
-                write!(
-                    f,
-                    "the browser check found problems ({status}); each is listed above"
-                )
+            BookError::CheckFailed { status } if status.code() == Some(1) => {
+                write!(f, "the browser check found problems; each is listed above")
             }
+            BookError::CheckFailed { status } => write!(
+                f,
+                "the browser check could not run ({status}); its message is above"
+            ),
             BookError::Io { what, error } => write!(f, "{what}: {error}"),
         }
     }
