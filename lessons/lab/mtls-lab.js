@@ -60,7 +60,7 @@
       var script = el('script', { src: src });
       script.onload = function () { resolve(); };
       script.onerror = function () {
-        reject(new Error('cannot load ' + src + ' (build it with: bash lab/build-wasm.sh target/book/lab/mtls-lab-wasm.js)'));
+        reject(new Error('cannot load ' + src + ' (build the book with: cargo run -p learn-mtls-book -- build, which runs lab/build-wasm.sh)'));
       };
       document.head.appendChild(script);
     });

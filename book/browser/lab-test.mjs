@@ -1,10 +1,11 @@
 // The live lab, in a real browser: Debian's Chromium, headless, driven by
 // playwright-core, over the built book opened as files (file://).
 //
-//   node lab/browser/lab-test.mjs BOOK_DIR [--chromium PATH]
+//   node book/browser/lab-test.mjs BOOK_DIR [--chromium PATH]
 //
-// BOOK_DIR is the built book (`mdbook build`, then
-// `bash lab/build-wasm.sh BOOK_DIR/lab/mtls-lab-wasm.js`). Each case opens
+// BOOK_DIR is the built book (`cargo run -p learn-mtls-book -- build`: mdBook,
+// then `bash lab/build-wasm.sh BOOK_DIR/lab/mtls-lab-wasm.js`);
+// `cargo run -p learn-mtls-book -- check` runs this after check.mjs. Each case opens
 // a page with a query string, waits for the lab's first run and checks
 // #mtls-lab-result (the contract in lessons/lab/mtls-lab.js), and that
 // the page logged no console error and threw nothing. A missing browser
@@ -40,7 +41,7 @@ const CASES = [
 ];
 
 function usage(message) {
-  console.error(`lab-test.mjs: ${message}\nusage: node lab/browser/lab-test.mjs BOOK_DIR [--chromium PATH]`);
+  console.error(`lab-test.mjs: ${message}\nusage: node book/browser/lab-test.mjs BOOK_DIR [--chromium PATH]`);
   process.exit(2);
 }
 
