@@ -205,13 +205,8 @@ fn generalized_time(value: &[u8]) -> Result<u64, OcspError> {
     else {
         return Err(bad("a time is not GeneralizedTime"));
     };
-    // Days since 1970-01-01 in the proleptic Gregorian calendar.
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
-    let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468;
-    u64::try_from(days * 86_400 + hh * 3600 + mm * 60 + ss).map_err(|_| bad("a time before 1970"))
+    u64::try_from(crate::clock::civil_seconds(y, m, d, hh, mm, ss))
+        .map_err(|_| bad("a time before 1970"))
 }
 
 /// How far a responder's clock may run ahead of ours.
