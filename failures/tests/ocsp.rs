@@ -11,7 +11,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use common::{
-    Maker, Server, TempDir, WAIT, lesson16, make_set, ocsp_responder, run_bounded, run_ok,
+    Maker, Server, TempDir, WAIT, example, lesson16, make_set, ocsp_responder, run_bounded, run_ok,
 };
 
 /// `openssl ocsp` answering for the intermediate from the index as it is
@@ -305,6 +305,51 @@ fn require_ocsp_accepts_a_good_staple_and_refuses_each_bad_one() {
         "{out}"
     );
     assert!(!out.contains("panicked"), "{out}");
+    // The doctor names it too.
+    let server = Server::start(
+        Command::new(lesson16("16-tls-server"))
+            .current_dir(&dir.0)
+            .args([
+                "--listen",
+                "127.0.0.1:0",
+                "--cert",
+                "server-full.pem",
+                "--key",
+                "server.key",
+                "--client-ca",
+                "ca.pem",
+                "--ocsp-response",
+                "unknown.der",
+            ]),
+    );
+    let (code, out) = run_bounded(
+        Command::new(example("18-mtls-doctor"))
+            .current_dir(&dir.0)
+            .args([
+                "connect",
+                "--connect",
+                &server.addr,
+                "--ca",
+                "ca.pem",
+                "--server-name",
+                "localhost",
+                "--cert",
+                "client-full.pem",
+                "--key",
+                "client.key",
+            ]),
+        b"",
+        WAIT,
+    );
+    drop(server);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("problem unknown-ca: the OCSP response")
+                && l.contains("does not vouch for CN=localhost")
+                && l.contains("status unknown")),
+        "{out}"
+    );
 
     // Stale: the same good response, checked two days on (its nextUpdate
     // is one day after thisUpdate), by the function the client calls.

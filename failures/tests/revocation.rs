@@ -31,8 +31,8 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use common::{
-    Server, TempDir, WAIT, lesson_block, lesson16, normalize, ocsp_responder, require, run_bounded,
-    run_ok,
+    Server, TempDir, WAIT, example, lesson_block, lesson16, normalize, ocsp_responder, require,
+    run_bounded, run_ok,
 };
 
 const START: &str = "<!-- revocation-tables:start (LEARN_MTLS_BLESS=1 cargo test -p learn-mtls-failures --test revocation) -->";
@@ -202,6 +202,39 @@ fn tls_client(dir: &TempDir, pki: &str, addr: &str, extra: &[&str]) -> (Option<i
         .replace_all(&normalize(&said, &dir.0), "N seconds")
         .into_owned();
     (code, said)
+}
+
+/// `18-mtls-doctor connect` to `addr` as alice of pki/, with `extra`
+/// flags: its exit code and the line about the staple.
+fn doctor(dir: &TempDir, addr: &str, extra: &[&str]) -> (Option<i32>, String) {
+    let (code, out) = run_bounded(
+        Command::new(example("18-mtls-doctor"))
+            .current_dir(&dir.0)
+            .args([
+                "connect",
+                "--connect",
+                addr,
+                "--ca",
+                "pki/ca.pem",
+                "--server-name",
+                "localhost",
+                "--cert",
+                "pki/client.pem",
+                "--key",
+                "pki/client.key",
+            ])
+            .args(extra),
+        b"",
+        WAIT,
+    );
+    assert!(!out.contains("panicked"), "{out}");
+    let line = out
+        .lines()
+        .find(|l| l.contains("OCSP response"))
+        .unwrap_or_else(|| panic!("the doctor said nothing of the staple: {out}"))
+        .to_owned();
+    println!("18-mtls-doctor connect: {line}");
+    (code, line)
 }
 
 /// `openssl ocsp` asking `url` about pki/server.pem as a client would, the
@@ -523,6 +556,12 @@ fn crls_ocsp_stapling_and_short_lived_certificates_measured() {
         tls_client(&dir, "pki", &stapling.addr, &["--require-ocsp"]),
         (Some(0), "(connects)".to_owned())
     );
+    let (code, line) = doctor(&dir, &stapling.addr, &[]);
+    assert_eq!(code, Some(0), "{line}");
+    assert!(
+        line.starts_with("ok the OCSP response the server at ") && line.contains("is good"),
+        "{line}"
+    );
 
     // The responder goes down: the server staples what it has, a client
     // asking directly gets no answer at all.
@@ -552,6 +591,13 @@ fn crls_ocsp_stapling_and_short_lived_certificates_measured() {
     let (code, said) = tls_client(&dir, "pki", &stapling.addr, &["--now", &later]);
     assert_eq!(code, Some(0), "{said}");
     f.staple_stale_lax = said;
+    let (code, line) = doctor(&dir, &stapling.addr, &["--now", &later]);
+    assert_eq!(code, Some(1), "{line}");
+    assert!(
+        line.starts_with("problem expired: the OCSP response the server at ")
+            && line.contains("has expired, not the certificate CN=localhost"),
+        "{line}"
+    );
 
     // The CA revokes the server's certificate. The responder reads its
     // index when it starts: a new index, a new responder.
@@ -575,6 +621,13 @@ fn crls_ocsp_stapling_and_short_lived_certificates_measured() {
     assert_eq!(code, Some(1), "{said}");
     assert!(said.contains("is revoked"), "{said}");
     f.staple_revoked = said;
+    let (code, line) = doctor(&dir, &stapling.addr, &[]);
+    assert_eq!(code, Some(1), "{line}");
+    assert!(
+        line.starts_with("problem revoked: the OCSP response the server at ")
+            && line.contains("says CN=localhost"),
+        "{line}"
+    );
     let log = stapling.output(Duration::from_millis(200));
     assert!(
         log.iter()
