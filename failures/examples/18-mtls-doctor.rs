@@ -6,8 +6,12 @@
 //! ok server.key is the private key of CN=localhost
 //! ...
 //! problem incomplete-chain: server.pem: CN=localhost was issued by ...; fix: ...
-//! $ 18-mtls-doctor connect --connect 127.0.0.1:8443 --ca ca.pem [--cert client.pem --key client.key]
+//! $ 18-mtls-doctor connect --connect 127.0.0.1:8443 --ca ca.pem [--cert client.pem --key client.key] [--now TIME]
 //! ```
+//!
+//! `connect` also judges an OCSP response the server staples: revoked,
+//! expired (past its nextUpdate), or not vouching for the certificate
+//! (`unknown-ca`).
 //!
 //! One line per finding: `ok WHAT` or `problem CAUSE: WHAT; fix: FIX`, with
 //! CAUSE from a fixed list (`incomplete-chain`, `unknown-ca`, `expired`,
@@ -86,6 +90,10 @@ enum Mode {
         /// Seconds to wait at each step.
         #[arg(long, default_value_t = 5)]
         timeout: u64,
+        /// Judge the server's certificate and OCSP staple at this time:
+        /// Unix seconds, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (default: now).
+        #[arg(long, value_parser = doctor::parse_time)]
+        now: Option<UnixTime>,
     },
 }
 
@@ -118,6 +126,7 @@ fn main() -> ExitCode {
             key,
             server_name,
             timeout,
+            now,
         } => connect::check_connect(&ConnectCheck {
             addr: connect,
             ca,
@@ -126,6 +135,7 @@ fn main() -> ExitCode {
                 .as_deref()
                 .unwrap_or_else(|| connect::host_of(connect)),
             timeout: Duration::from_secs(*timeout),
+            now: now.unwrap_or_else(UnixTime::now),
         }),
     };
     match result {

@@ -16,8 +16,8 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use learn_mtls_real_tls::files;
 use learn_mtls_real_tls::x509;
+use learn_mtls_real_tls::{files, ocsp};
 use rustls::client::ResolvesClientCert;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{WebPkiSupportedAlgorithms, verify_tls12_signature, verify_tls13_signature};
@@ -42,12 +42,16 @@ pub struct ConnectCheck<'a> {
     pub server_name: &'a str,
     /// How long to wait at each step, and for a refusal after the handshake.
     pub timeout: Duration,
+    /// `--now`: the time the server's certificate and staple are judged at.
+    pub now: UnixTime,
 }
 
 /// Keeps the server's certificates; lets the handshake go on.
 #[derive(Debug)]
 struct Recorder {
     seen: Mutex<Vec<CertificateDer<'static>>>,
+    /// The OCSP response the server stapled (empty: none).
+    staple: Mutex<Vec<u8>>,
     algorithms: WebPkiSupportedAlgorithms,
 }
 
@@ -57,9 +61,12 @@ impl ServerCertVerifier for Recorder {
         end_entity: &CertificateDer<'_>,
         intermediates: &[CertificateDer<'_>],
         _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
+        ocsp_response: &[u8],
         _now: UnixTime,
     ) -> Result<ServerCertVerified, Error> {
+        if let Ok(mut staple) = self.staple.lock() {
+            *staple = ocsp_response.to_vec();
+        }
         let mut seen = self
             .seen
             .lock()
@@ -122,6 +129,7 @@ impl ResolvesClientCert for Offer {
 /// What one connection showed.
 struct Attempt {
     server_chain: Vec<CertificateDer<'static>>,
+    staple: Vec<u8>,
     asked: Option<Vec<Vec<u8>>>,
     outcome: Outcome,
 }
@@ -144,6 +152,7 @@ fn attempt(
     let provider = doctor::provider();
     let recorder = Arc::new(Recorder {
         seen: Mutex::new(Vec::new()),
+        staple: Mutex::new(Vec::new()),
         algorithms: provider.signature_verification_algorithms,
     });
     let offer = Arc::new(Offer {
@@ -234,8 +243,14 @@ fn attempt(
     }
     let server_chain = recorder.seen.lock().map(|s| s.clone()).unwrap_or_default();
     let asked = offer.asked.lock().map(|a| a.clone()).unwrap_or_default();
+    let staple = recorder
+        .staple
+        .lock()
+        .map(|s| s.clone())
+        .unwrap_or_default();
     Ok(Attempt {
         server_chain,
+        staple,
         asked,
         outcome: outcome.unwrap_or(Outcome::Accepted),
     })
@@ -283,7 +298,7 @@ const REQUIRE_FIX: &str = "make the server require a certificate: rustls WebPkiC
 pub fn check_connect(check: &ConnectCheck<'_>) -> Result<Vec<Finding>, DoctorError> {
     let mut findings = Vec::new();
     let cas = files::certificates(check.ca)?;
-    let now = UnixTime::now();
+    let now = check.now;
 
     // The client's own files first: a key that is not the certificate's
     // never gets as far as the server.
@@ -352,6 +367,13 @@ pub fn check_connect(check: &ConnectCheck<'_>) -> Result<Vec<Finding>, DoctorErr
         Role::Server,
         Some(check.server_name),
     )?);
+    findings.extend(staple_finding(
+        &source,
+        &first.server_chain,
+        &cas,
+        &first.staple,
+        now,
+    ));
 
     // How the server treated the client.
     let Some(hints) = &first.asked else {
@@ -409,6 +431,62 @@ pub fn check_connect(check: &ConnectCheck<'_>) -> Result<Vec<Finding>, DoctorErr
         }
     }
     Ok(findings)
+}
+
+/// What the server's stapled OCSP response says, if it stapled one, judged
+/// as `16-tls-client --require-ocsp` judges it (the same function): a
+/// `revoked` answer is `revoked`, a stale one `expired` (the answer has
+/// expired, not the certificate), and any other refusal `unknown-ca`,
+/// since the staple then does not come, verifiably, from the
+/// certificate's CA about this certificate.
+fn staple_finding(
+    source: &str,
+    chain: &[CertificateDer<'static>],
+    cas: &[CertificateDer<'static>],
+    staple: &[u8],
+    now: UnixTime,
+) -> Option<Finding> {
+    let leaf = chain.first()?;
+    if staple.is_empty() {
+        return None;
+    }
+    let name = x509::summarize(leaf).map_or_else(
+        |_| "its certificate".to_owned(),
+        |s| format!("{} (serial {})", s.subject, s.serial_hex()),
+    );
+    let verdict = ocsp::issuer_of(leaf, chain[1..].iter().chain(cas).map(|c| c.as_ref()))
+        .and_then(|issuer| ocsp::check(staple, leaf, issuer, now));
+    let staple_text = format!(
+        "the OCSP response {source} staples ({} bytes)",
+        staple.len()
+    );
+    Some(match verdict {
+        Ok(()) => Finding::ok(format!(
+            "{staple_text} says {name} is good, signed by its CA, and is fresh"
+        )),
+        Err(e) => {
+            let why = e.0;
+            match e.1 {
+                ocsp::Fault::Revoked => Finding::problem(
+                    Cause::Revoked,
+                    format!("{staple_text}, signed by its CA, says {name} is revoked"),
+                    "the server needs a new certificate and key; until it has one, every client that checks the staple refuses it",
+                ),
+                ocsp::Fault::Stale => Finding::problem(
+                    Cause::Expired,
+                    format!(
+                        "{staple_text} has expired, not the certificate {name}: {why}; clients that require a staple refuse it"
+                    ),
+                    "fetch a fresh response from the CA's responder (openssl ocsp ... -respout FILE) into the file the server staples, and refresh it well before each nextUpdate (is the responder up? is the refresh job running?)",
+                ),
+                ocsp::Fault::Other => Finding::problem(
+                    Cause::UnknownCa,
+                    format!("{staple_text} does not vouch for {name}: {why}"),
+                    "staple a response about this very certificate, fetched from its CA's responder (openssl ocsp -issuer ISSUER -cert CERT -url URL -respout FILE)",
+                ),
+            }
+        }
+    })
 }
 
 fn describe(outcome: &Outcome) -> String {

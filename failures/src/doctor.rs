@@ -215,22 +215,9 @@ fn label(s: &Summary) -> String {
     format!("{} (serial {})", s.subject, s.serial_hex())
 }
 
-/// `YYYY-MM-DD HH:MM:SS UTC` (as [`x509`] writes times) as Unix seconds.
-#[must_use]
-pub fn unix_seconds(text: &str) -> Option<i64> {
-    let digits = |range: std::ops::Range<usize>| text.get(range)?.parse::<i64>().ok();
-    let (y, m, d) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
-    let (hh, mm, ss) = (digits(11..13)?, digits(14..16)?, digits(17..19)?);
-    // Days from 1970-01-01 to y-m-d (the proleptic Gregorian calendar).
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some(days * 86_400 + hh * 3600 + mm * 60 + ss)
-}
+/// The calendar conversions live beside the certificate readers, where
+/// `16-tls-client --now` uses them too.
+pub use learn_mtls_real_tls::clock::{parse_time, unix_seconds};
 
 /// `2 days`, `5 hours`, `40 minutes`.
 fn span(seconds: i64) -> String {
@@ -849,45 +836,9 @@ pub fn check_files(input: &FilesCheck<'_>) -> Result<Vec<Finding>, DoctorError> 
     Ok(findings)
 }
 
-/// `--now`: Unix seconds, or `YYYY-MM-DD` / `YYYY-MM-DDTHH:MM:SSZ` (UTC).
-///
-/// # Errors
-///
-/// The text is neither.
-pub fn parse_time(text: &str) -> Result<UnixTime, String> {
-    let seconds = if let Ok(n) = text.parse::<u64>() {
-        Some(i64::try_from(n).unwrap_or(i64::MAX))
-    } else if text.len() == 10 {
-        unix_seconds(&format!("{text} 00:00:00 UTC"))
-    } else if text.len() == 20 && text.ends_with('Z') && text.as_bytes()[10] == b'T' {
-        unix_seconds(&format!("{} {} UTC", &text[..10], &text[11..19]))
-    } else {
-        None
-    };
-    match seconds.and_then(|s| u64::try_from(s).ok()) {
-        Some(s) => Ok(UnixTime::since_unix_epoch(std::time::Duration::from_secs(
-            s,
-        ))),
-        None => Err(format!(
-            "--now {text:?}: expected Unix seconds, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ"
-        )),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn times_read_back() {
-        assert_eq!(unix_seconds("1970-01-01 00:00:00 UTC"), Some(0));
-        assert_eq!(unix_seconds("2000-03-01 00:00:01 UTC"), Some(951_868_801));
-        assert_eq!(unix_seconds("2026-12-07 12:00:00 UTC"), Some(1_796_644_800));
-        assert_eq!(unix_seconds("garbage"), None);
-        assert!(parse_time("2026-12-07").is_ok());
-        assert!(parse_time("2026-12-07T12:00:00Z").is_ok());
-        assert!(parse_time("yesterday").is_err());
-    }
 
     #[test]
     fn names_cover_as_clients_match_them() {

@@ -11,12 +11,15 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use common::{Maker, Server, TempDir, asset, example, lesson16, make_set, require, run_bounded};
+use common::{
+    Maker, Server, TempDir, asset, example, lesson_block, lesson16, make_set, normalize, require,
+    run_bounded,
+};
 
 const LIMIT: Duration = Duration::from_secs(20);
 const START: &str =
@@ -65,33 +68,6 @@ fn go_binary() -> PathBuf {
             out
         })
         .clone()
-}
-
-/// What stays of a message once what changes between runs is taken out.
-fn normalize(message: &str, dir: &Path) -> String {
-    let mut text = message.replace(&dir.display().to_string(), "DIR");
-    let rules = [
-        // OpenSSL's thread id before `:error:` and its source position after.
-        (r"^[0-9A-F]{8,}:error:", "error:"),
-        (r":\.\./[a-z_/]+\.c:\d+:.*$", ""),
-        // Python's source position.
-        (r" \(_ssl\.c:\d+\)", ""),
-        // Times: ISO 8601, OpenSSL's, Unix seconds.
-        (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "TIME"),
-        (r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", "TIME"),
-        (r"\b\d{6,}\b", "N"),
-        // Serial numbers and other long hex.
-        (r"\b[0-9a-f]{16,}\b", "SERIAL"),
-        (r"127\.0\.0\.1:\d+", "127.0.0.1:PORT"),
-        (r"localhost:\d+", "localhost:PORT"),
-    ];
-    for (pattern, with) in rules {
-        text = regex::Regex::new(pattern)
-            .expect("pattern")
-            .replace_all(&text, with)
-            .into_owned();
-    }
-    text.trim().to_owned()
 }
 
 /// The line of a tool's output that says why, or how it ended.
@@ -612,17 +588,6 @@ fn table(rows: &[Row]) -> String {
 fn the_lessons_table_is_what_the_tools_say_today() {
     let rows = lab();
     let generated = table(&rows);
-    let lesson = Path::new(env!("CARGO_MANIFEST_DIR")).join("../lessons/18-failures.md");
-    let text = std::fs::read_to_string(&lesson).expect("lessons/18-failures.md");
-    let (Some(start), Some(end)) = (text.find(START), text.find(END)) else {
-        panic!("lessons/18-failures.md lacks the lab-table markers");
-    };
-    let current = &text[start + START.len()..end];
-    let wanted = format!("\n{generated}");
-    if std::env::var_os("LEARN_MTLS_BLESS").is_some_and(|v| v == "1") {
-        let updated = format!("{}{START}{wanted}{}", &text[..start], &text[end..]);
-        std::fs::write(&lesson, updated).expect("write the lesson");
-    }
     // The lab really fails where it should: every stack refuses every
     // broken certificate, except the rows where accepting is the finding.
     for row in &rows {
@@ -645,13 +610,10 @@ fn the_lessons_table_is_what_the_tools_say_today() {
             row.message
         );
     }
-    if std::env::var_os("LEARN_MTLS_BLESS").is_some_and(|v| v == "1") {
-        return;
-    }
-    assert!(
-        current == wanted,
-        "the lab's table in lessons/18-failures.md is stale; rerun with \
-         LEARN_MTLS_BLESS=1 cargo test -p learn-mtls-failures --test lab\n\
-         --- in the lesson\n{current}\n--- from the tools today\n{wanted}"
+    lesson_block(
+        START,
+        END,
+        &generated,
+        "LEARN_MTLS_BLESS=1 cargo test -p learn-mtls-failures --test lab",
     );
 }

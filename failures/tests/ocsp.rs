@@ -10,33 +10,26 @@ mod common;
 use std::process::Command;
 use std::time::Duration;
 
-use common::{Maker, Server, TempDir, WAIT, lesson16, make_set, run_bounded, run_ok};
+use common::{
+    Maker, Server, TempDir, WAIT, example, lesson16, make_set, ocsp_responder, run_bounded, run_ok,
+};
 
-/// `openssl ocsp` as a responder on a port of its choosing, answering from
-/// the index as it is when the responder starts.
+/// `openssl ocsp` answering for the intermediate from the index as it is
+/// when the responder starts.
 fn responder(dir: &TempDir) -> (Server, String) {
-    let server = Server::start(Command::new("openssl").current_dir(&dir.0).args([
-        "ocsp",
-        "-index",
-        "intermediate.db/index.txt",
-        "-port",
-        "0",
-        "-rsigner",
-        "intermediate.pem",
-        "-rkey",
-        "intermediate.key",
-        "-CA",
-        "intermediate.pem",
-    ]));
-    // It says `ACCEPT [::]:PORT PID=...`.
-    let port = server
-        .addr
-        .split_whitespace()
-        .next()
-        .and_then(|a| a.rsplit(':').next())
-        .expect("a port")
-        .to_owned();
-    (server, format!("http://127.0.0.1:{port}"))
+    ocsp_responder(
+        dir,
+        &[
+            "-index",
+            "intermediate.db/index.txt",
+            "-rsigner",
+            "intermediate.pem",
+            "-rkey",
+            "intermediate.key",
+            "-CA",
+            "intermediate.pem",
+        ],
+    )
 }
 
 /// Fetches the status of ocsp-server.pem into resp.der; returns what openssl said.
@@ -183,13 +176,9 @@ fn a_response_that_is_missing_or_not_der_is_refused_by_name() {
 /// A response from a one-shot `openssl ocsp` responder about `cert`,
 /// signed with `signer` (and its key), valid for a day, written to `out`.
 fn response_about(dir: &TempDir, cert: &str, signer: (&str, &str), out: &str, extra: &[&str]) {
-    let mut command = Command::new("openssl");
-    command.current_dir(&dir.0).args([
-        "ocsp",
+    let mut args = vec![
         "-index",
         "intermediate.db/index.txt",
-        "-port",
-        "0",
         "-rsigner",
         signer.0,
         "-rkey",
@@ -198,16 +187,9 @@ fn response_about(dir: &TempDir, cert: &str, signer: (&str, &str), out: &str, ex
         "intermediate.pem",
         "-ndays",
         "1",
-    ]);
-    command.args(extra);
-    let responder = Server::start(&mut command);
-    let port = responder
-        .addr
-        .split_whitespace()
-        .next()
-        .and_then(|a| a.rsplit(':').next())
-        .expect("a port")
-        .to_owned();
+    ];
+    args.extend_from_slice(extra);
+    let (_responder, url) = ocsp_responder(dir, &args);
     // -noverify: the lab wants the bad responses too; the client judges them.
     run_ok(Command::new("openssl").current_dir(&dir.0).args([
         "ocsp",
@@ -216,24 +198,30 @@ fn response_about(dir: &TempDir, cert: &str, signer: (&str, &str), out: &str, ex
         "-cert",
         cert,
         "-url",
-        &format!("http://127.0.0.1:{port}"),
+        &url,
         "-respout",
         out,
         "-noverify",
     ]));
 }
 
-/// What `16-tls-client --require-ocsp` says to a server stapling `staple`
-/// (or nothing).
+/// What `16-tls-client --require-ocsp` says to a server serving
+/// ocsp-server-full.pem and stapling `staple` (or nothing).
 fn client_verdict(dir: &TempDir, staple: Option<&str>) -> (Option<i32>, String) {
+    client_verdict_for(dir, "ocsp-server", staple)
+}
+
+/// The same, for a server serving `STEM-full.pem` with `STEM.key`.
+fn client_verdict_for(dir: &TempDir, stem: &str, staple: Option<&str>) -> (Option<i32>, String) {
+    let (cert, key) = (format!("{stem}-full.pem"), format!("{stem}.key"));
     let mut command = Command::new(lesson16("16-tls-server"));
     command.current_dir(&dir.0).args([
         "--listen",
         "127.0.0.1:0",
         "--cert",
-        "ocsp-server-full.pem",
+        &cert,
         "--key",
-        "ocsp-server.key",
+        &key,
         "--client-ca",
         "ca.pem",
     ]);
@@ -302,6 +290,66 @@ fn require_ocsp_accepts_a_good_staple_and_refuses_each_bad_one() {
         );
         assert!(!out.contains("panicked"), "{out}");
     }
+
+    // Unknown: server.pem was made by `openssl x509 -req`, not `openssl
+    // ca`, so the intermediate's index has no line for it, and `openssl
+    // ocsp` answers `unknown` (a responder's way of saying "not one of
+    // mine"), which is no more a proof of validity than no answer at all.
+    response_about(&dir, "server.pem", ca, "unknown.der", &[]);
+    let (code, out) = client_verdict_for(&dir, "server", Some("unknown.der"));
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("OCSP staple refused")
+            && out.contains("the responder does not know the certificate")
+            && out.contains("status unknown"),
+        "{out}"
+    );
+    assert!(!out.contains("panicked"), "{out}");
+    // The doctor names it too.
+    let server = Server::start(
+        Command::new(lesson16("16-tls-server"))
+            .current_dir(&dir.0)
+            .args([
+                "--listen",
+                "127.0.0.1:0",
+                "--cert",
+                "server-full.pem",
+                "--key",
+                "server.key",
+                "--client-ca",
+                "ca.pem",
+                "--ocsp-response",
+                "unknown.der",
+            ]),
+    );
+    let (code, out) = run_bounded(
+        Command::new(example("18-mtls-doctor"))
+            .current_dir(&dir.0)
+            .args([
+                "connect",
+                "--connect",
+                &server.addr,
+                "--ca",
+                "ca.pem",
+                "--server-name",
+                "localhost",
+                "--cert",
+                "client-full.pem",
+                "--key",
+                "client.key",
+            ]),
+        b"",
+        WAIT,
+    );
+    drop(server);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("problem unknown-ca: the OCSP response")
+                && l.contains("does not vouch for CN=localhost")
+                && l.contains("status unknown")),
+        "{out}"
+    );
 
     // Stale: the same good response, checked two days on (its nextUpdate
     // is one day after thisUpdate), by the function the client calls.

@@ -10,6 +10,10 @@
 //! wrote pki/client.pem: CN=alice (serial ...), SAN DNS:alice URI:spiffe://course.test/ns/shop/sa/payments, ...
 //! $ cargo run -p learn-mtls-real-tls --example 16-tls-certs -- revoke --out pki client
 //! wrote pki/crl.pem: serial 4f... revoked
+//! $ cargo run -p learn-mtls-real-tls --example 16-tls-certs -- crl --out pki
+//! wrote pki/crl.pem: 1 serial(s) revoked, next update in 7 day(s)
+//! $ cargo run -p learn-mtls-real-tls --example 16-tls-certs -- ocsp-index --out pki
+//! wrote pki/index.txt: server V, client R (openssl ocsp -index pki/index.txt answers from it)
 //! ```
 //!
 //! `DIR/ca.key` is the CA's private key, kept so that `revoke` can sign the
@@ -63,6 +67,23 @@ enum Command {
         #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(i64).range(1..=3650))]
         days: i64,
     },
+    /// Publish the revocation list again (DIR/crl.pem, an empty one if
+    /// nothing is revoked), with a new update window (Lesson 18).
+    Crl {
+        /// The directory `16-tls-certs --out` wrote.
+        #[arg(long)]
+        out: PathBuf,
+        /// Days until the revocation list should be replaced.
+        #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(i64).range(1..=3650))]
+        days: i64,
+    },
+    /// Write DIR/index.txt, the database `openssl ocsp -index` answers
+    /// from: the server and client certificates, valid or revoked (Lesson 18).
+    OcspIndex {
+        /// The directory `16-tls-certs --out` wrote.
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -81,6 +102,30 @@ fn run(args: Args) -> Result<(), String> {
         Some(Command::Revoke { out, which, days }) => {
             let (crl, serial) = certs::revoke(&out, &which, days).map_err(|e| e.to_string())?;
             println!("wrote {}: serial {serial} ({which}) revoked", crl.display());
+            Ok(())
+        }
+        Some(Command::Crl { out, days }) => {
+            let (crl, entries) = certs::publish_crl(&out, days).map_err(|e| e.to_string())?;
+            println!(
+                "wrote {}: {entries} serial(s) revoked, next update in {days} day(s)",
+                crl.display()
+            );
+            Ok(())
+        }
+        Some(Command::OcspIndex { out }) => {
+            let index = certs::ocsp_index(&out).map_err(|e| e.to_string())?;
+            let text = std::fs::read_to_string(&index).map_err(|e| e.to_string())?;
+            let statuses: Vec<String> = ["server", "client"]
+                .iter()
+                .zip(text.lines())
+                .map(|(which, line)| format!("{which} {}", &line[..1]))
+                .collect();
+            println!(
+                "wrote {}: {} (openssl ocsp -index {} answers from it)",
+                index.display(),
+                statuses.join(", "),
+                index.display()
+            );
             Ok(())
         }
         None => {

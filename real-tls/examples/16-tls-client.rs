@@ -21,7 +21,7 @@ use learn_mtls_real_tls::cli::{self, Failure, Socket, SocketRef};
 use learn_mtls_real_tls::tls;
 use learn_mtls_real_tls::trace::Peer;
 use rustls::ClientConnection;
-use rustls::pki_types::ServerName;
+use rustls::pki_types::{ServerName, UnixTime};
 
 #[derive(Parser)]
 #[command(about = "Lesson 16 client: mutual TLS 1.3 with X.509 certificates (rustls)")]
@@ -58,6 +58,11 @@ struct Args {
     /// this certificate, fresh, and `good` (Lesson 18).
     #[arg(long, conflicts_with = "pin_sha256")]
     require_ocsp: bool,
+    /// Check the server's certificate (and its staple) as if the clock read
+    /// TIME: Unix seconds, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ (a teaching
+    /// aid: what a client will say once a certificate or a staple has aged).
+    #[arg(long, value_name = "TIME", value_parser = learn_mtls_real_tls::clock::parse_time)]
+    now: Option<UnixTime>,
     /// Seconds to wait for the server at each step.
     #[arg(long, default_value_t = 10)]
     timeout: u64,
@@ -91,6 +96,9 @@ fn run(args: &Args) -> Result<(), String> {
     if args.require_ocsp {
         learn_mtls_real_tls::ocsp::require_ocsp(&mut config, &args.ca)
             .map_err(|e| e.to_string())?;
+    }
+    if let Some(at) = args.now {
+        config.time_provider = learn_mtls_real_tls::clock::FixedClock::shared(at);
     }
     let name = ServerName::try_from(args.server_name.clone())
         .map_err(|e| format!("--server-name {}: {e}", args.server_name))?;

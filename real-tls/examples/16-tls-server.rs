@@ -44,7 +44,8 @@ struct Args {
     /// The CA certificate(s) whose clients are accepted (PEM).
     #[arg(long)]
     client_ca: PathBuf,
-    /// A revocation list signed by that CA (PEM): listed clients are refused.
+    /// A revocation list signed by that CA (PEM): listed clients are
+    /// refused. Read again when the file changes, before the next connection.
     #[arg(long)]
     crl: Option<PathBuf>,
     /// Print each handshake message as it passes, beside its course concept.
@@ -76,23 +77,36 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(args: &Args) -> Result<(), String> {
-    let key_log = cli::key_log(args.trace, args.keylog.as_deref()).map_err(|e| e.to_string())?;
-    let config = tls::server_config(
+/// The server's configuration from the files named in `args`, as they are now.
+fn configure(
+    args: &Args,
+    key_log: Option<&Arc<KeyLogRecorder>>,
+) -> Result<Arc<ServerConfig>, String> {
+    let mut config = tls::server_config(
         &args.cert,
         &args.key,
         &args.client_ca,
         args.crl.as_deref(),
-        key_log.clone().map(|k| k as Arc<dyn rustls::KeyLog>),
+        key_log.cloned().map(|k| k as Arc<dyn rustls::KeyLog>),
     )
     .map_err(|e| e.to_string())?;
-    let mut config = config;
     if let Some(response) = &args.ocsp_response {
         let stapler = learn_mtls_real_tls::stapling::Stapler::new(&args.cert, &args.key, response)
             .map_err(|e| e.to_string())?;
         config.cert_resolver = Arc::new(stapler);
     }
-    let config = Arc::new(config);
+    Ok(Arc::new(config))
+}
+
+/// When `path` was last written, if it can be told.
+fn modified(path: Option<&std::path::Path>) -> Option<std::time::SystemTime> {
+    std::fs::metadata(path?).and_then(|m| m.modified()).ok()
+}
+
+fn run(args: &Args) -> Result<(), String> {
+    let key_log = cli::key_log(args.trace, args.keylog.as_deref()).map_err(|e| e.to_string())?;
+    let mut config = configure(args, key_log.as_ref())?;
+    let mut crl_seen = modified(args.crl.as_deref());
     let listener = TcpListener::bind(&args.listen)
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
@@ -112,6 +126,22 @@ fn run(args: &Args) -> Result<(), String> {
     let open = Arc::new(AtomicUsize::new(0));
     for stream in listener.incoming() {
         let Ok(stream) = stream else { continue };
+        // A CA publishes a new list now and then: the next connection is
+        // judged by the list in the file now. A list that does not read
+        // (being rewritten, say) leaves the last one in force.
+        if let Some(crl) = &args.crl {
+            let now = modified(Some(crl));
+            if now != crl_seen {
+                match configure(args, key_log.as_ref()) {
+                    Ok(fresh) => {
+                        config = fresh;
+                        crl_seen = now;
+                        eprintln!("loaded the new revocation list in {}", crl.display());
+                    }
+                    Err(e) => eprintln!("keeping the last revocation list: {e}"),
+                }
+            }
+        }
         let Ok(peer) = stream.peer_addr() else {
             continue;
         };

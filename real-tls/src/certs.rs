@@ -417,16 +417,39 @@ pub fn revoke(dir: &Path, which: &str, days: i64) -> Result<(PathBuf, String), C
         .serial_hex();
 
     let record = dir.join(REVOKED_LIST);
-    let mut serials: Vec<String> = match fs::read_to_string(&record) {
-        Ok(text) => text.lines().map(str::to_owned).collect(),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
-        Err(e) => return Err(CertError::Write(record, e)),
-    };
+    let mut serials = revoked_serials(dir)?;
     if !serials.contains(&serial) {
         serials.push(serial.clone());
     }
     write(&record, &(serials.join("\n") + "\n"), false)?;
+    Ok((publish_crl(dir, days)?.0, serial))
+}
 
+/// The serials in the CA's revocation record (none when there is no record).
+fn revoked_serials(dir: &Path) -> Result<Vec<String>, CertError> {
+    let record = dir.join(REVOKED_LIST);
+    match fs::read_to_string(&record) {
+        Ok(text) => Ok(text
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect()),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(e) => Err(CertError::Write(record, e)),
+    }
+}
+
+/// Signs and writes `DIR/crl.pem` from the CA's revocation record as it is
+/// (empty when nothing is revoked), valid for `days` days: what a CA does
+/// on every revocation, and again before each list's nextUpdate. Returns
+/// the CRL's path and how many serials it lists.
+///
+/// # Errors
+///
+/// A file is missing or malformed, or signing failed.
+pub fn publish_crl(dir: &Path, days: i64) -> Result<(PathBuf, usize), CertError> {
+    let record = dir.join(REVOKED_LIST);
+    let serials = revoked_serials(dir)?;
     let key_path = dir.join("ca.key");
     let key_pem =
         fs::read_to_string(&key_path).map_err(|e| CertError::Write(key_path.clone(), e))?;
@@ -474,5 +497,61 @@ pub fn revoke(dir: &Path, which: &str, days: i64) -> Result<(PathBuf, String), C
     .signed_by(&issuer)?;
     let crl_path = dir.join("crl.pem");
     write(&crl_path, &crl.pem()?, false)?;
-    Ok((crl_path, serial))
+    Ok((crl_path, serials.len()))
+}
+
+/// Writes `DIR/index.txt`, the database `openssl ca` keeps and `openssl
+/// ocsp -index` answers from, for the server and client certificates in
+/// `DIR`: `V` (valid) or, if the CA's revocation record lists its serial,
+/// `R` (revoked, for key compromise), with the expiry, the serial in upper
+/// case hex (as `openssl ocsp` looks it up) and the subject. The
+/// revocation time is when the index is written, as every entry of
+/// [`publish_crl`]'s list is stamped with the time the list is signed.
+/// Returns the index's path.
+///
+/// # Errors
+///
+/// A certificate is missing or malformed, or the index cannot be written.
+pub fn ocsp_index(dir: &Path) -> Result<PathBuf, CertError> {
+    let revoked = revoked_serials(dir)?;
+    let stamp = |t: OffsetDateTime| {
+        format!(
+            "{:02}{:02}{:02}{:02}{:02}{:02}Z",
+            t.year().rem_euclid(100),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        )
+    };
+    let now = stamp(OffsetDateTime::now_utc());
+    let mut index = String::new();
+    for which in ["server", "client"] {
+        let path = dir.join(format!("{which}.pem"));
+        let cert = files::certificates(&path).map_err(CertError::File)?;
+        let summary = x509::summarize(&cert[0]).map_err(|e| CertError::X509(path.clone(), e))?;
+        let expiry = crate::clock::unix_seconds(&summary.not_after)
+            .and_then(|s| OffsetDateTime::from_unix_timestamp(s).ok())
+            .ok_or(CertError::X509(
+                path.clone(),
+                x509::X509Error("its notAfter does not read as a time"),
+            ))?;
+        let serial = summary.serial_hex();
+        let (status, when) = if revoked.contains(&serial) {
+            ("R", format!("{now},keyCompromise"))
+        } else {
+            ("V", String::new())
+        };
+        // openssl writes the subject in its one-line form, /CN=...
+        let subject = format!("/{}", summary.subject.replace(", ", "/"));
+        index.push_str(&format!(
+            "{status}\t{}\t{when}\t{}\tunknown\t{subject}\n",
+            stamp(expiry),
+            serial.to_uppercase()
+        ));
+    }
+    let path = dir.join("index.txt");
+    write(&path, &index, false)?;
+    Ok(path)
 }

@@ -5,6 +5,7 @@
 //! OpenSSL and Python; and Lesson 12's PRF decrypting a live TLS 1.2 session.
 //!
 //! - [`certs`]: a CA, a server and a client certificate, a revocation list.
+//! - [`clock`]: times as the lessons write them and `--now` reads them.
 //! - [`files`]: PEM files in, with errors that name the file.
 //! - [`tls`]: rustls configurations for the lesson's server and client.
 //! - [`keylog`]: the secrets in the standard key log format (a teaching aid).
@@ -21,6 +22,7 @@
 pub mod aead;
 pub mod certs;
 pub mod cli;
+pub mod clock;
 pub mod files;
 pub mod keylog;
 pub mod ocsp;

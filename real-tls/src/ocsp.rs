@@ -33,9 +33,21 @@ use rustls::{CertificateError, DigitallySignedStruct, Error, OtherError, Signatu
 
 use crate::x509;
 
-/// Why a stapled response was refused.
+/// Why a stapled response was refused, and which kind of refusal it is.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct OcspError(pub String);
+pub struct OcspError(pub String, pub Fault);
+
+/// The kinds of refusal a diagnosis tells apart (`18-mtls-doctor connect`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fault {
+    /// A good signature on an answer about this certificate: `revoked`.
+    Revoked,
+    /// An answer past its nextUpdate (or, without one, over a day old).
+    Stale,
+    /// Anything else: missing, malformed, about another certificate,
+    /// badly signed, `unknown`, from the future.
+    Other,
+}
 
 impl fmt::Display for OcspError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -46,7 +58,11 @@ impl fmt::Display for OcspError {
 impl std::error::Error for OcspError {}
 
 fn bad(why: impl Into<String>) -> OcspError {
-    OcspError(why.into())
+    OcspError(why.into(), Fault::Other)
+}
+
+fn stale(why: impl Into<String>) -> OcspError {
+    OcspError(why.into(), Fault::Stale)
 }
 
 /// One DER TLV: its tag, its value, and the whole encoding.
@@ -205,13 +221,8 @@ fn generalized_time(value: &[u8]) -> Result<u64, OcspError> {
     else {
         return Err(bad("a time is not GeneralizedTime"));
     };
-    // Days since 1970-01-01 in the proleptic Gregorian calendar.
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * ((m + 9) % 12) + 2) / 5 + d - 1;
-    let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468;
-    u64::try_from(days * 86_400 + hh * 3600 + mm * 60 + ss).map_err(|_| bad("a time before 1970"))
+    u64::try_from(crate::clock::civil_seconds(y, m, d, hh, mm, ss))
+        .map_err(|_| bad("a time before 1970"))
 }
 
 /// How far a responder's clock may run ahead of ours.
@@ -331,13 +342,13 @@ pub fn check(response: &[u8], leaf: &[u8], issuer: &[u8], now: UnixTime) -> Resu
         }
         match next_update {
             Some(until) if now > until => {
-                return Err(bad(format!(
+                return Err(stale(format!(
                     "it is stale: its nextUpdate passed {} seconds ago",
                     now - until
                 )));
             }
             None if now > this_update + MAX_AGE_WITHOUT_NEXT_UPDATE => {
-                return Err(bad(
+                return Err(stale(
                     "it is stale: no nextUpdate, and thisUpdate is over a day old",
                 ));
             }
@@ -345,9 +356,10 @@ pub fn check(response: &[u8], leaf: &[u8], issuer: &[u8], now: UnixTime) -> Resu
         }
         return match status.tag {
             0x80 => Ok(()),
-            0xa1 => Err(bad(format!(
-                "the certificate (serial {serial_hex}) is revoked"
-            ))),
+            0xa1 => Err(OcspError(
+                format!("the certificate (serial {serial_hex}) is revoked"),
+                Fault::Revoked,
+            )),
             _ => Err(bad(format!(
                 "the responder does not know the certificate (serial {serial_hex}): status unknown"
             ))),
@@ -356,6 +368,22 @@ pub fn check(response: &[u8], leaf: &[u8], issuer: &[u8], now: UnixTime) -> Resu
     Err(bad(format!(
         "it is about another certificate, not serial {serial_hex} from this issuer"
     )))
+}
+
+/// The certificate among `candidates` (the chain's others, the trusted CAs)
+/// that issued `leaf`, found by name, which a response is checked against.
+///
+/// # Errors
+///
+/// The leaf does not read, or none of the candidates is its issuer.
+pub fn issuer_of<'a>(
+    leaf: &[u8],
+    mut candidates: impl Iterator<Item = &'a [u8]>,
+) -> Result<&'a [u8], OcspError> {
+    let leaf = x509::summarize(leaf).map_err(|e| bad(e.to_string()))?;
+    candidates
+        .find(|c| x509::summarize(c).is_ok_and(|s| s.subject == leaf.issuer))
+        .ok_or_else(|| bad("the certificate's issuer is not at hand"))
 }
 
 /// A server verifier that runs the usual checks and then requires a good,
@@ -400,13 +428,14 @@ impl ServerCertVerifier for RequireOcsp {
                 "the server stapled no OCSP response (--require-ocsp)",
             )));
         }
-        let leaf = x509::summarize(end_entity).map_err(|e| refuse(bad(e.to_string())))?;
-        let issuer = intermediates
-            .iter()
-            .map(|c| c.as_ref())
-            .chain(self.roots.iter().map(|c| c.as_ref()))
-            .find(|c| x509::summarize(c).is_ok_and(|s| s.subject == leaf.issuer))
-            .ok_or_else(|| refuse(bad("the certificate's issuer is not at hand")))?;
+        let issuer = issuer_of(
+            end_entity,
+            intermediates
+                .iter()
+                .map(|c| c.as_ref())
+                .chain(self.roots.iter().map(|c| c.as_ref())),
+        )
+        .map_err(refuse)?;
         check(ocsp_response, end_entity, issuer, now).map_err(refuse)?;
         Ok(verified)
     }

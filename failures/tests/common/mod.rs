@@ -29,7 +29,7 @@ pub fn example(name: &str) -> PathBuf {
     path
 }
 
-/// A Lesson 16 binary (`16-tls-server`, `16-tls-client`). `cargo test -p
+/// A Lesson 16 binary (`16-tls-server`, `16-tls-client`, `16-tls-certs`). `cargo test -p
 /// learn-mtls-failures` does not build another package's examples, so the
 /// first test that needs them builds them (one `cargo build`, serialised).
 pub fn lesson16(name: &str) -> PathBuf {
@@ -46,6 +46,8 @@ pub fn lesson16(name: &str) -> PathBuf {
                 "16-tls-server",
                 "--example",
                 "16-tls-client",
+                "--example",
+                "16-tls-certs",
             ])
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .status()
@@ -277,4 +279,79 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// What stays of a message once what changes between runs is taken out:
+/// `dir` becomes `DIR`, and times, long numbers, serials and ports become
+/// `TIME`, `N`, `SERIAL` and `PORT`.
+pub fn normalize(message: &str, dir: &Path) -> String {
+    let mut text = message.replace(&dir.display().to_string(), "DIR");
+    let rules = [
+        // OpenSSL's thread id before `:error:` and its source position after.
+        (r"^[0-9A-F]{8,}:error:", "error:"),
+        (r":\.\./[a-z_/]+\.c:\d+:.*$", ""),
+        // Python's source position.
+        (r" \(_ssl\.c:\d+\)", ""),
+        // Times: ISO 8601, OpenSSL's, Unix seconds.
+        (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "TIME"),
+        (r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", "TIME"),
+        (r"\b\d{6,}\b", "N"),
+        // Serial numbers and other long hex.
+        (r"\b[0-9a-f]{16,}\b", "SERIAL"),
+        (r"127\.0\.0\.1:\d+", "127.0.0.1:PORT"),
+        (r"localhost:\d+", "localhost:PORT"),
+    ];
+    for (pattern, with) in rules {
+        text = regex::Regex::new(pattern)
+            .expect("pattern")
+            .replace_all(&text, with)
+            .into_owned();
+    }
+    text.trim().to_owned()
+}
+
+/// The generated text between the markers `start` and `end` of
+/// `lessons/18-failures.md`: `LEARN_MTLS_BLESS=1` (and only that) rewrites
+/// it; otherwise the lesson must already say exactly `generated`, and a
+/// stale lesson fails the test, naming `bless` (the command that rewrites it).
+pub fn lesson_block(start: &str, end: &str, generated: &str, bless: &str) {
+    let lesson = Path::new(env!("CARGO_MANIFEST_DIR")).join("../lessons/18-failures.md");
+    let text = std::fs::read_to_string(&lesson).expect("lessons/18-failures.md");
+    let (Some(from), Some(to)) = (text.find(start), text.find(end)) else {
+        panic!("lessons/18-failures.md lacks the markers {start} ... {end}");
+    };
+    let current = &text[from + start.len()..to];
+    let wanted = format!("\n{generated}");
+    if std::env::var_os("LEARN_MTLS_BLESS").is_some_and(|v| v == "1") {
+        let updated = format!("{}{start}{wanted}{}", &text[..from], &text[to..]);
+        std::fs::write(&lesson, updated).expect("write the lesson");
+        return;
+    }
+    assert!(
+        current == wanted,
+        "the table after {start} in lessons/18-failures.md is stale; rerun with \
+         {bless}\n--- in the lesson\n{current}\n--- from the tools today\n{wanted}"
+    );
+}
+
+/// `openssl ocsp` as a responder on a port of its choosing (`-port 0`),
+/// started in `dir` with `args` (`-index`, `-rsigner`, ...); it reads its
+/// index once, when it starts. Returns it and its URL.
+pub fn ocsp_responder(dir: &TempDir, args: &[&str]) -> (Server, String) {
+    require("openssl", "version", "apt-get install -y openssl");
+    let server = Server::start(
+        Command::new("openssl")
+            .current_dir(&dir.0)
+            .args(["ocsp", "-port", "0"])
+            .args(args),
+    );
+    // It says `ACCEPT [::]:PORT PID=...`.
+    let port = server
+        .addr
+        .split_whitespace()
+        .next()
+        .and_then(|a| a.rsplit(':').next())
+        .expect("a port")
+        .to_owned();
+    (server, format!("http://127.0.0.1:{port}"))
 }
