@@ -14,9 +14,10 @@
 //! compares byte for byte.
 
 mod bytemap;
+mod charts;
+mod record;
 mod runs;
 mod sequence;
-#[allow(dead_code, reason = "the charts of the recorded runs use the rest")]
 mod svg;
 
 use std::path::PathBuf;
@@ -54,7 +55,15 @@ const GENERATORS: &[(&str, Generator)] = &[
     ("sequence-lesson15.svg", sequence_lesson15),
     ("bytes-lesson11.svg", bytes_lesson11),
     ("bytes-lesson15.svg", bytes_lesson15),
+    ("sequence-lesson16.svg", sequence_lesson16),
+    ("siege-honest-served.svg", charts::siege),
+    ("device-memory.svg", charts::device),
+    ("bench-handshake.svg", charts::bench),
 ];
+
+fn sequence_lesson16() -> Result<String, String> {
+    Ok(sequence::draw(&charts::tls13_diagram()?))
+}
 
 fn sequence_lesson10() -> Result<String, String> {
     let mut d = sequence::lesson10(&runs::lesson10()?);
@@ -106,16 +115,18 @@ fn bytes_lesson15() -> Result<String, String> {
     ))
 }
 
-/// Draws every figure, in order.
-fn generate() -> Result<Vec<Figure>, String> {
-    GENERATORS
-        .iter()
-        .map(|(name, generator)| {
-            generator()
-                .map(|svg| Figure { name, svg })
-                .map_err(|e| format!("{FIGURES}/{name}: {e}"))
-        })
-        .collect()
+/// Draws every figure, in order; a figure that cannot be drawn is an
+/// error naming it (the others are still drawn).
+fn generate() -> (Vec<Figure>, Vec<String>) {
+    let mut figures = Vec::new();
+    let mut errors = Vec::new();
+    for (name, generator) in GENERATORS {
+        match generator() {
+            Ok(svg) => figures.push(Figure { name, svg }),
+            Err(e) => errors.push(format!("{FIGURES}/{name}: {e}")),
+        }
+    }
+    (figures, errors)
 }
 
 /// `.svg` files in the figures directory that no generator writes.
@@ -158,7 +169,8 @@ fn check(figures: &[Figure]) -> ExitCode {
     }
 }
 
-fn write(figures: &[Figure]) -> ExitCode {
+/// Writes the figures; removes strays only when every figure was drawn.
+fn write(figures: &[Figure], complete: bool) -> ExitCode {
     let dir = repo_path(FIGURES);
     if let Err(e) = std::fs::create_dir_all(&dir) {
         eprintln!("error: {FIGURES}: {e}");
@@ -177,7 +189,7 @@ fn write(figures: &[Figure]) -> ExitCode {
         }
         println!("wrote     {FIGURES}/{}", figure.name);
     }
-    for name in strays() {
+    for name in strays().into_iter().filter(|_| complete) {
         match std::fs::remove_file(dir.join(&name)) {
             Ok(()) => println!("removed   {FIGURES}/{name} (no generator draws it)"),
             Err(e) => eprintln!("error: cannot remove {FIGURES}/{name}: {e}"),
@@ -186,13 +198,29 @@ fn write(figures: &[Figure]) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-const USAGE: &str = "usage: learn-mtls-figures [--check]";
+const USAGE: &str = "usage: learn-mtls-figures [--check | --record tls13|siege|firmware|bench|all]
+
+  (no option)   (re)write every figure into lessons/figures/
+  --check       regenerate in memory; exit 1 naming each stale, missing or stray figure
+  --record WHAT re-run a slow measurement into lessons/figures/data/ (then redraw)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let check_only = match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
         [] => false,
         ["--check"] => true,
+        ["--record", what] => {
+            return match record::record(what) {
+                Ok(()) => {
+                    println!("now redraw: cargo run -p learn-mtls-figures");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
         ["--help" | "-h"] => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -202,17 +230,19 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let figures = match generate() {
-        Ok(figures) => figures,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    if check_only {
+    let (figures, errors) = generate();
+    for e in &errors {
+        eprintln!("error: {e}");
+    }
+    let code = if check_only {
         check(&figures)
     } else {
-        write(&figures)
+        write(&figures, errors.is_empty())
+    };
+    if errors.is_empty() {
+        code
+    } else {
+        ExitCode::FAILURE
     }
 }
 
@@ -222,7 +252,8 @@ mod tests {
 
     #[test]
     fn generating_twice_gives_the_same_bytes() {
-        let (a, b) = (generate().unwrap(), generate().unwrap());
+        let ((a, e), (b, _)) = (generate(), generate());
+        assert!(e.is_empty(), "{e:?}");
         for (x, y) in a.iter().zip(&b) {
             assert_eq!(x.svg, y.svg, "{}", x.name);
         }
@@ -230,7 +261,10 @@ mod tests {
 
     #[test]
     fn every_figure_is_plain_svg() {
-        for figure in generate().unwrap() {
+        let (figures, errors) = generate();
+        assert!(errors.is_empty(), "{errors:?}");
+        assert_eq!(figures.len(), GENERATORS.len());
+        for figure in figures {
             let svg = &figure.svg;
             assert!(svg.contains("viewBox=\"0 0 "), "{}", figure.name);
             assert!(!svg.contains("<script"), "{}", figure.name);

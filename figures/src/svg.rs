@@ -82,10 +82,6 @@ impl Font {
     pub const fn fill(self, fill: &'static str) -> Self {
         Self { fill, ..self }
     }
-    /// About how wide `chars` characters are (monospace: 0.6 em).
-    pub fn width(&self, chars: usize) -> f64 {
-        chars as f64 * self.size * if self.mono { 0.6 } else { 0.55 }
-    }
 }
 
 /// One figure being drawn.
