@@ -219,6 +219,118 @@ fn same_curves(points: &[SweepPoint]) -> String {
     }
 }
 
+/// One row of `14-siege --compare`'s table.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Compared {
+    pub server: String,
+    pub held: String,
+    pub per_pending_kib: f64,
+    pub threads: f64,
+    pub per_second: f64,
+}
+
+pub fn parse_compare(text: &str) -> Result<Vec<Compared>, String> {
+    let mut out = Vec::new();
+    for line in body(text) {
+        let cells: Vec<&str> = line
+            .trim()
+            .trim_matches('|')
+            .split('|')
+            .map(str::trim)
+            .collect();
+        if cells.len() != 7 || cells[0] == "server" || cells[0].starts_with("---") {
+            continue;
+        }
+        let bad = || format!("siege-compare.txt: cannot read {line:?}");
+        let number = |cell: &str| -> Result<f64, String> {
+            cell.split(' ')
+                .next()
+                .unwrap_or("")
+                .parse()
+                .map_err(|_| bad())
+        };
+        if !cells[4].ends_with(" KiB") {
+            return Err(bad());
+        }
+        out.push(Compared {
+            server: cells[0].into(),
+            held: cells[1].into(),
+            per_pending_kib: number(cells[4])?,
+            threads: number(cells[5])?,
+            per_second: number(cells[6])?,
+        });
+    }
+    if out.len() < 2 {
+        return Err("siege-compare.txt: fewer than two servers".into());
+    }
+    Ok(out)
+}
+
+/// A group of bars: its title, the value it shows, its unit.
+type Group = (&'static str, fn(&Compared) -> f64, &'static str);
+
+/// Threads against the event loop, holding the same stalled handshakes.
+pub fn siege_compare() -> Result<String, String> {
+    let text = record::read("siege-compare.txt")?;
+    let rows = parse_compare(&text)?;
+    let (w, left, bar_w) = (980.0, 300.0, 480.0);
+    let groups: [Group; 3] = [
+        ("memory per pending handshake", |c| c.per_pending_kib, "KiB"),
+        ("threads while holding them", |c| c.threads, ""),
+        (
+            "handshakes a second (4 clients, 3 s)",
+            |c| c.per_second,
+            "/s",
+        ),
+    ];
+    let group_h = 40.0 + rows.len() as f64 * 30.0;
+    let h = 80.0 + groups.len() as f64 * group_h + 100.0;
+    let mut svg = Svg::new(w, h, "Lesson 14: threads against the event loop");
+    svg.text(
+        20.0,
+        30.0,
+        Font::sans(18.0).bold(),
+        "Lesson 14: threads against the event loop, holding the same stalled handshakes",
+    );
+    svg.text(
+        20.0,
+        50.0,
+        Font::sans(13.0).fill("#444444"),
+        &format!(
+            "14-siege --compare: {}",
+            header(&text, "note").unwrap_or("?")
+        ),
+    );
+    let mut y = 80.0;
+    for (title, value, unit) in groups {
+        svg.text(20.0, y + 14.0, Font::sans(13.0).bold(), title);
+        let max = rows.iter().map(value).fold(0.0_f64, f64::max).max(1e-9);
+        for (i, row) in rows.iter().enumerate() {
+            let by = y + 24.0 + i as f64 * 30.0;
+            svg.text(left - 12.0, by + 16.0, Font::sans(12.0).end(), &row.server);
+            let width = (value(row) / max * bar_w).max(1.0);
+            svg.rect(left, by, width, 22.0, SERIES[i % SERIES.len()], None);
+            svg.text(
+                left + width + 8.0,
+                by + 16.0,
+                Font::sans(12.0),
+                &format!("{} {unit}", num(value(row))),
+            );
+        }
+        y += group_h;
+    }
+    let mut lines = vec![format!(
+        "Held: {}. Memory is the servers' resident set; handshakes a second move with the machine's load (a wall clock), memory does not.",
+        rows.iter()
+            .map(|r| format!("{} {}", r.server, r.held))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )];
+    lines.extend(caption(&text, "siege"));
+    footer(&mut svg, y + 10.0, &lines);
+    Ok(svg.finish())
+}
+
 // ---------------------------------------------------------------- device
 
 /// What the firmware's output says about memory.
@@ -712,6 +824,18 @@ mod tests {
         );
         let e = parse_sweep("a\tb\n").unwrap_err();
         assert!(e.contains("data line 1"), "{e}");
+    }
+
+    #[test]
+    fn the_comparison_table_is_read() {
+        let text = "| server | pending handshakes held | RSS idle | RSS holding them | per pending handshake | threads holding them | handshakes/s (4 clients, 3 s) |\n\
+                    |---|---|---|---|---|---|---|\n\
+                    | 11-mtls-server | 3000 of 3000 | 3.2 MiB | 55.0 MiB | 17.7 KiB | 3003 | 2511 |\n\
+                    | 14-async-server | 3000 of 3000 | 4.0 MiB | 15.7 MiB | 4.0 KiB | 5 | 2262 |\n";
+        let rows = parse_compare(text).unwrap();
+        assert_eq!(rows[0].per_pending_kib, 17.7);
+        assert_eq!((rows[1].threads, rows[1].per_second), (5.0, 2262.0));
+        assert!(parse_compare("| a | b |\n").is_err());
     }
 
     #[test]

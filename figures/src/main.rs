@@ -57,6 +57,7 @@ const GENERATORS: &[(&str, Generator)] = &[
     ("bytes-lesson15.svg", bytes_lesson15),
     ("sequence-lesson16.svg", sequence_lesson16),
     ("siege-honest-served.svg", charts::siege),
+    ("siege-threads-event-loop.svg", charts::siege_compare),
     ("device-memory.svg", charts::device),
     ("bench-handshake.svg", charts::bench),
 ];

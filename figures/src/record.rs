@@ -17,6 +17,7 @@ pub const DATA: &str = "lessons/figures/data";
 pub const RECORDS: &[(&str, &str)] = &[
     ("tls13", "tls13-trace.txt"),
     ("siege", "siege-sweep.tsv"),
+    ("siege", "siege-compare.txt"),
     ("firmware", "firmware.txt"),
     ("bench", "bench.txt"),
 ];
@@ -121,19 +122,20 @@ pub fn record(what: &str) -> Result<(), String> {
         "firmware" => firmware(),
         "bench" => bench(),
         "all" => {
+            let mut done: Vec<&str> = Vec::new();
             for (what, _) in RECORDS {
-                record(what)?;
+                if !done.contains(what) {
+                    record(what)?;
+                    done.push(what);
+                }
             }
             Ok(())
         }
-        _ => Err(format!(
-            "unknown record `{what}`: one of {}, or all",
-            RECORDS
-                .iter()
-                .map(|(w, _)| *w)
-                .collect::<Vec<_>>()
-                .join(", ")
-        )),
+        _ => Err(format!("unknown record `{what}`: one of {}, or all", {
+            let mut names: Vec<&str> = RECORDS.iter().map(|(w, _)| *w).collect();
+            names.dedup();
+            names.join(", ")
+        })),
     }
 }
 
@@ -246,7 +248,7 @@ fn tls13() -> Result<(), String> {
 }
 
 /// Lesson 14: `14-siege --sweep` against each server (its full sizes take
-/// about half a minute a server).
+/// about half a minute a server), and `14-siege --compare`.
 fn siege() -> Result<(), String> {
     build(&[
         "--features",
@@ -275,6 +277,15 @@ fn siege() -> Result<(), String> {
             table.push('\n');
         }
     }
+    let mut c = Command::new(&siege);
+    c.arg("--compare");
+    let compare = run(c, "14-siege --compare")?;
+    write(
+        "siege-compare.txt",
+        "cargo build --release --features tokio --examples; 14-siege --compare",
+        "3000 connections stalled after message 1 with both caps raised to 3000, then 4 honest clients for 3 s",
+        &compare,
+    )?;
     write(
         "siege-sweep.tsv",
         "cargo build --release --features tokio --examples; 14-siege --sweep --server S, for S in 11-mtls-server and 14-async-server",

@@ -169,7 +169,7 @@ pub fn lesson11(run: &Run) -> Diagram {
                     "checks client_sig over client_share with".into(),
                     "client_key; the policy finds client_key:".into(),
                     accepted_line,
-                    "(keys: X25519 only, no transcript salt)".into(),
+                    "(session keys: no transcript salt)".into(),
                 ],
             });
             items.push(record_arrow(run, ""));
