@@ -20,7 +20,7 @@ mod runs;
 mod sequence;
 mod svg;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use learn_mtls::handshake::Binding;
@@ -130,10 +130,10 @@ fn generate() -> (Vec<Figure>, Vec<String>) {
     (figures, errors)
 }
 
-/// `.svg` files in the figures directory that no generator writes.
-fn strays() -> Vec<String> {
+/// `.svg` files in `dir` that no generator writes.
+fn strays(dir: &Path) -> Vec<String> {
     let mut out = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(repo_path(FIGURES)) {
+    if let Ok(entries) = std::fs::read_dir(dir) {
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
             if name.ends_with(".svg") && !GENERATORS.iter().any(|(n, _)| *n == name) {
@@ -145,19 +145,26 @@ fn strays() -> Vec<String> {
     out
 }
 
-fn check(figures: &[Figure]) -> ExitCode {
+/// What `--check` reports: each figure in `dir` that differs from what
+/// was just drawn or is missing, and each stray.
+fn problems(dir: &Path, figures: &[Figure]) -> Vec<String> {
     let mut bad = Vec::new();
     for figure in figures {
         let path = format!("{FIGURES}/{}", figure.name);
-        match std::fs::read_to_string(repo_path(&path)) {
+        match std::fs::read_to_string(dir.join(figure.name)) {
             Ok(text) if text == figure.svg => {}
             Ok(_) => bad.push(format!("{path}: stale (regenerating changes it)")),
             Err(_) => bad.push(format!("{path}: missing")),
         }
     }
-    for name in strays() {
+    for name in strays(dir) {
         bad.push(format!("{FIGURES}/{name}: stray, no generator draws it"));
     }
+    bad
+}
+
+fn check(figures: &[Figure]) -> ExitCode {
+    let bad = problems(&repo_path(FIGURES), figures);
     if bad.is_empty() {
         println!("{} figures current in {FIGURES}/", figures.len());
         ExitCode::SUCCESS
@@ -190,7 +197,7 @@ fn write(figures: &[Figure], complete: bool) -> ExitCode {
         }
         println!("wrote     {FIGURES}/{}", figure.name);
     }
-    for name in strays().into_iter().filter(|_| complete) {
+    for name in strays(&dir).into_iter().filter(|_| complete) {
         match std::fs::remove_file(dir.join(&name)) {
             Ok(()) => println!("removed   {FIGURES}/{name} (no generator draws it)"),
             Err(e) => eprintln!("error: cannot remove {FIGURES}/{name}: {e}"),
@@ -258,6 +265,43 @@ mod tests {
         for (x, y) in a.iter().zip(&b) {
             assert_eq!(x.svg, y.svg, "{}", x.name);
         }
+    }
+
+    #[test]
+    fn the_check_names_stale_missing_and_stray_figures() {
+        let dir =
+            std::env::temp_dir().join(format!("learn-mtls-figures-check-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let figures = vec![
+            Figure {
+                name: GENERATORS[0].0,
+                svg: "a".into(),
+            },
+            Figure {
+                name: GENERATORS[1].0,
+                svg: "b".into(),
+            },
+            Figure {
+                name: GENERATORS[2].0,
+                svg: "c".into(),
+            },
+        ];
+        std::fs::write(dir.join(GENERATORS[0].0), "a").unwrap();
+        std::fs::write(dir.join(GENERATORS[1].0), "B").unwrap();
+        std::fs::write(dir.join("hand-drawn.svg"), "x").unwrap();
+        let found = problems(&dir, &figures);
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(
+            found,
+            [
+                format!(
+                    "{FIGURES}/{}: stale (regenerating changes it)",
+                    GENERATORS[1].0
+                ),
+                format!("{FIGURES}/{}: missing", GENERATORS[2].0),
+                format!("{FIGURES}/hand-drawn.svg: stray, no generator draws it"),
+            ]
+        );
     }
 
     #[test]
