@@ -32,6 +32,12 @@
 //! (or the hard limit, if that is lower).
 //! `--quick` divides the sizes by about five and, for condition 3 only,
 //! passes `--record-timeout 2` so that the check comes 8 s later, not 60.
+//!
+//! `--sweep` measures instead of judging: honest clients served against
+//! the number of silent connections held (0 to 800; `--quick`, to 400),
+//! against the naive server (`--when-full refuse`) and the defended one,
+//! as tab-separated lines; `cargo run -p learn-mtls-figures -- --record
+//! siege` records it for both servers and Lesson 14 draws it.
 
 use std::net::TcpStream;
 use std::process::ExitCode;
@@ -77,6 +83,14 @@ struct Args {
     /// pending handshake, handshakes per second).
     #[arg(long)]
     compare: bool,
+    /// Instead of the conditions: honest clients served against attack
+    /// strength. For each held number of silent connections (slowloris,
+    /// 50 more a second), a fresh `--server` naive (`--when-full refuse`)
+    /// and one with its defaults, 10 honest clients each; one
+    /// tab-separated line per run (the figures of Lesson 14 are drawn
+    /// from it).
+    #[arg(long)]
+    sweep: bool,
 }
 
 struct Sizes {
@@ -125,6 +139,15 @@ fn main() -> ExitCode {
     }
     if args.compare {
         return compare(if args.quick { 1000 } else { 3000 });
+    }
+    if args.sweep {
+        if !args.library_client
+            && let Err(e) = siege::use_real_client()
+        {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+        return sweep(&args.server, args.quick);
     }
     let mut sizes = if args.quick { QUICK } else { FULL };
     if let Some(rate) = args.silent_rate {
@@ -483,6 +506,81 @@ fn descriptors(binary: &str, sizes: &Sizes) -> Result<Verdict, String> {
 /// Both servers side by side: how many handshakes in progress each holds,
 /// what each costs in memory, and how many handshakes a second each
 /// completes for 4 client threads over 3 s.
+/// The held silent connections `--sweep` tries: `--quick` stops at 400.
+const SWEEP_FULL: &[usize] = &[0, 25, 50, 100, 200, 400, 800];
+const SWEEP_QUICK: &[usize] = &[0, 25, 50, 100, 200, 400];
+/// Honest clients per run of `--sweep`, one every 100 ms.
+const SWEEP_PROBES: usize = 10;
+
+/// `--sweep`: honest clients served against attack strength, naive and
+/// defended, as tab-separated lines (a header first).
+fn sweep(binary: &str, quick: bool) -> ExitCode {
+    println!(
+        "server\tconfiguration\tflags\tattack\tsilent_held\topened\tserved\tprobes\tslowest_ms"
+    );
+    let configurations: [(&str, &[&str]); 2] =
+        [("naive", &["--when-full", "refuse"]), ("defended", &[])];
+    let mut ok = true;
+    for held in if quick { SWEEP_QUICK } else { SWEEP_FULL } {
+        for (label, flags) in configurations {
+            match sweep_one(binary, flags, *held) {
+                Ok((opened, probes)) => println!(
+                    "{binary}\t{label}\t{}\tslowloris, 50 new a second\t{held}\t{opened}\t{}\t{}\t{:.0}",
+                    if flags.is_empty() {
+                        "(defaults)".to_owned()
+                    } else {
+                        flags.join(" ")
+                    },
+                    probes.ok,
+                    probes.total(),
+                    probes.slowest.as_secs_f64() * 1e3
+                ),
+                Err(e) => {
+                    eprintln!("{binary} {label} {held}: could not run: {e}");
+                    ok = false;
+                }
+            }
+        }
+    }
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn sweep_one(binary: &str, flags: &[&str], held: usize) -> Result<(usize, Probes), String> {
+    let keys = Keys::new("sweep")?;
+    let mut server = Server::start(
+        binary,
+        &keys,
+        Binding::InsecureLesson11,
+        Stdout::Read,
+        None,
+        flags,
+    )?;
+    let attack = (held > 0).then(|| Attack::silent(server.addr, held, 50));
+    if let Some(attack) = &attack {
+        wait_for(&attack.opened, held, Duration::from_secs(20));
+    }
+    let probes = Probes::run(
+        server.addr,
+        &keys,
+        Binding::InsecureLesson11,
+        SWEEP_PROBES,
+        Duration::from_millis(100),
+    );
+    let opened = attack.map_or(0, |attack| {
+        let opened = attack.opened.load(Ordering::Relaxed);
+        drop(attack.stop());
+        opened
+    });
+    if !server.healthy() {
+        return Err("the server went down or panicked".into());
+    }
+    Ok((opened, probes))
+}
+
 fn compare(pending: usize) -> ExitCode {
     println!(
         "| server | pending handshakes held | RSS idle | RSS holding them | per pending handshake | threads holding them | handshakes/s (4 clients, 3 s) |"

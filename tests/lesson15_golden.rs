@@ -106,8 +106,7 @@ fn generate() -> String {
 }
 
 fn value<'t>(file: &'t str, key: &str) -> &'t str {
-    file.lines()
-        .find_map(|l| l.strip_prefix(key)?.strip_prefix(" = "))
+    learn_mtls_kit::vectors::value(file, key)
         .unwrap_or_else(|| panic!("{key} missing from the vector file"))
 }
 

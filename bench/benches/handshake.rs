@@ -21,59 +21,11 @@ use std::time::{Duration, Instant};
 use chacha20poly1305::aead::{AeadInOut, KeyInit};
 use chacha20poly1305::{ChaCha20Poly1305, Nonce};
 use criterion::{Criterion, Throughput};
-use learn_mtls::handshake::{Binding, mutual};
-use learn_mtls::keys::IdentityKey;
-use learn_mtls::net::os_rng;
-use learn_mtls::record::{HEADER_LEN, MAX_PLAINTEXT_LEN, MAX_RECORD_LEN, Session, TAG_LEN};
-use learn_mtls::trust::{ClientName, PinnedClient};
+use learn_mtls::record::{MAX_PLAINTEXT_LEN, MAX_RECORD_LEN, Session};
 
 // One definition of "the handshake's primitives", shared with examples/load/.
 use learn_mtls_kit::primitives;
-use primitives::Primitives;
-
-struct Fixture {
-    server: IdentityKey,
-    client: IdentityKey,
-    policy: PinnedClient,
-}
-
-fn fixture() -> Fixture {
-    let server = IdentityKey::generate(&mut os_rng());
-    let client = IdentityKey::generate(&mut os_rng());
-    let policy = PinnedClient::new(
-        client.public(),
-        ClientName::new("client").expect("valid name"),
-    );
-    Fixture {
-        server,
-        client,
-        policy,
-    }
-}
-
-/// One whole mutual handshake in memory, both sides, up to and including
-/// the server's key confirmation on an empty first record.
-fn handshake(f: &Fixture) -> (Session, Session) {
-    let mut rng = os_rng();
-    let binding = Binding::Transcript;
-    let (client, hello) = mutual::Client::start(&mut rng, &f.client, f.server.public(), binding);
-    let (server, server_hello) = mutual::Server::new(&f.server, binding)
-        .read_client_hello(&mut rng, &hello)
-        .expect("valid hello");
-    let (mut client_session, auth) = client
-        .read_server_hello(&server_hello)
-        .expect("valid server hello");
-    let verified = server
-        .read_client_auth(&auth, &f.policy)
-        .expect("valid client auth");
-    let mutual::ClientVerified::ExpectKeyConfirmation(pending) = verified else {
-        panic!("the transcript binding always asks for key confirmation");
-    };
-    let mut record = [0u8; HEADER_LEN + TAG_LEN];
-    let len = client_session.seal(&[], &mut record).expect("empty record");
-    let (accepted, _) = pending.confirm(&mut record[..len]).expect("keys agree");
-    (client_session, accepted.session)
-}
+use primitives::{Fixture, Primitives, fixture, handshake};
 
 fn seal_and_open(sender: &mut Session, receiver: &mut Session, record: &mut [u8]) {
     let len = sender
@@ -100,6 +52,14 @@ fn criterion_benches(c: &mut Criterion, f: &Fixture, p: &Primitives) {
         b.iter(|| p.one_handshake())
     });
 
+    // Each primitive alone: the handshake's cost broken down, in time (the
+    // figure in lessons/figures/bench-handshake.svg counts instructions of
+    // the same operations instead: examples/instructions.rs).
+    for primitive in learn_mtls_kit::primitives::PRIMITIVES {
+        c.bench_function(&format!("primitive: {}", primitive.name), |b| {
+            b.iter(|| (primitive.run)(p))
+        });
+    }
     let mut group = c.benchmark_group("16 KiB record");
     group.throughput(Throughput::Bytes(MAX_PLAINTEXT_LEN as u64));
     let (mut client, mut server) = handshake(f);

@@ -13,10 +13,12 @@
 //!   each message, shared by `11-mtls-server`, `14-async-server` and
 //!   `15-mtls-server` (each a thin binary giving it a `Trust`);
 //! - [`primitives`]: the handshake's bare public-key work, the yardstick of
-//!   `examples/load/` and the benchmarks.
+//!   `examples/load/` and the benchmarks;
+//! - [`vectors`]: the golden vector files' `name = value` format.
 
 pub mod attack;
 pub mod grade;
 pub mod primitives;
 pub mod server;
 pub mod siege;
+pub mod vectors;

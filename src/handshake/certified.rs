@@ -80,6 +80,7 @@ use crate::name::ClientName;
 use crate::record::{Session, Side};
 use crate::schedule::{self, Inputs, KeySchedule};
 use crate::signed::SignedContent;
+use crate::wire::layout::{Field, tiles};
 use crate::wire::{ClientHello, SHARE_LEN, WrongLength};
 
 /// Context for the server's signature in the certified handshake.
@@ -123,6 +124,75 @@ pub const SERVER_HELLO_PREFIX_LEN: usize = SHARE_LEN + 1;
 pub const MAX_SERVER_HELLO_LEN: usize = SHARE_LEN + MAX_CHAIN_BYTES + SIGNATURE_LEN;
 /// The longest message 3: 505 bytes.
 pub const MAX_CLIENT_AUTH_LEN: usize = MAX_CHAIN_BYTES + SIGNATURE_LEN;
+
+/// Message 2's fields for a chain of `count` certificates (the whole chain
+/// as one field, `chain`; [`crate::cert::LAYOUT`] cuts each certificate):
+/// `server_share || count || chain || server_sig`. What figures colour
+/// the bytes by, from the constants above.
+pub const fn server_hello_layout(count: usize) -> [Field; 4] {
+    let chain = count * CERTIFICATE_LEN;
+    [
+        Field {
+            name: "server_share",
+            offset: 0,
+            len: SHARE_LEN,
+        },
+        Field {
+            name: "count",
+            offset: SHARE_LEN,
+            len: 1,
+        },
+        Field {
+            name: "chain",
+            offset: SERVER_HELLO_PREFIX_LEN,
+            len: chain,
+        },
+        Field {
+            name: "server_sig",
+            offset: SERVER_HELLO_PREFIX_LEN + chain,
+            len: SIGNATURE_LEN,
+        },
+    ]
+}
+
+/// Message 3's fields for a chain of `count` certificates:
+/// `count || chain || client_sig`.
+pub const fn client_auth_layout(count: usize) -> [Field; 3] {
+    let chain = count * CERTIFICATE_LEN;
+    [
+        Field {
+            name: "count",
+            offset: 0,
+            len: 1,
+        },
+        Field {
+            name: "chain",
+            offset: 1,
+            len: chain,
+        },
+        Field {
+            name: "client_sig",
+            offset: 1 + chain,
+            len: SIGNATURE_LEN,
+        },
+    ]
+}
+
+// Both tile their longest message, and with one certificate the three
+// messages are 32 + 317 + 285 = 634 bytes.
+const _: () = {
+    assert!(tiles(
+        &server_hello_layout(MAX_CHAIN_LEN),
+        MAX_SERVER_HELLO_LEN
+    ));
+    assert!(tiles(
+        &client_auth_layout(MAX_CHAIN_LEN),
+        MAX_CLIENT_AUTH_LEN
+    ));
+    assert!(server_hello_layout(1)[3].end() == 317);
+    assert!(client_auth_layout(1)[2].end() == 285);
+    assert!(SHARE_LEN + server_hello_layout(1)[3].end() + client_auth_layout(1)[2].end() == 634);
+};
 
 /// How many bytes follow a count byte: the certificates and the signature.
 ///

@@ -70,7 +70,7 @@ pub fn unhex(text: &str) -> Option<Vec<u8>> {
     learn_mtls::hex::decode_vec(text).ok()
 }
 
-/// `name = hex` lines; `#` starts a comment line.
+/// `name = hex` lines (`learn_mtls_kit::vectors`' format).
 pub struct Vectors {
     pub file: &'static str,
     pub values: BTreeMap<String, Vec<u8>>,
@@ -81,17 +81,11 @@ impl Vectors {
         let path = vector_path(file);
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
         let mut values = BTreeMap::new();
-        for (index, line) in text.lines().enumerate() {
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let (name, hex) = line
-                .split_once(" = ")
-                .unwrap_or_else(|| panic!("{path}:{}: expected `name = hex`", index + 1));
-            let bytes = unhex(hex.trim())
-                .unwrap_or_else(|| panic!("{path}:{}: not lowercase hex", index + 1));
-            values.insert(name.trim().to_owned(), bytes);
+        let lines = learn_mtls_kit::vectors::lines(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
+        for line in lines {
+            let bytes = unhex(line.value)
+                .unwrap_or_else(|| panic!("{path}:{}: not lowercase hex", line.number));
+            values.insert(line.name.to_owned(), bytes);
         }
         Self { file, values }
     }
