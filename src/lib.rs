@@ -39,6 +39,7 @@ pub mod aead;
 pub mod cert;
 pub mod handshake;
 pub mod hex;
+pub mod kex;
 pub mod keys;
 pub mod name;
 #[cfg(feature = "alloc")]
