@@ -1,6 +1,6 @@
 //! The key exchange: how the two ends of a handshake come to share a
 //! secret nobody else knows. One place for it, so that the handshakes'
-//! state machines ([`crate::handshake::mutual`]) are written once and run
+//! state machines (`handshake::mutual`) are written once and run
 //! with either:
 //!
 //! - [`X25519`]: the classical Diffie-Hellman of Lessons 10 and 11. Each
@@ -42,7 +42,6 @@ use rand_core::CryptoRng;
 use x25519_dalek::{EphemeralSecret, PublicKey};
 use zeroize::Zeroizing;
 
-use crate::handshake::HandshakeError;
 use crate::keys::SIGNATURE_LEN;
 use crate::wire::{ClientHello, Message, SHARE_LEN, ServerHello};
 
@@ -118,6 +117,34 @@ impl core::str::FromStr for Kex {
     }
 }
 
+/// Why a key exchange step refused its input. The handshakes report it as
+/// the `HandshakeError` of the same
+/// name; a type of its own so that this module needs nothing from them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KexError {
+    /// The X25519 result is all zeros: the peer sent a low-order share.
+    NonContributoryShare,
+    /// An ML-KEM-768 encapsulation key fails FIPS 203's input check.
+    EncapsulationKeyInvalid,
+}
+
+impl fmt::Display for KexError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::NonContributoryShare => {
+                "the peer's X25519 share has low order (the shared secret would be all zeros)"
+            }
+            Self::EncapsulationKeyInvalid => {
+                "the ML-KEM-768 encapsulation key fails the FIPS 203 input check \
+                 (a coefficient is not below q = 3329)"
+            }
+        })
+    }
+}
+
+impl core::error::Error for KexError {}
+
 mod sealed {
     pub trait Sealed {}
 }
@@ -148,13 +175,13 @@ pub trait KeyExchange: sealed::Sealed + Copy + fmt::Debug {
     /// with its signature still all zeros (the caller signs it).
     ///
     /// # Errors
-    /// [`HandshakeError::NonContributoryShare`] for a low-order client
-    /// share; [`HandshakeError::EncapsulationKeyInvalid`] for an ML-KEM
+    /// [`KexError::NonContributoryShare`] for a low-order client
+    /// share; [`KexError::EncapsulationKeyInvalid`] for an ML-KEM
     /// encapsulation key that fails FIPS 203's input check.
     fn answer<R: CryptoRng + ?Sized>(
         rng: &mut R,
         hello: &Self::ClientHello,
-    ) -> Result<(Self::SharedSecret, Self::ServerHello), HandshakeError>;
+    ) -> Result<(Self::SharedSecret, Self::ServerHello), KexError>;
 
     /// The signature field of message 2.
     fn signature(server_hello: &Self::ServerHello) -> &[u8; SIGNATURE_LEN];
@@ -167,11 +194,11 @@ pub trait KeyExchange: sealed::Sealed + Copy + fmt::Debug {
     /// the shared secret. The client's secrets are consumed (and wiped).
     ///
     /// # Errors
-    /// [`HandshakeError::NonContributoryShare`] for a low-order server share.
+    /// [`KexError::NonContributoryShare`] for a low-order server share.
     fn finish(
         secret: Self::ClientSecret,
         server_hello: &Self::ServerHello,
-    ) -> Result<Self::SharedSecret, HandshakeError>;
+    ) -> Result<Self::SharedSecret, KexError>;
 
     /// The two X25519 shares (client's, server's): the TLS 1.2 PRF's randoms.
     fn shares<'m>(
@@ -193,10 +220,10 @@ pub(crate) fn ephemeral<R: CryptoRng + ?Sized>(rng: &mut R) -> (EphemeralSecret,
 pub(crate) fn agree(
     secret: EphemeralSecret,
     peer_share: &[u8; SHARE_LEN],
-) -> Result<Zeroizing<[u8; 32]>, HandshakeError> {
+) -> Result<Zeroizing<[u8; 32]>, KexError> {
     let shared = secret.diffie_hellman(&PublicKey::from(*peer_share));
     if !shared.was_contributory() {
-        return Err(HandshakeError::NonContributoryShare);
+        return Err(KexError::NonContributoryShare);
     }
     Ok(Zeroizing::new(shared.to_bytes()))
 }
@@ -222,7 +249,7 @@ impl KeyExchange for X25519 {
     fn answer<R: CryptoRng + ?Sized>(
         rng: &mut R,
         hello: &ClientHello,
-    ) -> Result<(Zeroizing<[u8; 32]>, ServerHello), HandshakeError> {
+    ) -> Result<(Zeroizing<[u8; 32]>, ServerHello), KexError> {
         let (secret, share) = ephemeral(rng);
         let shared = agree(secret, &hello.share)?;
         let server_hello = ServerHello {
@@ -246,7 +273,7 @@ impl KeyExchange for X25519 {
     fn finish(
         secret: EphemeralSecret,
         server_hello: &ServerHello,
-    ) -> Result<Zeroizing<[u8; 32]>, HandshakeError> {
+    ) -> Result<Zeroizing<[u8; 32]>, KexError> {
         agree(secret, &server_hello.share)
     }
 
@@ -351,14 +378,14 @@ impl KeyExchange for X25519MlKem768 {
     fn answer<R: CryptoRng + ?Sized>(
         rng: &mut R,
         hello: &HybridClientHello,
-    ) -> Result<(Self::SharedSecret, HybridServerHello), HandshakeError> {
+    ) -> Result<(Self::SharedSecret, HybridServerHello), KexError> {
         use ml_kem::kem::Encapsulate as _;
         let (secret, share) = ephemeral(rng);
         let x25519 = agree(secret, &hello.share)?;
         // FIPS 203 section 7.2, the encapsulation key check: every
         // coefficient below q = 3329 (the crate's decoding refuses others).
         let key = ml_kem::ml_kem_768::EncapsulationKey::new(&hello.encapsulation_key.into())
-            .map_err(|_| HandshakeError::EncapsulationKeyInvalid)?;
+            .map_err(|_| KexError::EncapsulationKeyInvalid)?;
         let (ciphertext, mut ml_kem_key) = key.encapsulate_with_rng(rng);
         let shared = hybrid_secret(&mut ml_kem_key, &x25519);
         let mut ct = [0u8; KEM_CIPHERTEXT_LEN];
@@ -388,7 +415,7 @@ impl KeyExchange for X25519MlKem768 {
     fn finish(
         secret: HybridClientSecret,
         server_hello: &HybridServerHello,
-    ) -> Result<Self::SharedSecret, HandshakeError> {
+    ) -> Result<Self::SharedSecret, KexError> {
         use ml_kem::kem::Decapsulate as _;
         let HybridClientSecret { x25519, ml_kem } = secret;
         let x25519 = agree(x25519, &server_hello.share)?;

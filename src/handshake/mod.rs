@@ -215,6 +215,15 @@ impl fmt::Display for HandshakeError {
 
 impl core::error::Error for HandshakeError {}
 
+impl From<crate::kex::KexError> for HandshakeError {
+    fn from(error: crate::kex::KexError) -> Self {
+        match error {
+            crate::kex::KexError::NonContributoryShare => Self::NonContributoryShare,
+            crate::kex::KexError::EncapsulationKeyInvalid => Self::EncapsulationKeyInvalid,
+        }
+    }
+}
+
 impl From<Refusal> for HandshakeError {
     fn from(refusal: Refusal) -> Self {
         Self::Refused(refusal)
@@ -457,7 +466,7 @@ pub(crate) fn check_server_hello<K: KeyExchange>(
     if !server.verify_strict(signed.as_bytes(), K::signature(server_hello)) {
         return Err(HandshakeError::ServerSignatureInvalid);
     }
-    K::finish(secret, server_hello)
+    Ok(K::finish(secret, server_hello)?)
 }
 
 /// One side's session: keys from the shared secret, the X25519 shares and,
