@@ -32,6 +32,7 @@ use std::time::Duration;
 use chacha20::ChaCha20Rng;
 use chacha20poly1305::aead::{AeadInOut, KeyInit};
 use chacha20poly1305::{ChaCha20Poly1305, Nonce, Tag};
+use clap::Parser;
 use hkdf::Hkdf;
 use learn_mtls::handshake::{Binding, mutual};
 use learn_mtls::kex::{Kex, KeyExchange, X25519, X25519MlKem768};
@@ -48,7 +49,18 @@ const TIMEOUT: Duration = Duration::from_secs(10);
 /// What alice says in each session: what Mallory wants.
 const SECRETS: [&[u8]; 2] = [b"the vault code is 31-41-59", b"wire the money on friday"];
 
+/// No options: `--help` says what the attack does, and a typo is an error.
+#[derive(Parser)]
+#[command(
+    about = "Lesson 19: harvest now, decrypt later. Records a classical and a hybrid session \
+             on loopback, then decrypts them with alice's X25519 secret (a stand-in for a \
+             quantum computer): the classical one opens, the hybrid one does not. Exits 0 when \
+             both outcomes are the ones the lesson teaches."
+)]
+struct Args {}
+
 fn main() -> ExitCode {
+    let Args {} = Args::parse();
     println!("Lesson 19: harvest now, decrypt later\n");
     match run() {
         Ok(true) => {
