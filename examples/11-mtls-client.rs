@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use learn_mtls::handshake::{Binding, Config, Handshake, HandshakeError};
+use learn_mtls::kex::Kex;
 use learn_mtls::keyfile;
 use learn_mtls::net::{self, Error, Stage};
 use learn_mtls::record::{MAX_PLAINTEXT_LEN, RecordError};
@@ -48,6 +49,10 @@ struct Args {
     /// How keys are derived: `hkdf` (Lessons 10-11) or `tls12-prf` (Lesson 12).
     #[arg(long, default_value = "hkdf")]
     schedule: KeySchedule,
+    /// The key exchange: `x25519` (Lesson 11) or `x25519-mlkem768`, hybrid with ML-KEM-768
+    /// (Lesson 19). Both ends must use the same.
+    #[arg(long, default_value = "x25519")]
+    kex: Kex,
     /// Seconds to wait for the handshake.
     #[arg(long, default_value_t = 10)]
     timeout: u64,
@@ -86,7 +91,7 @@ fn run(args: &Args) -> Result<(), String> {
         )
     })?;
     let timeout = Duration::from_secs(args.timeout);
-    let mut channel = net::connect_tcp(stream, &key, server, args.config(), timeout)
+    let mut channel = net::connect_tcp_with(stream, &key, server, args.config(), args.kex, timeout)
         .map_err(|e| explain(&e, args))?;
     // A server that neither answers nor closes is not a Lesson 11 server.
     channel
@@ -97,6 +102,7 @@ fn run(args: &Args) -> Result<(), String> {
         args.server_pub.display(),
         server.fingerprint()
     );
+    eprintln!("{}", learn_mtls_kit::server::message_sizes(args.kex));
     net::echo_lines(&mut channel, io::stdin().lock(), io::stdout().lock())
         .map_err(|e| explain(&e, args))
 }
@@ -157,12 +163,25 @@ fn explain(e: &Error, args: &Args) -> String {
         ),
         Error::Closed(stage) => format!(
             "the connection closed during the handshake ({stage}): the server may have refused us or \
-             crashed, or is not a Lesson 11 server"
+             crashed, or is not a Lesson 11 server{}",
+            kex_hint(*stage, args)
         ),
         Error::TimedOut(stage) => format!(
-            "timed out after {}s ({stage}): is the server up and speaking Lesson 11?",
-            args.timeout
+            "timed out after {}s ({stage}): is the server up and speaking Lesson 11?{}",
+            args.timeout,
+            kex_hint(*stage, args)
         ),
         other => other.to_string(),
+    }
+}
+
+/// A classical client that gets no message 2 may be talking to a hybrid
+/// server, which waits for the rest of a 1216-byte message 1 (Lesson 19).
+fn kex_hint(stage: Stage, args: &Args) -> &'static str {
+    if stage == Stage::ServerHello && args.kex == Kex::X25519 {
+        " (a server running --kex x25519-mlkem768 waits for a 1216-byte message 1 and never \
+         answers this client's 32 bytes: both ends must use the same --kex)"
+    } else {
+        ""
     }
 }

@@ -43,6 +43,13 @@ fn main() -> ExitCode {
         Ok(trust) => trust,
         Err(code) => return code,
     };
+    if trust.kex != learn_mtls::kex::Kex::X25519 {
+        // The async driver (net::tokio) runs the classical messages only.
+        return server::fail(&format!(
+            "14-async-server runs --kex x25519 only; for --kex {} (Lesson 19) use 11-mtls-server",
+            trust.kex
+        ));
+    }
     let (server, listener, limits) = match server::start(&args.serve, trust) {
         Ok(started) => started,
         Err(code) => return code,

@@ -11,6 +11,8 @@
 //! - [`keys`]: long-term identities, fingerprints.
 //! - [`name`]: the names of peers (clients, servers, CAs).
 //! - [`wire`]: the three handshake messages as fixed-size types.
+//! - [`kex`]: the key exchange, X25519 or (feature `pq`, Lesson 19) hybrid
+//!   with ML-KEM-768.
 //! - [`handshake`]: the state machines of Lessons 10 and 11.
 //! - [`schedule`]: from the shared secret to traffic keys (HKDF-SHA256 or
 //!   the TLS 1.2 PRF).
@@ -39,6 +41,7 @@ pub mod aead;
 pub mod cert;
 pub mod handshake;
 pub mod hex;
+pub mod kex;
 pub mod keys;
 pub mod name;
 #[cfg(feature = "alloc")]
@@ -100,4 +103,7 @@ pub mod lessons {
     pub struct Lesson15;
     #[doc = include_str!("../lessons/15-specification.md")]
     pub struct Lesson15Specification;
+    #[cfg(feature = "pq")]
+    #[doc = include_str!("../lessons/19-post-quantum.md")]
+    pub struct Lesson19;
 }

@@ -28,11 +28,13 @@ use crate::handshake::mutual::{self, ClientVerified};
 use crate::handshake::{
     Binding, Config, ExpectKeyConfirmation, HandshakeError, ServerGuess, server_only,
 };
+use crate::kex::{Kex, KeyExchange, X25519};
 use crate::keys::{IdentityKey, PublicIdentity};
 use crate::record::{self, HEADER_LEN, MAX_PLAINTEXT_LEN, MAX_RECORD_LEN, RecordError, Session};
 use crate::trust::{ClientIdentity, TrustPolicy};
 use crate::wire::{
-    CLIENT_AUTH_LEN, CLIENT_HELLO_LEN, ClientAuth, ClientHello, SERVER_HELLO_LEN, ServerHello,
+    CLIENT_AUTH_LEN, CLIENT_HELLO_LEN, ClientAuth, ClientHello, Message, SERVER_HELLO_LEN,
+    ServerHello,
 };
 
 mod admission;
@@ -114,6 +116,49 @@ pub enum Error {
     /// different handshake, binding or key schedule than this client's:
     /// the right server, speaking another lesson's protocol.
     ServerSpeaksOther(ServerGuess),
+    /// The two ends run different key exchanges (`--kex`, Lesson 19): the
+    /// message sizes tell which.
+    KexMismatch(KexMismatch),
+}
+
+/// How a key exchange mismatch showed itself: each side sees it differently.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KexMismatch {
+    /// This client runs the hybrid key exchange; the pinned server sent a
+    /// 96-byte classical message 2, signed with its key over the first 32
+    /// bytes of our message 1, and closed: it runs X25519 alone.
+    ClassicalServer,
+    /// This server runs the hybrid key exchange; the client sent a 32-byte
+    /// message 1 and waited: it runs X25519 alone.
+    ClassicalClient,
+    /// This server runs X25519 alone; what it took for messages 1 and 3 is
+    /// the start of an ML-KEM-768 encapsulation key (every 12-bit
+    /// coefficient below 3329): the client runs the hybrid key exchange.
+    HybridClient(HandshakeError),
+}
+
+impl fmt::Display for KexMismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::ClassicalServer => f.write_str(
+                "key exchange mismatch: the pinned server answered with a 96-byte classical \
+                 message 2 and closed, so it runs --kex x25519; this client runs --kex \
+                 x25519-mlkem768 (a 1,184-byte message 2); both ends must use the same --kex",
+            ),
+            Self::ClassicalClient => f.write_str(
+                "key exchange mismatch: the client sent a 32-byte message 1 and stopped, so it \
+                 runs --kex x25519; this server runs --kex x25519-mlkem768 and expects 1,216 \
+                 bytes; both ends must use the same --kex",
+            ),
+            Self::HybridClient(error) => write!(
+                f,
+                "key exchange mismatch: {error}, and the 128 bytes taken for messages 1 and 3 \
+                 read as the start of an ML-KEM-768 encapsulation key, so the client runs --kex \
+                 x25519-mlkem768; this server runs --kex x25519; both ends must use the same --kex"
+            ),
+        }
+    }
 }
 
 impl fmt::Display for Error {
@@ -135,6 +180,7 @@ impl fmt::Display for Error {
                 "the pinned server answered, but {guess}; both ends must run the same lesson, \
                  --binding and --schedule"
             ),
+            Self::KexMismatch(mismatch) => write!(f, "{mismatch}"),
         }
     }
 }
@@ -148,7 +194,8 @@ impl std::error::Error for Error {
             Self::Closed(_)
             | Self::TimedOut(_)
             | Self::InputLineTooLong { .. }
-            | Self::ServerSpeaksOther(_) => None,
+            | Self::ServerSpeaksOther(_)
+            | Self::KexMismatch(_) => None,
         }
     }
 }
@@ -183,6 +230,35 @@ fn read_array<const N: usize>(stream: &mut impl Read, stage: Stage) -> Result<[u
         .read_exact(&mut bytes)
         .map_err(|e| io_error(stage, e))?;
     Ok(bytes)
+}
+
+/// Reads one fixed-size message; on failure, also how many of its bytes
+/// had come, which tells a key exchange mismatch apart (Lesson 19).
+fn read_message<M: Message>(stream: &mut impl Read, stage: Stage) -> Result<M, Partial<M>> {
+    let mut bytes = M::zeroed();
+    let mut got = 0;
+    while got < M::LEN {
+        match stream.read(&mut bytes.as_mut()[got..]) {
+            Ok(0) => {
+                let error = Error::Closed(stage);
+                return Err(Partial { error, bytes, got });
+            }
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                let error = io_error(stage, e);
+                return Err(Partial { error, bytes, got });
+            }
+        }
+    }
+    Ok(M::decode(&bytes))
+}
+
+/// A message that did not arrive whole: why, and the bytes that did.
+struct Partial<M: Message> {
+    error: Error,
+    bytes: M::Bytes,
+    got: usize,
 }
 
 fn write_all(stream: &mut impl Write, bytes: &[u8], stage: Stage) -> Result<(), Error> {
@@ -360,27 +436,100 @@ fn diagnose(
 /// [`Error::Handshake`] (for example the server's signature does not match
 /// the pinned key), [`Error::Closed`], [`Error::TimedOut`] or [`Error::Io`].
 pub fn connect<S: Read + Write>(
-    mut stream: S,
+    stream: S,
     identity: &IdentityKey,
     server: PublicIdentity,
     config: impl Into<Config>,
 ) -> Result<Channel<S>, Error> {
+    connect_with(stream, identity, server, config, Kex::X25519)
+}
+
+/// [`connect`] with the key exchange `kex` (Lesson 19); both ends must use
+/// the same one.
+///
+/// # Errors
+/// As [`connect`]; [`Error::KexMismatch`] when the server answers with the
+/// classical handshake to a hybrid client.
+pub fn connect_with<S: Read + Write>(
+    stream: S,
+    identity: &IdentityKey,
+    server: PublicIdentity,
+    config: impl Into<Config>,
+    kex: Kex,
+) -> Result<Channel<S>, Error> {
     let config = config.into();
-    let (client, hello) = mutual::Client::start(&mut os_rng(), identity, server, config);
-    write_all(&mut stream, &hello.to_bytes(), Stage::ClientHello)?;
-    let server_hello = ServerHello::from_bytes(&read_array::<SERVER_HELLO_LEN>(
-        &mut stream,
-        Stage::ServerHello,
-    )?);
+    match kex {
+        Kex::X25519 => connect_kex(stream, identity, server, config, X25519),
+        #[cfg(feature = "pq")]
+        Kex::X25519MlKem768 => {
+            connect_kex(stream, identity, server, config, crate::kex::X25519MlKem768)
+        }
+        #[cfg(not(feature = "pq"))]
+        Kex::X25519MlKem768 => Err(Error::Io(Stage::ClientHello, needs_pq())),
+    }
+}
+
+/// The hybrid key exchange asked of a library built without it.
+#[cfg(not(feature = "pq"))]
+fn needs_pq() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::Unsupported,
+        "--kex x25519-mlkem768 needs learn-mtls built with the `pq` feature",
+    )
+}
+
+fn connect_kex<S: Read + Write, K: KeyExchange>(
+    mut stream: S,
+    identity: &IdentityKey,
+    server: PublicIdentity,
+    config: Config,
+    kex: K,
+) -> Result<Channel<S>, Error> {
+    let (client, hello) = mutual::Client::start_kex(&mut os_rng(), kex, identity, server, config);
+    let m1 = hello.encode();
+    write_all(&mut stream, m1.as_ref(), Stage::ClientHello)?;
+    let server_hello = read_message::<K::ServerHello>(&mut stream, Stage::ServerHello)
+        .map_err(|partial| classical_answer::<K>(partial, &server, m1.as_ref()))?;
     let (session, auth) = client
         .read_server_hello(&server_hello)
-        .map_err(|e| diagnose(e, &server, &hello, &server_hello))?;
+        .map_err(|e| match e {
+            HandshakeError::ServerSignatureInvalid => {
+                ServerGuess::from_messages::<K>(&server, &hello, &server_hello)
+                    .map_or(Error::Handshake(e), Error::ServerSpeaksOther)
+            }
+            other => Error::Handshake(other),
+        })?;
     write_all(&mut stream, &auth.to_bytes(), Stage::ClientAuth)?;
     let mut channel = Channel::new(stream, session);
     if config.binding == Binding::Transcript {
         channel.send(&[])?;
     }
     Ok(channel)
+}
+
+/// A hybrid client's message 2 cut short: if its first 96 bytes are a
+/// classical message 2 that the pinned server signed for the first 32
+/// bytes of our message 1 (all a classical server reads of it), the
+/// server runs X25519 alone.
+fn classical_answer<K: KeyExchange>(
+    partial: Partial<K::ServerHello>,
+    server: &PublicIdentity,
+    m1: &[u8],
+) -> Error {
+    if K::KEX == Kex::X25519 || partial.got < SERVER_HELLO_LEN {
+        return partial.error;
+    }
+    // What a classical server took for message 1, and what it sent.
+    let Ok(hello) = ClientHello::try_from(&m1[..CLIENT_HELLO_LEN]) else {
+        return partial.error;
+    };
+    let Ok(classical) = ServerHello::try_from(&partial.bytes.as_ref()[..SERVER_HELLO_LEN]) else {
+        return partial.error;
+    };
+    match ServerGuess::from_server_hello(server, &hello, &classical) {
+        Some(_) => Error::KexMismatch(KexMismatch::ClassicalServer),
+        None => partial.error,
+    }
 }
 
 /// Runs the Lesson 11 server over `stream`: the client must prove a key
@@ -390,28 +539,93 @@ pub fn connect<S: Read + Write>(
 /// [`Error::Handshake`] (a bad signature or share, a refusal, failed key
 /// confirmation), [`Error::Closed`], [`Error::TimedOut`] or [`Error::Io`].
 pub fn accept<S: Read + Write>(
-    mut stream: S,
+    stream: S,
     identity: &IdentityKey,
     policy: &impl TrustPolicy,
     config: impl Into<Config>,
 ) -> Result<(Channel<S>, ClientIdentity), Error> {
-    let hello = ClientHello::from_bytes(&read_array::<CLIENT_HELLO_LEN>(
-        &mut stream,
-        Stage::ClientHello,
-    )?);
+    accept_with(stream, identity, policy, config, Kex::X25519)
+}
+
+/// [`accept`] with the key exchange `kex` (Lesson 19); both ends must use
+/// the same one.
+///
+/// # Errors
+/// As [`accept`]; [`Error::KexMismatch`] when the client runs the other
+/// key exchange.
+pub fn accept_with<S: Read + Write>(
+    stream: S,
+    identity: &IdentityKey,
+    policy: &impl TrustPolicy,
+    config: impl Into<Config>,
+    kex: Kex,
+) -> Result<(Channel<S>, ClientIdentity), Error> {
+    let config = config.into();
+    match kex {
+        Kex::X25519 => accept_kex(stream, identity, policy, config, X25519),
+        #[cfg(feature = "pq")]
+        Kex::X25519MlKem768 => {
+            accept_kex(stream, identity, policy, config, crate::kex::X25519MlKem768)
+        }
+        #[cfg(not(feature = "pq"))]
+        Kex::X25519MlKem768 => Err(Error::Io(Stage::ClientHello, needs_pq())),
+    }
+}
+
+fn accept_kex<S: Read + Write, K: KeyExchange>(
+    mut stream: S,
+    identity: &IdentityKey,
+    policy: &impl TrustPolicy,
+    config: Config,
+    kex: K,
+) -> Result<(Channel<S>, ClientIdentity), Error> {
+    let hello =
+        read_message::<K::ClientHello>(&mut stream, Stage::ClientHello).map_err(|partial| {
+            match partial.error {
+                Error::Closed(_) | Error::TimedOut(_)
+                    if K::KEX != Kex::X25519 && partial.got == CLIENT_HELLO_LEN =>
+                {
+                    Error::KexMismatch(KexMismatch::ClassicalClient)
+                }
+                other => other,
+            }
+        })?;
     let (server, server_hello) =
-        mutual::Server::new(identity, config).read_client_hello(&mut os_rng(), &hello)?;
-    write_all(&mut stream, &server_hello.to_bytes(), Stage::ServerHello)?;
+        mutual::Server::with_kex(identity, config, kex).read_client_hello(&mut os_rng(), &hello)?;
+    write_all(
+        &mut stream,
+        server_hello.encode().as_ref(),
+        Stage::ServerHello,
+    )?;
     let auth = ClientAuth::from_bytes(&read_array::<CLIENT_AUTH_LEN>(
         &mut stream,
         Stage::ClientAuth,
     )?);
-    match server.read_client_auth(&auth, policy)? {
+    let verified = server
+        .read_client_auth(&auth, policy)
+        .map_err(|e| match e {
+            HandshakeError::ClientKeyInvalid(_) | HandshakeError::ClientSignatureInvalid
+                if K::KEX == Kex::X25519 && hybrid_client(hello.encode().as_ref(), &auth) =>
+            {
+                Error::KexMismatch(KexMismatch::HybridClient(e))
+            }
+            other => Error::Handshake(other),
+        })?;
+    match verified {
         ClientVerified::Accepted(accepted) => {
             Ok((Channel::new(stream, accepted.session), accepted.client))
         }
         ClientVerified::ExpectKeyConfirmation(pending) => confirm_keys(stream, pending),
     }
+}
+
+/// Whether a classical server's message 1 and message 3 are, together, the
+/// first 128 bytes of a hybrid client's message 1: its encapsulation key.
+fn hybrid_client(m1: &[u8], auth: &ClientAuth) -> bool {
+    let mut start = [0u8; CLIENT_HELLO_LEN + CLIENT_AUTH_LEN];
+    start[..m1.len().min(CLIENT_HELLO_LEN)].copy_from_slice(&m1[..m1.len().min(CLIENT_HELLO_LEN)]);
+    start[CLIENT_HELLO_LEN..].copy_from_slice(&auth.to_bytes());
+    crate::kex::looks_like_encapsulation_key(&start)
 }
 
 /// Key confirmation, for every handshake that ends with it: reads the
@@ -534,6 +748,41 @@ pub fn connect_tcp(
         Ok((connect(s, identity, server, config)?, ()))
     })
     .map(|(c, ())| c)
+}
+
+/// [`connect_with`] over TCP, with the whole handshake under `timeout`.
+///
+/// # Errors
+/// As [`connect_with`]; [`Error::TimedOut`] when the deadline passes.
+pub fn connect_tcp_with(
+    stream: TcpStream,
+    identity: &IdentityKey,
+    server: PublicIdentity,
+    config: impl Into<Config>,
+    kex: Kex,
+    timeout: Duration,
+) -> Result<Channel<TcpStream>, Error> {
+    with_deadline(stream, timeout, |s| {
+        Ok((connect_with(s, identity, server, config, kex)?, ()))
+    })
+    .map(|(c, ())| c)
+}
+
+/// [`accept_with`] over TCP, with the whole handshake under `timeout`.
+///
+/// # Errors
+/// As [`accept_with`]; [`Error::TimedOut`] when the deadline passes.
+pub fn accept_tcp_with(
+    stream: TcpStream,
+    identity: &IdentityKey,
+    policy: &impl TrustPolicy,
+    config: impl Into<Config>,
+    kex: Kex,
+    timeout: Duration,
+) -> Result<(Channel<TcpStream>, ClientIdentity), Error> {
+    with_deadline(stream, timeout, |s| {
+        accept_with(s, identity, policy, config, kex)
+    })
 }
 
 /// [`accept`] over TCP, with the whole handshake under `timeout`.

@@ -118,7 +118,8 @@ pub(crate) struct SessionSecrets {
 
 /// What the schedule is computed from.
 pub(crate) struct Inputs<'a> {
-    pub(crate) shared_secret: &'a [u8; 32],
+    /// 32 bytes from X25519, 64 from the hybrid key exchange.
+    pub(crate) shared_secret: &'a [u8],
     pub(crate) client_share: &'a [u8; SHARE_LEN],
     pub(crate) server_share: &'a [u8; SHARE_LEN],
     /// SHA-256 of every handshake byte under the transcript binding;

@@ -15,8 +15,6 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::wire::SHARE_LEN;
-
 /// 64 spaces open every transcript signature. TLS 1.3 uses this prefix so a
 /// signed handshake can never be mistaken for a signed TLS 1.2 random.
 const SIGNATURE_PAD: [u8; 64] = [0x20; 64];
@@ -34,16 +32,6 @@ pub(crate) struct SignedContent {
 }
 
 impl SignedContent {
-    /// Lesson 11 as taught: the signer's own ephemeral share, nothing else.
-    pub(crate) fn own_share(share: &[u8; SHARE_LEN]) -> Self {
-        let mut bytes = [0u8; SIGNED_CAPACITY];
-        bytes[..SHARE_LEN].copy_from_slice(share);
-        Self {
-            bytes,
-            len: SHARE_LEN,
-        }
-    }
-
     /// `0x20 x 64 || context || 0x00 || transcript_hash` (RFC 8446 section 4.4.3).
     pub(crate) fn transcript(context: &[u8], transcript_hash: &[u8; 32]) -> Self {
         let mut bytes = [0u8; SIGNED_CAPACITY];

@@ -257,3 +257,161 @@ impl TryFrom<&[u8]> for ClientAuth {
         Ok(Self::from_bytes(&exact("message 3 (ClientAuth)", bytes)?))
     }
 }
+
+// ---------------------------------------------------------------------------
+// The hybrid key exchange (Lesson 19): X25519 and ML-KEM-768 side by side.
+//
+// Message 3 does not change. Messages 1 and 2 carry an ML-KEM-768 part in
+// front of the X25519 share, in the order TLS 1.3's `X25519MLKEM768` key
+// shares use, so the first 1,216 bytes of message 1 are byte for byte what
+// a browser puts in that key share:
+//
+// ```text
+// Lesson 19 (hybrid, 2,496 bytes)
+// 1  C -> S  ClientHello  1,216 = encapsulation_key (1,184) || client_share (32)
+// 2  S -> C  ServerHello  1,184 = ciphertext (1,088) || server_share (32) || signature (64)
+// 3  C -> S  ClientAuth      96   (unchanged)
+// ```
+
+/// An ML-KEM-768 encapsulation key (FIPS 203, section 8: `384 k + 32` bytes, k = 3).
+pub const ENCAPSULATION_KEY_LEN: usize = 1184;
+/// An ML-KEM-768 ciphertext (FIPS 203, section 8: `32 (d_u k + d_v)` bytes).
+pub const KEM_CIPHERTEXT_LEN: usize = 1088;
+/// Hybrid message 1: the encapsulation key, then the client's X25519 share.
+pub const HYBRID_CLIENT_HELLO_LEN: usize = ENCAPSULATION_KEY_LEN + SHARE_LEN;
+/// Hybrid message 2: the ciphertext, the server's X25519 share, its signature.
+pub const HYBRID_SERVER_HELLO_LEN: usize = KEM_CIPHERTEXT_LEN + SHARE_LEN + SIGNATURE_LEN;
+/// Everything the hybrid mutual handshake puts on the wire: 2,496 bytes.
+pub const HYBRID_MUTUAL_HANDSHAKE_LEN: usize =
+    HYBRID_CLIENT_HELLO_LEN + HYBRID_SERVER_HELLO_LEN + CLIENT_AUTH_LEN;
+
+/// Hybrid message 1, client to server:
+/// `encapsulation_key (1,184) || client_share (32)`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct HybridClientHello {
+    /// The client's ephemeral ML-KEM-768 encapsulation key, unchecked as received.
+    pub encapsulation_key: [u8; ENCAPSULATION_KEY_LEN],
+    /// The client's ephemeral X25519 public key.
+    pub share: [u8; SHARE_LEN],
+}
+
+impl HybridClientHello {
+    /// The message as sent.
+    pub fn to_bytes(&self) -> [u8; HYBRID_CLIENT_HELLO_LEN] {
+        let mut out = [0u8; HYBRID_CLIENT_HELLO_LEN];
+        out[..ENCAPSULATION_KEY_LEN].copy_from_slice(&self.encapsulation_key);
+        out[ENCAPSULATION_KEY_LEN..].copy_from_slice(&self.share);
+        out
+    }
+
+    /// The message as received.
+    pub fn from_bytes(bytes: &[u8; HYBRID_CLIENT_HELLO_LEN]) -> Self {
+        Self {
+            encapsulation_key: field(bytes, 0),
+            share: field(bytes, ENCAPSULATION_KEY_LEN),
+        }
+    }
+}
+
+/// Hybrid message 2, server to client:
+/// `ciphertext (1,088) || server_share (32) || server_signature (64)`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct HybridServerHello {
+    /// The ML-KEM-768 ciphertext encapsulated to the client's key.
+    pub ciphertext: [u8; KEM_CIPHERTEXT_LEN],
+    /// The server's ephemeral X25519 public key.
+    pub share: [u8; SHARE_LEN],
+    /// The server's Ed25519 signature (what it covers depends on the binding).
+    pub signature: [u8; SIGNATURE_LEN],
+}
+
+impl HybridServerHello {
+    /// The message as sent.
+    pub fn to_bytes(&self) -> [u8; HYBRID_SERVER_HELLO_LEN] {
+        let mut out = [0u8; HYBRID_SERVER_HELLO_LEN];
+        out[..KEM_CIPHERTEXT_LEN].copy_from_slice(&self.ciphertext);
+        out[KEM_CIPHERTEXT_LEN..KEM_CIPHERTEXT_LEN + SHARE_LEN].copy_from_slice(&self.share);
+        out[KEM_CIPHERTEXT_LEN + SHARE_LEN..].copy_from_slice(&self.signature);
+        out
+    }
+
+    /// The message as received.
+    pub fn from_bytes(bytes: &[u8; HYBRID_SERVER_HELLO_LEN]) -> Self {
+        Self {
+            ciphertext: field(bytes, 0),
+            share: field(bytes, KEM_CIPHERTEXT_LEN),
+            signature: field(bytes, KEM_CIPHERTEXT_LEN + SHARE_LEN),
+        }
+    }
+}
+
+impl TryFrom<&[u8]> for HybridClientHello {
+    type Error = WrongLength;
+    fn try_from(bytes: &[u8]) -> Result<Self, WrongLength> {
+        Ok(Self::from_bytes(&exact(
+            "hybrid message 1 (ClientHello)",
+            bytes,
+        )?))
+    }
+}
+
+impl TryFrom<&[u8]> for HybridServerHello {
+    type Error = WrongLength;
+    fn try_from(bytes: &[u8]) -> Result<Self, WrongLength> {
+        Ok(Self::from_bytes(&exact(
+            "hybrid message 2 (ServerHello)",
+            bytes,
+        )?))
+    }
+}
+
+/// A handshake message of fixed size, whatever the key exchange: what the
+/// generic handshake steps and the I/O layer need to hash, send and read
+/// one. Messages 2 all end with the server's 64-byte signature.
+pub trait Message: Copy + fmt::Debug {
+    /// The message's one length.
+    const LEN: usize;
+    /// Its name in errors, such as `message 1 (ClientHello)`.
+    const NAME: &'static str;
+    /// The bytes on the wire, a `[u8; LEN]`.
+    type Bytes: AsRef<[u8]> + AsMut<[u8]> + Copy;
+    /// `LEN` zero bytes, to read into.
+    fn zeroed() -> Self::Bytes;
+    /// The message as sent.
+    fn encode(&self) -> Self::Bytes;
+    /// The message as received.
+    fn decode(bytes: &Self::Bytes) -> Self;
+}
+
+macro_rules! message {
+    ($type:ty, $len:expr, $name:expr) => {
+        impl Message for $type {
+            const LEN: usize = $len;
+            const NAME: &'static str = $name;
+            type Bytes = [u8; $len];
+            fn zeroed() -> Self::Bytes {
+                [0u8; $len]
+            }
+            fn encode(&self) -> Self::Bytes {
+                self.to_bytes()
+            }
+            fn decode(bytes: &Self::Bytes) -> Self {
+                Self::from_bytes(bytes)
+            }
+        }
+    };
+}
+
+message!(ClientHello, CLIENT_HELLO_LEN, "message 1 (ClientHello)");
+message!(ServerHello, SERVER_HELLO_LEN, "message 2 (ServerHello)");
+message!(ClientAuth, CLIENT_AUTH_LEN, "message 3 (ClientAuth)");
+message!(
+    HybridClientHello,
+    HYBRID_CLIENT_HELLO_LEN,
+    "hybrid message 1 (ClientHello)"
+);
+message!(
+    HybridServerHello,
+    HYBRID_SERVER_HELLO_LEN,
+    "hybrid message 2 (ServerHello)"
+);

@@ -9,7 +9,8 @@
 //! 2. **The documentation.** Each `*_recomputes_by_a_second_route` test
 //!    ignores the library entirely: it takes the bytes in the file and
 //!    recomputes them with the primitives (`x25519-dalek`, `ed25519-dalek`,
-//!    `sha2`, `hkdf`, `chacha20poly1305`), following only the formulas the
+//!    `sha2`, `hkdf`, `chacha20poly1305`, and `ml-kem` for Lesson 19's
+//!    hybrid files), following only the formulas the
 //!    docs state (`handshake/mod.rs`, `handshake/mutual.rs`, `schedule.rs`,
 //!    `record.rs`), written out again below with every label and context
 //!    string as a literal. If these pass, the docs that the lessons copy are
@@ -26,8 +27,9 @@
 
 mod golden_transcripts_support;
 use golden_transcripts_support::cases::{
-    CLIENT_RNG_SEED, CLIENT_SECRET, LESSON10_LESSON11, LESSON10_TRANSCRIPT, MUTUAL_LESSON11,
-    MUTUAL_TRANSCRIPT, SERVER_RNG_SEED, SERVER_SECRET, Vectors, vector_path,
+    ALL, CLIENT_RNG_SEED, CLIENT_SECRET, HYBRID_LESSON11, HYBRID_TRANSCRIPT, LESSON10_LESSON11,
+    LESSON10_TRANSCRIPT, MUTUAL_LESSON11, MUTUAL_TRANSCRIPT, SERVER_RNG_SEED, SERVER_SECRET,
+    Vectors, vector_path,
 };
 use golden_transcripts_support::library::{Wire, check_library_against_file, run_library};
 use golden_transcripts_support::render::render;
@@ -59,6 +61,16 @@ fn lesson10_transcript_matches_its_golden_vector() {
     check_library_against_file(&LESSON10_TRANSCRIPT);
 }
 
+#[test]
+fn hybrid_lesson11_matches_its_golden_vector() {
+    check_library_against_file(&HYBRID_LESSON11);
+}
+
+#[test]
+fn hybrid_transcript_matches_its_golden_vector() {
+    check_library_against_file(&HYBRID_TRANSCRIPT);
+}
+
 // ---------------------------------------------------------------------------
 // Route 2: the documented formulas, with the primitives directly
 // ---------------------------------------------------------------------------
@@ -81,6 +93,16 @@ fn lesson10_under_the_lesson11_binding_recomputes_by_a_second_route() {
 #[test]
 fn lesson10_transcript_recomputes_by_a_second_route() {
     check_second_route_against_file(&LESSON10_TRANSCRIPT);
+}
+
+#[test]
+fn hybrid_lesson11_recomputes_by_a_second_route() {
+    check_second_route_against_file(&HYBRID_LESSON11);
+}
+
+#[test]
+fn hybrid_transcript_recomputes_by_a_second_route() {
+    check_second_route_against_file(&HYBRID_TRANSCRIPT);
 }
 
 #[test]
@@ -122,12 +144,7 @@ fn the_vector_files_are_what_the_code_writes() {
         server_rng_seed: SERVER_RNG_SEED,
     };
     let mut stale = Vec::new();
-    for case in [
-        MUTUAL_LESSON11,
-        MUTUAL_TRANSCRIPT,
-        LESSON10_LESSON11,
-        LESSON10_TRANSCRIPT,
-    ] {
+    for case in ALL {
         let wire = run_library(&case, &inputs);
         let intermediates = second_route(&case, &inputs, &wire);
         let path = vector_path(case.file);
@@ -183,4 +200,27 @@ fn under_transcript_the_same_shares_give_different_keys_in_each_handshake() {
     ] {
         assert_ne!(mutual.get(name), lesson10.get(name), "{name}");
     }
+}
+
+#[test]
+fn the_hybrid_handshake_keeps_x25519s_secret_and_adds_ml_kems() {
+    let hybrid = Vectors::load(HYBRID_TRANSCRIPT.file);
+    let classical = Vectors::load(MUTUAL_TRANSCRIPT.file);
+
+    // Notice: same seeds, same X25519 secrets; the hybrid keys come from
+    // ML-KEM's 32 bytes and X25519's together, so every key differs.
+    assert_eq!(
+        hybrid.get("client_ephemeral_secret"),
+        classical.get("client_ephemeral_secret")
+    );
+    assert_eq!(hybrid.get("shared_secret"), classical.get("shared_secret"));
+    let combined = [hybrid.get("ml_kem_shared_key"), hybrid.get("shared_secret")].concat();
+    assert_eq!(hybrid.get("hybrid_shared_secret"), &combined[..]);
+    assert_eq!(hybrid.get("message1").len(), 1216);
+    assert_eq!(hybrid.get("message2").len(), 1184);
+    assert_eq!(hybrid.get("message3").len(), 96);
+    assert_ne!(
+        hybrid.get("client_write_key"),
+        classical.get("client_write_key")
+    );
 }

@@ -24,6 +24,7 @@ use std::time::Duration;
 
 use clap::{CommandFactory, FromArgMatches, Parser};
 use learn_mtls::handshake::{Binding, Config};
+use learn_mtls::kex::Kex;
 use learn_mtls::keyfile;
 use learn_mtls::keys::{IdentityKey, PublicIdentity};
 use learn_mtls::net::log::Log;
@@ -469,6 +470,23 @@ pub struct Args {
     /// How keys are derived: `hkdf` (Lessons 10-11) or `tls12-prf` (Lesson 12).
     #[arg(long, default_value = "hkdf")]
     pub schedule: KeySchedule,
+    /// The key exchange: `x25519` (Lesson 11) or `x25519-mlkem768`, hybrid with
+    /// ML-KEM-768 (Lesson 19). Both ends must use the same.
+    #[arg(long, default_value = "x25519")]
+    pub kex: Kex,
+}
+
+/// The Lesson 11 handshake's message sizes under `kex`, as the client and
+/// the server print them: `key exchange x25519-mlkem768: message 1 1216
+/// bytes, message 2 1184, message 3 96 (2496 in all)`.
+pub fn message_sizes(kex: Kex) -> String {
+    let auth = learn_mtls::wire::CLIENT_AUTH_LEN;
+    let (hello, server_hello) = (kex.client_hello_len(), kex.server_hello_len());
+    format!(
+        "key exchange {kex}: message 1 {hello} bytes, message 2 {server_hello}, message 3 {auth} \
+         ({} in all)",
+        hello + server_hello + auth
+    )
 }
 
 /// The client pinned with --client-pub, named after its file: client.pub -> "client".
@@ -491,6 +509,8 @@ pub struct KeyTrust {
     pub key: IdentityKey,
     pub policy: FilePolicy,
     pub config: Config,
+    /// The key exchange (`--kex`).
+    pub kex: Kex,
     /// Whether `--revoked` was given, for the start-up summary.
     revoked_file: bool,
 }
@@ -512,6 +532,7 @@ impl KeyTrust {
                 binding: args.binding,
                 schedule: args.schedule,
             },
+            kex: args.kex,
             revoked_file: args.revoked.is_some(),
         })
     }
@@ -522,6 +543,7 @@ impl Trust for KeyTrust {
     const EXAMPLE_LISTEN: &'static str = "127.0.0.1:7011";
 
     fn summary(&self, log: &Log) {
+        log.err(message_sizes(self.kex));
         let clients = self.policy.client_count();
         if clients == 0 {
             log.err("WARNING: no client is authorized: every connection will be refused");
@@ -556,8 +578,15 @@ impl Trust for KeyTrust {
         stream: TcpStream,
         timeout: Duration,
     ) -> Result<(Channel<TcpStream>, ClientIdentity), String> {
-        net::accept_tcp(stream, &self.key, &self.policy, self.config, timeout)
-            .map_err(|e| e.to_string())
+        net::accept_tcp_with(
+            stream,
+            &self.key,
+            &self.policy,
+            self.config,
+            self.kex,
+            timeout,
+        )
+        .map_err(|e| e.to_string())
     }
 
     fn key(peer: &ClientIdentity) -> &PublicIdentity {

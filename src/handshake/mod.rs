@@ -34,15 +34,15 @@ use core::fmt;
 
 use rand_core::CryptoRng;
 use sha2::{Digest, Sha256};
-use x25519_dalek::{EphemeralSecret, PublicKey};
-use zeroize::Zeroizing;
 
-use crate::keys::{IdentityKey, KeyError, PublicIdentity};
+use crate::kex::{KeyExchange, X25519};
+pub(crate) use crate::kex::{agree, ephemeral};
+use crate::keys::{IdentityKey, KeyError, PublicIdentity, SIGNATURE_LEN};
 use crate::record::{RecordError, Session, Side};
 use crate::schedule::{self, Inputs, KeySchedule};
 use crate::signed::{MAX_CONTEXT_LEN, SignedContent};
 use crate::trust::Refusal;
-use crate::wire::{ClientAuth, ClientHello, SHARE_LEN, ServerHello};
+use crate::wire::{ClientAuth, ClientHello, Message, ServerHello};
 
 pub mod certified;
 pub mod mutual;
@@ -176,6 +176,10 @@ pub enum HandshakeError {
     ClientCertificate(crate::cert::verify::CertError),
     /// Lesson 15: a certified message has the wrong length for its count byte.
     MessageLength(crate::wire::WrongLength),
+    /// Lesson 19: the client's ML-KEM-768 encapsulation key fails FIPS 203's
+    /// input check (section 7.2: a coefficient is not below q = 3329), so
+    /// nothing can be encapsulated to it. Refused before the server signs.
+    EncapsulationKeyInvalid,
 }
 
 impl fmt::Display for HandshakeError {
@@ -201,11 +205,24 @@ impl fmt::Display for HandshakeError {
             Self::ServerCertificate(why) => write!(f, "server certificate refused: {why}"),
             Self::ClientCertificate(why) => write!(f, "client certificate refused: {why}"),
             Self::MessageLength(why) => write!(f, "{why}"),
+            Self::EncapsulationKeyInvalid => f.write_str(
+                "the client's ML-KEM-768 encapsulation key fails the FIPS 203 input check \
+                 (a coefficient is not below q = 3329)",
+            ),
         }
     }
 }
 
 impl core::error::Error for HandshakeError {}
+
+impl From<crate::kex::KexError> for HandshakeError {
+    fn from(error: crate::kex::KexError) -> Self {
+        match error {
+            crate::kex::KexError::NonContributoryShare => Self::NonContributoryShare,
+            crate::kex::KexError::EncapsulationKeyInvalid => Self::EncapsulationKeyInvalid,
+        }
+    }
+}
 
 impl From<Refusal> for HandshakeError {
     fn from(refusal: Refusal) -> Self {
@@ -298,10 +315,22 @@ impl ServerGuess {
         hello: &ClientHello,
         server_hello: &ServerHello,
     ) -> Option<Self> {
-        let signed_by_server = |signed: SignedContent| {
-            server.verify_strict(signed.as_bytes(), &server_hello.signature)
-        };
-        if signed_by_server(SignedContent::own_share(&server_hello.share)) {
+        Self::from_messages::<X25519>(server, hello, server_hello)
+    }
+
+    /// [`ServerGuess::from_server_hello`] under any key exchange.
+    pub fn from_messages<K: KeyExchange>(
+        server: &PublicIdentity,
+        hello: &K::ClientHello,
+        server_hello: &K::ServerHello,
+    ) -> Option<Self> {
+        let m1 = hello.encode();
+        let m2 = server_hello.encode();
+        let reply = reply(m2.as_ref());
+        let signature = K::signature(server_hello);
+        let signed_by_server =
+            |signed: ToSign<'_>| server.verify_strict(signed.as_bytes(), signature);
+        if signed_by_server(ToSign::Own(reply)) {
             return Some(Self {
                 handshake: None,
                 config: Binding::InsecureLesson11.into(),
@@ -317,7 +346,7 @@ impl ServerGuess {
                     binding: Binding::Transcript,
                     schedule,
                 };
-                if signed_by_server(server_signed(config, context, hello, &server_hello.share)) {
+                if signed_by_server(server_signed(config, context, m1.as_ref(), reply)) {
                     return Some(Self {
                         handshake: Some(handshake),
                         config,
@@ -360,122 +389,110 @@ pub(crate) fn transcript_hash(messages: &[&[u8]]) -> [u8; 32] {
     hash.finalize().into()
 }
 
-/// A fresh X25519 ephemeral key pair (RFC 7748 section 6.1).
-pub(crate) fn ephemeral<R: CryptoRng + ?Sized>(rng: &mut R) -> (EphemeralSecret, [u8; SHARE_LEN]) {
-    let secret = EphemeralSecret::random_from_rng(rng);
-    let share = PublicKey::from(&secret).to_bytes();
-    (secret, share)
-}
-
-/// X25519 with the peer's share, refusing an all-zero result: RFC 7748
-/// section 6.1 allows the check, and without it a peer who sends a
-/// low-order point forces a shared secret everyone knows.
-pub(crate) fn agree(
-    secret: EphemeralSecret,
-    peer_share: &[u8; SHARE_LEN],
-) -> Result<Zeroizing<[u8; 32]>, HandshakeError> {
-    let shared = secret.diffie_hellman(&PublicKey::from(*peer_share));
-    if !shared.was_contributory() {
-        return Err(HandshakeError::NonContributoryShare);
-    }
-    Ok(Zeroizing::new(shared.to_bytes()))
-}
-
 // Messages 1 and 2 are the same in both handshakes; only the server's
 // signature context differs. These are the steps they share.
 
-/// What the server signs in message 2: its own share (lesson11), or the
-/// transcript so far under `context` (transcript).
-fn server_signed(
-    config: Config,
-    context: &'static Context,
-    hello: &ClientHello,
-    server_share: &[u8; SHARE_LEN],
-) -> SignedContent {
-    match config.binding {
-        Binding::InsecureLesson11 => SignedContent::own_share(server_share),
-        Binding::Transcript => SignedContent::transcript(
-            config.context(context),
-            &transcript_hash(&[&hello.to_bytes(), server_share]),
-        ),
+/// What a party signs: its own contribution to the key exchange, as it is
+/// (the lesson11 binding), or the transcript under a context string.
+pub(crate) enum ToSign<'a> {
+    /// The signer's own bytes: under X25519 its 32-byte share; under the
+    /// hybrid key exchange everything it contributed (the client's message
+    /// 1, the server's ciphertext and share).
+    Own(&'a [u8]),
+    /// `0x20 x 64 || context || 0x00 || SHA-256(transcript so far)`.
+    Transcript(SignedContent),
+}
+
+impl ToSign<'_> {
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        match self {
+            Self::Own(bytes) => bytes,
+            Self::Transcript(signed) => signed.as_bytes(),
+        }
     }
 }
 
-/// The server's answer to message 1: a fresh share, the shared secret (a
-/// low-order client share is refused here, before the server signs
-/// anything), and message 2.
-pub(crate) fn answer_client_hello<R: CryptoRng + ?Sized>(
+/// Message 2 without its signature: the server's reply to message 1.
+pub(crate) fn reply(m2: &[u8]) -> &[u8] {
+    &m2[..m2.len() - SIGNATURE_LEN]
+}
+
+/// What the server signs in message 2: its reply (lesson11), or the
+/// transcript so far, `M1 || reply`, under `context` (transcript).
+pub(crate) fn server_signed<'r>(
+    config: Config,
+    context: &'static Context,
+    m1: &[u8],
+    reply: &'r [u8],
+) -> ToSign<'r> {
+    match config.binding {
+        Binding::InsecureLesson11 => ToSign::Own(reply),
+        Binding::Transcript => ToSign::Transcript(SignedContent::transcript(
+            config.context(context),
+            &transcript_hash(&[m1, reply]),
+        )),
+    }
+}
+
+/// The server's answer to message 1: the shared secret (a low-order
+/// client share, or a bad encapsulation key, is refused here, before the
+/// server signs anything), and message 2.
+pub(crate) fn answer_client_hello<K: KeyExchange, R: CryptoRng + ?Sized>(
     rng: &mut R,
     identity: &IdentityKey,
     config: Config,
     context: &'static Context,
-    hello: &ClientHello,
-) -> Result<(Zeroizing<[u8; 32]>, ServerHello), HandshakeError> {
-    let (ephemeral, share) = ephemeral(rng);
-    let shared = agree(ephemeral, &hello.share)?;
-    Ok((
-        shared,
-        server_hello(identity, config, context, hello, share),
-    ))
-}
-
-/// Message 2 for `share`, signed by `identity` as `config` requires.
-pub(crate) fn server_hello(
-    identity: &IdentityKey,
-    config: Config,
-    context: &'static Context,
-    hello: &ClientHello,
-    share: [u8; SHARE_LEN],
-) -> ServerHello {
-    let signed = server_signed(config, context, hello, &share);
-    ServerHello {
-        share,
-        signature: identity.sign(signed.as_bytes()),
-    }
+    hello: &K::ClientHello,
+) -> Result<(K::SharedSecret, K::ServerHello), HandshakeError> {
+    let (shared, unsigned) = K::answer(rng, hello)?;
+    let m2 = unsigned.encode();
+    let signed = server_signed(config, context, hello.encode().as_ref(), reply(m2.as_ref()));
+    let server_hello = K::signed(unsigned, identity.sign(signed.as_bytes()));
+    Ok((shared, server_hello))
 }
 
 /// The client's check of message 2: the signature under the pinned key
-/// first, then the shared secret. The ephemeral secret is consumed (and
+/// first, then the shared secret. The ephemeral secrets are consumed (and
 /// wiped) whatever the outcome.
-pub(crate) fn check_server_hello(
+pub(crate) fn check_server_hello<K: KeyExchange>(
     server: &PublicIdentity,
     config: Config,
     context: &'static Context,
-    (ephemeral, hello): (EphemeralSecret, &ClientHello),
-    server_hello: &ServerHello,
-) -> Result<Zeroizing<[u8; 32]>, HandshakeError> {
-    let signed = server_signed(config, context, hello, &server_hello.share);
-    if !server.verify_strict(signed.as_bytes(), &server_hello.signature) {
+    (secret, hello): (K::ClientSecret, &K::ClientHello),
+    server_hello: &K::ServerHello,
+) -> Result<K::SharedSecret, HandshakeError> {
+    let m2 = server_hello.encode();
+    let signed = server_signed(config, context, hello.encode().as_ref(), reply(m2.as_ref()));
+    if !server.verify_strict(signed.as_bytes(), K::signature(server_hello)) {
         return Err(HandshakeError::ServerSignatureInvalid);
     }
-    agree(ephemeral, &server_hello.share)
+    Ok(K::finish(secret, server_hello)?)
 }
 
-/// One side's session: keys from the shared secret, the shares and, under
-/// the transcript binding, a hash of every handshake byte (128 for Lesson
-/// 10, 224 with message 3 for Lesson 11).
-pub(crate) fn session(
+/// One side's session: keys from the shared secret, the X25519 shares and,
+/// under the transcript binding, a hash of every handshake byte (128 for
+/// Lesson 10, 224 with message 3 for Lesson 11, 2,496 for the hybrid one).
+pub(crate) fn session<K: KeyExchange>(
     config: Config,
-    shared_secret: &[u8; 32],
-    (hello, server_hello, auth): (&ClientHello, &ServerHello, Option<&ClientAuth>),
+    shared_secret: &[u8],
+    (hello, server_hello, auth): (&K::ClientHello, &K::ServerHello, Option<&ClientAuth>),
     side: Side,
 ) -> Session {
+    let (m1, m2) = (hello.encode(), server_hello.encode());
     let transcript_hash = match (config.binding, auth) {
         (Binding::InsecureLesson11, _) => None,
-        (Binding::Transcript, None) => Some(transcript_hash(&[
-            &hello.to_bytes(),
-            &server_hello.to_bytes(),
-        ])),
+        (Binding::Transcript, None) => Some(transcript_hash(&[m1.as_ref(), m2.as_ref()])),
         (Binding::Transcript, Some(auth)) => Some(transcript_hash(&[
-            &hello.to_bytes(),
-            &server_hello.to_bytes(),
+            m1.as_ref(),
+            m2.as_ref(),
             &auth.to_bytes(),
         ])),
     };
+    let (client_share, server_share) = K::shares(hello, server_hello);
     let inputs = Inputs {
         shared_secret,
-        client_share: &hello.share,
-        server_share: &server_hello.share,
+        client_share,
+        server_share,
         transcript_hash,
     };
     Session::new(&schedule::derive(config.schedule, &inputs), side)

@@ -21,6 +21,12 @@
 //! `SHA-256(M1 || M2 || M3)` under the transcript binding, none under
 //! lesson11.
 //!
+//! The same steps run any [`KeyExchange`]: [`Client::start`] and
+//! [`Server::new`] are X25519's (224 bytes); [`Client::start_kex`] and
+//! [`Server::with_kex`] take the key exchange as a value, such as
+//! `X25519MlKem768` (feature `pq`, Lesson 19: 2,496 bytes). Only messages
+//! 1 and 2 change; message 3 and every check stay as they are.
+//!
 //! # Examples
 //!
 //! A whole handshake between two variables:
@@ -54,33 +60,30 @@
 //! # Ok::<(), Box<dyn core::error::Error>>(())
 //! ```
 
+use core::marker::PhantomData;
+
 use rand_core::CryptoRng;
-use x25519_dalek::EphemeralSecret;
-use zeroize::Zeroizing;
 
 use super::{
-    Binding, Config, HandshakeError, MUTUAL_CLIENT, MUTUAL_SERVER, answer_client_hello,
-    check_server_hello, ephemeral, server_hello, session, transcript_hash,
+    Binding, Config, HandshakeError, MUTUAL_CLIENT, MUTUAL_SERVER, ToSign, answer_client_hello,
+    check_server_hello, server_signed, session, transcript_hash,
 };
+use crate::kex::{KeyExchange, X25519};
 use crate::keys::{IdentityKey, PublicIdentity};
 use crate::record::{Session, Side};
 use crate::signed::SignedContent;
 use crate::trust::{ClientIdentity, TrustPolicy};
-use crate::wire::{ClientAuth, ClientHello, ServerHello};
+use crate::wire::{ClientAuth, ClientHello, Message, ServerHello};
 
-/// What the client signs in message 3.
-fn client_signed(
-    config: Config,
-    hello: &ClientHello,
-    server_hello: &ServerHello,
-    client_key: &[u8; 32],
-) -> SignedContent {
+/// What the client signs in message 3: its own message 1 (lesson11: under
+/// X25519 that is its 32-byte share), or the transcript (transcript).
+fn client_signed<'m>(config: Config, m1: &'m [u8], m2: &[u8], client_key: &[u8; 32]) -> ToSign<'m> {
     match config.binding {
-        Binding::InsecureLesson11 => SignedContent::own_share(&hello.share),
-        Binding::Transcript => SignedContent::transcript(
+        Binding::InsecureLesson11 => ToSign::Own(m1),
+        Binding::Transcript => ToSign::Transcript(SignedContent::transcript(
             config.context(&MUTUAL_CLIENT),
-            &transcript_hash(&[&hello.to_bytes(), &server_hello.to_bytes(), client_key]),
-        ),
+            &transcript_hash(&[m1, m2, client_key]),
+        )),
     }
 }
 
@@ -97,8 +100,20 @@ pub fn sign_client_auth(
     hello: &ClientHello,
     server_hello: &ServerHello,
 ) -> ClientAuth {
+    client_auth(
+        identity,
+        config.into(),
+        &hello.encode(),
+        &server_hello.encode(),
+    )
+}
+
+/// Message 3 after messages `m1` and `m2` as sent, whatever the key
+/// exchange: the one signing step of [`sign_client_auth`] and of
+/// [`ExpectServerHello::read_server_hello`].
+fn client_auth(identity: &IdentityKey, config: Config, m1: &[u8], m2: &[u8]) -> ClientAuth {
     let key = *identity.public().as_bytes();
-    let signed = client_signed(config.into(), hello, server_hello, &key);
+    let signed = client_signed(config, m1, m2, &key);
     ClientAuth {
         signature: identity.sign(signed.as_bytes()),
         identity: key,
@@ -118,7 +133,12 @@ pub fn sign_server_hello(
     hello: &ClientHello,
     share: [u8; crate::wire::SHARE_LEN],
 ) -> ServerHello {
-    server_hello(identity, config.into(), &MUTUAL_SERVER, hello, share)
+    // Under X25519 the part of message 2 that is signed is the share itself.
+    let signed = server_signed(config.into(), &MUTUAL_SERVER, &hello.encode(), &share);
+    ServerHello {
+        share,
+        signature: identity.sign(signed.as_bytes()),
+    }
 }
 
 /// The client, before anything is sent.
@@ -135,13 +155,25 @@ impl Client {
         server: PublicIdentity,
         config: impl Into<Config>,
     ) -> (ExpectServerHello<'a>, ClientHello) {
-        let (ephemeral, share) = ephemeral(rng);
-        let hello = ClientHello { share };
+        Self::start_kex(rng, X25519, identity, server, config)
+    }
+
+    /// [`Client::start`] with the key exchange `kex`: its ephemeral
+    /// secrets and its message 1.
+    pub fn start_kex<'a, K: KeyExchange, R: CryptoRng + ?Sized>(
+        rng: &mut R,
+        kex: K,
+        identity: &'a IdentityKey,
+        server: PublicIdentity,
+        config: impl Into<Config>,
+    ) -> (ExpectServerHello<'a, K>, K::ClientHello) {
+        let _ = kex;
+        let (secret, hello) = K::offer(rng);
         let state = ExpectServerHello {
             identity,
             server,
             config: config.into(),
-            ephemeral,
+            secret,
             hello,
         };
         (state, hello)
@@ -149,38 +181,43 @@ impl Client {
 }
 
 /// The client, having sent message 1, waiting for message 2.
-pub struct ExpectServerHello<'a> {
+pub struct ExpectServerHello<'a, K: KeyExchange = X25519> {
     identity: &'a IdentityKey,
     server: PublicIdentity,
     config: Config,
-    ephemeral: EphemeralSecret,
-    hello: ClientHello,
+    secret: K::ClientSecret,
+    hello: K::ClientHello,
 }
 
-impl ExpectServerHello<'_> {
+impl<K: KeyExchange> ExpectServerHello<'_, K> {
     /// Checks the server's signature against the pinned key, agrees on the
     /// shared secret, and returns the session with message 3 to send.
     ///
     /// # Errors
     /// [`HandshakeError::ServerSignatureInvalid`] or
-    /// [`HandshakeError::NonContributoryShare`]; the ephemeral secret is
+    /// [`HandshakeError::NonContributoryShare`]; the ephemeral secrets are
     /// dropped (and wiped) either way.
     pub fn read_server_hello(
         self,
-        server_hello: &ServerHello,
+        server_hello: &K::ServerHello,
     ) -> Result<(Session, ClientAuth), HandshakeError> {
-        let shared = check_server_hello(
+        let shared = check_server_hello::<K>(
             &self.server,
             self.config,
             &MUTUAL_SERVER,
-            (self.ephemeral, &self.hello),
+            (self.secret, &self.hello),
             server_hello,
         )?;
 
-        let auth = sign_client_auth(self.identity, self.config, &self.hello, server_hello);
-        let session = session(
+        let auth = client_auth(
+            self.identity,
             self.config,
-            &shared,
+            self.hello.encode().as_ref(),
+            server_hello.encode().as_ref(),
+        );
+        let session = session::<K>(
+            self.config,
+            shared.as_ref(),
             (&self.hello, server_hello, Some(&auth)),
             Side::Client,
         );
@@ -189,17 +226,27 @@ impl ExpectServerHello<'_> {
 }
 
 /// The server, before message 1 arrives.
-pub struct Server<'a> {
+pub struct Server<'a, K: KeyExchange = X25519> {
     identity: &'a IdentityKey,
     config: Config,
+    kex: PhantomData<K>,
 }
 
 impl<'a> Server<'a> {
     /// A server that will sign with `identity`.
     pub fn new(identity: &'a IdentityKey, config: impl Into<Config>) -> Self {
+        Self::with_kex(identity, config, X25519)
+    }
+}
+
+impl<'a, K: KeyExchange> Server<'a, K> {
+    /// A server that will sign with `identity` and run the key exchange `kex`.
+    pub fn with_kex(identity: &'a IdentityKey, config: impl Into<Config>, kex: K) -> Self {
+        let _ = kex;
         Self {
             identity,
             config: config.into(),
+            kex: PhantomData,
         }
     }
 
@@ -207,14 +254,16 @@ impl<'a> Server<'a> {
     ///
     /// # Errors
     /// [`HandshakeError::NonContributoryShare`] if the client's share has
-    /// low order. Refused here, before the server signs anything.
+    /// low order; [`HandshakeError::EncapsulationKeyInvalid`] for a hybrid
+    /// client's bad encapsulation key. Refused here, before the server
+    /// signs anything.
     pub fn read_client_hello<R: CryptoRng + ?Sized>(
         self,
         rng: &mut R,
-        hello: &ClientHello,
-    ) -> Result<(ExpectClientAuth, ServerHello), HandshakeError> {
+        hello: &K::ClientHello,
+    ) -> Result<(ExpectClientAuth<K>, K::ServerHello), HandshakeError> {
         let (shared, server_hello) =
-            answer_client_hello(rng, self.identity, self.config, &MUTUAL_SERVER, hello)?;
+            answer_client_hello::<K, R>(rng, self.identity, self.config, &MUTUAL_SERVER, hello)?;
         let state = ExpectClientAuth {
             config: self.config,
             shared,
@@ -226,14 +275,14 @@ impl<'a> Server<'a> {
 }
 
 /// The server, having sent message 2, waiting for message 3.
-pub struct ExpectClientAuth {
+pub struct ExpectClientAuth<K: KeyExchange = X25519> {
     config: Config,
-    shared: Zeroizing<[u8; 32]>,
-    hello: ClientHello,
-    server_hello: ServerHello,
+    shared: K::SharedSecret,
+    hello: K::ClientHello,
+    server_hello: K::ServerHello,
 }
 
-impl ExpectClientAuth {
+impl<K: KeyExchange> ExpectClientAuth<K> {
     /// Checks the client's key and signature, then asks `policy` whether
     /// this key may connect.
     ///
@@ -248,15 +297,16 @@ impl ExpectClientAuth {
     ) -> Result<ClientVerified, HandshakeError> {
         let key =
             PublicIdentity::from_bytes(&auth.identity).map_err(HandshakeError::ClientKeyInvalid)?;
-        let signed = client_signed(self.config, &self.hello, &self.server_hello, &auth.identity);
+        let (m1, m2) = (self.hello.encode(), self.server_hello.encode());
+        let signed = client_signed(self.config, m1.as_ref(), m2.as_ref(), &auth.identity);
         if !key.verify_strict(signed.as_bytes(), &auth.signature) {
             return Err(HandshakeError::ClientSignatureInvalid);
         }
         let name = policy.check(&key)?;
         let client = ClientIdentity { name, key };
-        let session = session(
+        let session = session::<K>(
             self.config,
-            &self.shared,
+            self.shared.as_ref(),
             (&self.hello, &self.server_hello, Some(auth)),
             Side::Server,
         );

@@ -2,6 +2,7 @@
 
 use learn_mtls::handshake::Binding;
 use learn_mtls::hex::Hex;
+use learn_mtls::kex::Kex;
 use std::collections::BTreeMap;
 
 /// Which handshake a vector file describes.
@@ -17,31 +18,61 @@ pub struct Case {
     pub file: &'static str,
     pub handshake: Handshake,
     pub binding: Binding,
+    /// X25519 alone, or hybrid with ML-KEM-768 (Lesson 19; mutual only).
+    pub kex: Kex,
 }
 
 pub const MUTUAL_LESSON11: Case = Case {
     file: "mutual-lesson11.txt",
     handshake: Handshake::Mutual,
     binding: Binding::InsecureLesson11,
+    kex: Kex::X25519,
 };
 
 pub const MUTUAL_TRANSCRIPT: Case = Case {
     file: "mutual-transcript.txt",
     handshake: Handshake::Mutual,
     binding: Binding::Transcript,
+    kex: Kex::X25519,
 };
 
 pub const LESSON10_LESSON11: Case = Case {
     file: "lesson10-lesson11.txt",
     handshake: Handshake::ServerOnly,
     binding: Binding::InsecureLesson11,
+    kex: Kex::X25519,
 };
 
 pub const LESSON10_TRANSCRIPT: Case = Case {
     file: "lesson10-transcript.txt",
     handshake: Handshake::ServerOnly,
     binding: Binding::Transcript,
+    kex: Kex::X25519,
 };
+
+pub const HYBRID_LESSON11: Case = Case {
+    file: "hybrid-lesson11.txt",
+    handshake: Handshake::Mutual,
+    binding: Binding::InsecureLesson11,
+    kex: Kex::X25519MlKem768,
+};
+
+pub const HYBRID_TRANSCRIPT: Case = Case {
+    file: "hybrid-transcript.txt",
+    handshake: Handshake::Mutual,
+    binding: Binding::Transcript,
+    kex: Kex::X25519MlKem768,
+};
+
+/// Every case, in the order the files are checked.
+pub const ALL: [Case; 6] = [
+    MUTUAL_LESSON11,
+    MUTUAL_TRANSCRIPT,
+    LESSON10_LESSON11,
+    LESSON10_TRANSCRIPT,
+    HYBRID_LESSON11,
+    HYBRID_TRANSCRIPT,
+];
 
 /// The inputs written into every vector file by the generator. The tests
 /// read them back from the file, so the file alone describes the case.

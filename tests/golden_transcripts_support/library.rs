@@ -5,10 +5,12 @@ use super::second_route::Inputs;
 use chacha20::ChaCha20Rng;
 use learn_mtls::handshake::mutual::{self, ClientVerified};
 use learn_mtls::handshake::server_only;
+use learn_mtls::kex::{Kex, KeyExchange, X25519, X25519MlKem768};
 use learn_mtls::keys::IdentityKey;
 use learn_mtls::rand_core::SeedableRng;
 use learn_mtls::record::{HEADER_LEN, Session, TAG_LEN};
 use learn_mtls::trust::{ClientName, PinnedClient};
+use learn_mtls::wire::Message;
 
 /// Every byte the library puts on the wire in one run.
 pub struct Wire {
@@ -42,39 +44,22 @@ pub fn run_library(case: &Case, inputs: &Inputs) -> Wire {
     let binding = case.binding;
 
     let (mut client, mut server, wire) = match case.handshake {
-        Handshake::Mutual => {
-            let policy = PinnedClient::new(client_key.public(), ClientName::new("golden").unwrap());
-            let (client, hello) =
-                mutual::Client::start(&mut client_rng, &client_key, server_key.public(), binding);
-            let (server, server_hello) = mutual::Server::new(&server_key, binding)
-                .read_client_hello(&mut server_rng, &hello)
-                .unwrap();
-            let (mut client, auth) = client.read_server_hello(&server_hello).unwrap();
-            let verified = server.read_client_auth(&auth, &policy).unwrap();
-            let client_record_1 = seal(&mut client, CLIENT_RECORD_1);
-            let server = match verified {
-                ClientVerified::Accepted(accepted) => {
-                    let mut server = accepted.session;
-                    assert_eq!(open(&mut server, &client_record_1), CLIENT_RECORD_1);
-                    server
-                }
-                ClientVerified::ExpectKeyConfirmation(pending) => {
-                    let mut copy = client_record_1.clone();
-                    let (accepted, first) = pending.confirm(&mut copy).unwrap();
-                    assert_eq!(first, CLIENT_RECORD_1);
-                    accepted.session
-                }
-            };
-            let wire = Wire {
-                message1: hello.to_bytes().to_vec(),
-                message2: server_hello.to_bytes().to_vec(),
-                message3: Some(auth.to_bytes().to_vec()),
-                client_record_1,
-                client_record_2: Vec::new(),
-                server_record_1: Vec::new(),
-            };
-            (client, server, wire)
-        }
+        Handshake::Mutual => match case.kex {
+            Kex::X25519 => run_mutual(
+                X25519,
+                case,
+                &server_key,
+                &client_key,
+                (&mut client_rng, &mut server_rng),
+            ),
+            Kex::X25519MlKem768 => run_mutual(
+                X25519MlKem768,
+                case,
+                &server_key,
+                &client_key,
+                (&mut client_rng, &mut server_rng),
+            ),
+        },
         Handshake::ServerOnly => {
             let (client, hello) =
                 server_only::Client::start(&mut client_rng, server_key.public(), binding);
@@ -104,6 +89,49 @@ pub fn run_library(case: &Case, inputs: &Inputs) -> Wire {
         server_record_1,
         ..wire
     }
+}
+
+/// The mutual handshake under the key exchange `kex`, and the client's
+/// first record.
+fn run_mutual<K: KeyExchange>(
+    kex: K,
+    case: &Case,
+    server_key: &IdentityKey,
+    client_key: &IdentityKey,
+    (client_rng, server_rng): (&mut ChaCha20Rng, &mut ChaCha20Rng),
+) -> (Session, Session, Wire) {
+    let binding = case.binding;
+    let policy = PinnedClient::new(client_key.public(), ClientName::new("golden").unwrap());
+    let (client, hello) =
+        mutual::Client::start_kex(client_rng, kex, client_key, server_key.public(), binding);
+    let (server, server_hello) = mutual::Server::with_kex(server_key, binding, kex)
+        .read_client_hello(server_rng, &hello)
+        .unwrap();
+    let (mut client, auth) = client.read_server_hello(&server_hello).unwrap();
+    let verified = server.read_client_auth(&auth, &policy).unwrap();
+    let client_record_1 = seal(&mut client, CLIENT_RECORD_1);
+    let server = match verified {
+        ClientVerified::Accepted(accepted) => {
+            let mut server = accepted.session;
+            assert_eq!(open(&mut server, &client_record_1), CLIENT_RECORD_1);
+            server
+        }
+        ClientVerified::ExpectKeyConfirmation(pending) => {
+            let mut copy = client_record_1.clone();
+            let (accepted, first) = pending.confirm(&mut copy).unwrap();
+            assert_eq!(first, CLIENT_RECORD_1);
+            accepted.session
+        }
+    };
+    let wire = Wire {
+        message1: hello.encode().as_ref().to_vec(),
+        message2: server_hello.encode().as_ref().to_vec(),
+        message3: Some(auth.to_bytes().to_vec()),
+        client_record_1,
+        client_record_2: Vec::new(),
+        server_record_1: Vec::new(),
+    };
+    (client, server, wire)
 }
 
 pub fn check_library_against_file(case: &Case) {

@@ -7,11 +7,17 @@ use learn_mtls::hex::Hex;
 use std::fmt::Write as _;
 
 pub fn render(case: &Case, inputs: &Inputs, wire: &Wire, intermediates: &Intermediates) -> String {
-    let (title, messages) = match case.handshake {
-        Handshake::Mutual => ("the mutual handshake (Lesson 11)", "M1 || M2 || M3"),
-        Handshake::ServerOnly => ("the server-only handshake (Lesson 10)", "M1 || M2"),
+    let hybrid = case.kex == learn_mtls::kex::Kex::X25519MlKem768;
+    let (title, messages) = match (case.handshake, hybrid) {
+        (Handshake::Mutual, false) => ("the mutual handshake (Lesson 11)", "M1 || M2 || M3"),
+        (Handshake::Mutual, true) => (
+            "the hybrid mutual handshake (Lesson 19, X25519 + ML-KEM-768)",
+            "M1 || M2 || M3",
+        ),
+        (Handshake::ServerOnly, _) => ("the server-only handshake (Lesson 10)", "M1 || M2"),
     };
     let binding = case.binding;
+    let kem = if hybrid { ", ml-kem" } else { "" };
     let mut out = format!(
         "\
 # learn-mtls golden transcript: {title}, binding `{binding}`.
@@ -19,7 +25,7 @@ pub fn render(case: &Case, inputs: &Inputs, wire: &Wire, intermediates: &Interme
 # Produced by tests/golden_transcripts.rs, which checks it two ways: the
 # library must produce these exact bytes from the inputs, and a second
 # implementation of the documented formulas (x25519-dalek, ed25519-dalek,
-# sha2, hkdf, chacha20poly1305 used directly) must recompute all of them.
+# sha2, hkdf, chacha20poly1305{kem} used directly) must recompute all of them.
 # Regenerate only after a deliberate change to the wire format, then review:
 #   LEARN_MTLS_BLESS=1 cargo test --test golden_transcripts
 #
@@ -30,6 +36,14 @@ pub fn render(case: &Case, inputs: &Inputs, wire: &Wire, intermediates: &Interme
 # bytes are that side's X25519 ephemeral secret.
 "
     );
+    if hybrid {
+        out.push_str(
+            "# Then the client's next 64 bytes are ML-KEM-768's key generation seeds\n\
+             # d and z (FIPS 203 Algorithm 19), the server's next 32 the message m of\n\
+             # its encapsulation (Algorithm 20). The keys come from the 64-byte\n\
+             # hybrid_shared_secret = ml_kem_shared_key || shared_secret (X25519's).\n",
+        );
+    }
     let value = |out: &mut String, name: &str, bytes: &[u8]| {
         writeln!(out, "{name} = {}", Hex(bytes)).expect("writing to a String cannot fail");
     };
@@ -52,9 +66,10 @@ pub fn render(case: &Case, inputs: &Inputs, wire: &Wire, intermediates: &Interme
     let _ = write!(
         out,
         "\n# On the way, by the second route: the ephemeral secrets, X25519's shared\n\
-         # secret, the exact bytes each side signs, the transcript hash\n\
+         # secret{}, the exact bytes each side signs, the transcript hash\n\
          # SHA-256({messages}) when the binding uses one (otherwise the HKDF salt\n\
-         # is 32 zero bytes), and the traffic secrets from HKDF-SHA256.\n"
+         # is 32 zero bytes), and the traffic secrets from HKDF-SHA256.\n",
+        if hybrid { " and ML-KEM's" } else { "" }
     );
     for (name, bytes) in intermediates.named() {
         value(&mut out, name, &bytes);

@@ -10,6 +10,7 @@ use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use hkdf::Hkdf;
 use learn_mtls::handshake::Binding;
 use learn_mtls::hex::Hex;
+use learn_mtls::kex::Kex;
 use learn_mtls::rand_core::{Rng, SeedableRng};
 use sha2::{Digest, Sha256};
 
@@ -36,6 +37,9 @@ pub struct Intermediates {
     pub client_ephemeral_secret: [u8; 32],
     pub server_ephemeral_secret: [u8; 32],
     pub shared_secret: [u8; 32],
+    /// The hybrid key exchange only: ML-KEM-768's randomness and key, and
+    /// the 64-byte secret the schedule takes.
+    pub hybrid: Option<Hybrid>,
     pub server_signed: Vec<u8>,
     /// Lesson 11 only.
     pub client_signed: Option<Vec<u8>>,
@@ -45,6 +49,19 @@ pub struct Intermediates {
     pub client_write_iv: [u8; 12],
     pub server_write_key: [u8; 32],
     pub server_write_iv: [u8; 12],
+}
+
+/// What the hybrid key exchange adds on the way.
+pub struct Hybrid {
+    /// FIPS 203 key generation's seeds, the client's randomness after its
+    /// X25519 secret.
+    pub ml_kem_d: [u8; 32],
+    pub ml_kem_z: [u8; 32],
+    /// Encapsulation's message, the server's randomness after its X25519 secret.
+    pub ml_kem_m: [u8; 32],
+    pub ml_kem_shared_key: [u8; 32],
+    /// `ml_kem_shared_key || shared_secret` (X25519's).
+    pub hybrid_shared_secret: [u8; 64],
 }
 
 impl Intermediates {
@@ -59,8 +76,17 @@ impl Intermediates {
                 self.server_ephemeral_secret.to_vec(),
             ),
             ("shared_secret", self.shared_secret.to_vec()),
-            ("server_signed", self.server_signed.clone()),
         ];
+        if let Some(hybrid) = &self.hybrid {
+            named.extend([
+                ("ml_kem_d", hybrid.ml_kem_d.to_vec()),
+                ("ml_kem_z", hybrid.ml_kem_z.to_vec()),
+                ("ml_kem_m", hybrid.ml_kem_m.to_vec()),
+                ("ml_kem_shared_key", hybrid.ml_kem_shared_key.to_vec()),
+                ("hybrid_shared_secret", hybrid.hybrid_shared_secret.to_vec()),
+            ]);
+        }
+        named.push(("server_signed", self.server_signed.clone()));
         if let Some(client_signed) = &self.client_signed {
             named.push(("client_signed", client_signed.clone()));
         }
@@ -149,8 +175,16 @@ pub fn check_record(key: &[u8; 32], iv: &[u8; 12], counter: u64, record: &[u8], 
 pub fn second_route(case: &Case, inputs: &Inputs, wire: &Wire) -> Intermediates {
     let mutual = case.handshake == Handshake::Mutual;
     let transcript = case.binding == Binding::Transcript;
+    let hybrid = case.kex == Kex::X25519MlKem768;
     let (m1, m2) = (&wire.message1[..], &wire.message2[..]);
-    let (server_share, server_signature) = m2.split_at(32);
+    // M2 = reply || server_sig (64); the reply is server_share (X25519),
+    // or ciphertext (1088) || server_share (hybrid). M1 is client_share,
+    // or encapsulation_key (1184) || client_share.
+    let (server_reply, server_signature) = m2.split_at(m2.len() - 64);
+    let (ciphertext, server_share) = server_reply.split_at(server_reply.len() - 32);
+    let (encapsulation_key, client_share) = m1.split_at(m1.len() - 32);
+    assert_eq!(m1.len(), if hybrid { 1216 } else { 32 });
+    assert_eq!(m2.len(), if hybrid { 1184 } else { 96 });
 
     // Long-term keys: RFC 8032 section 5.1.5 from the 32-byte seeds.
     let server_public = SigningKey::from_bytes(&inputs.server_secret)
@@ -162,14 +196,19 @@ pub fn second_route(case: &Case, inputs: &Inputs, wire: &Wire) -> Intermediates 
 
     // Ephemeral secrets: the first 32 bytes each side's RNG produces
     // (x25519-dalek's EphemeralSecret::random_from_rng), clamped by X25519.
+    let mut client_rng = ChaCha20Rng::from_seed(inputs.client_rng_seed);
+    let mut server_rng = ChaCha20Rng::from_seed(inputs.server_rng_seed);
     let mut client_ephemeral_secret = [0u8; 32];
-    ChaCha20Rng::from_seed(inputs.client_rng_seed).fill_bytes(&mut client_ephemeral_secret);
+    client_rng.fill_bytes(&mut client_ephemeral_secret);
     let mut server_ephemeral_secret = [0u8; 32];
-    ChaCha20Rng::from_seed(inputs.server_rng_seed).fill_bytes(&mut server_ephemeral_secret);
+    server_rng.fill_bytes(&mut server_ephemeral_secret);
 
-    // Message 1 = client_share = X25519(client secret, 9).
+    // client_share = X25519(client secret, 9).
     let base = x25519_dalek::X25519_BASEPOINT_BYTES;
-    assert_eq!(m1, x25519_dalek::x25519(client_ephemeral_secret, base));
+    assert_eq!(
+        client_share,
+        x25519_dalek::x25519(client_ephemeral_secret, base)
+    );
     assert_eq!(
         server_share,
         x25519_dalek::x25519(server_ephemeral_secret, base)
@@ -180,20 +219,50 @@ pub fn second_route(case: &Case, inputs: &Inputs, wire: &Wire) -> Intermediates 
         x25519_dalek::x25519(client_ephemeral_secret, server_share.try_into().unwrap());
     assert_eq!(
         shared_secret,
-        x25519_dalek::x25519(server_ephemeral_secret, m1.try_into().unwrap())
+        x25519_dalek::x25519(server_ephemeral_secret, client_share.try_into().unwrap())
     );
     assert_ne!(shared_secret, [0u8; 32]);
 
-    // Message 2 = server_share || server_sig.
+    // The hybrid key exchange: ML-KEM-768 (FIPS 203) from the next bytes of
+    // each side's randomness: the client's d then z, the server's m.
+    let hybrid = hybrid.then(|| {
+        use ml_kem::kem::{Decapsulate, KeyExport};
+        let (mut ml_kem_d, mut ml_kem_z, mut ml_kem_m) = ([0u8; 32], [0u8; 32], [0u8; 32]);
+        client_rng.fill_bytes(&mut ml_kem_d);
+        client_rng.fill_bytes(&mut ml_kem_z);
+        server_rng.fill_bytes(&mut ml_kem_m);
+        let seed = [ml_kem_d, ml_kem_z].concat();
+        let dk = ml_kem::DecapsulationKey::<ml_kem::MlKem768>::from_seed(
+            seed.as_slice().try_into().unwrap(),
+        );
+        let ek = dk.encapsulation_key();
+        assert_eq!(ek.to_bytes().as_slice(), encapsulation_key);
+        let (c, k) = ek.encapsulate_deterministic(&ml_kem_m.into());
+        assert_eq!(c.as_slice(), ciphertext);
+        assert_eq!(dk.decapsulate(&c), k);
+        let ml_kem_shared_key: [u8; 32] = k.as_slice().try_into().unwrap();
+        let mut hybrid_shared_secret = [0u8; 64];
+        hybrid_shared_secret[..32].copy_from_slice(&ml_kem_shared_key);
+        hybrid_shared_secret[32..].copy_from_slice(&shared_secret);
+        Hybrid {
+            ml_kem_d,
+            ml_kem_z,
+            ml_kem_m,
+            ml_kem_shared_key,
+            hybrid_shared_secret,
+        }
+    });
+
+    // Message 2 = reply || server_sig.
     let server_context: &[u8] = if mutual {
         b"learn-mtls v1 mutual, server signature"
     } else {
         b"learn-mtls v1 server-only, server signature"
     };
     let server_signed = if transcript {
-        transcript_signed(server_context, &[m1, server_share])
+        transcript_signed(server_context, &[m1, server_reply])
     } else {
-        server_share.to_vec()
+        server_reply.to_vec()
     };
     check_signature(
         &inputs.server_secret,
@@ -235,7 +304,10 @@ pub fn second_route(case: &Case, inputs: &Inputs, wire: &Wire) -> Intermediates 
         <[u8; 32]>::from(hash.finalize())
     });
     let salt = transcript_hash.unwrap_or([0u8; 32]);
-    let prk = Hkdf::<Sha256>::new(Some(&salt), &shared_secret);
+    let ikm = hybrid
+        .as_ref()
+        .map_or(&shared_secret[..], |h| &h.hybrid_shared_secret[..]);
+    let prk = Hkdf::<Sha256>::new(Some(&salt), ikm);
     let mut client_write_key = [0u8; 32];
     let mut client_write_iv = [0u8; 12];
     let mut server_write_key = [0u8; 32];
@@ -276,6 +348,7 @@ pub fn second_route(case: &Case, inputs: &Inputs, wire: &Wire) -> Intermediates 
         client_ephemeral_secret,
         server_ephemeral_secret,
         shared_secret,
+        hybrid,
         server_signed,
         client_signed,
         transcript_hash,
