@@ -24,24 +24,20 @@ use std::net::TcpStream;
 use std::time::Duration;
 use std::vec::Vec;
 
-use crate::handshake::mutual::{self, ClientVerified};
-use crate::handshake::{
-    Binding, Config, ExpectKeyConfirmation, HandshakeError, ServerGuess, server_only,
-};
-use crate::kex::{Kex, KeyExchange, X25519};
+use crate::handshake::{Config, ExpectKeyConfirmation, HandshakeError, ServerGuess, server_only};
+use crate::kex::Kex;
 use crate::keys::{IdentityKey, PublicIdentity};
 use crate::record::{self, HEADER_LEN, MAX_PLAINTEXT_LEN, MAX_RECORD_LEN, RecordError, Session};
 use crate::trust::{ClientIdentity, TrustPolicy};
-use crate::wire::{
-    CLIENT_AUTH_LEN, CLIENT_HELLO_LEN, ClientAuth, ClientHello, Message, SERVER_HELLO_LEN,
-    ServerHello,
-};
+use crate::wire::{CLIENT_HELLO_LEN, ClientHello, Message, SERVER_HELLO_LEN, ServerHello};
 
 mod admission;
 /// Lesson 15: the certified handshake over the same plumbing.
 pub mod certified;
 mod deadline;
+mod echo;
 pub mod log;
+mod mutual_io;
 mod serve;
 #[cfg(feature = "tokio")]
 pub mod tokio;
@@ -50,6 +46,8 @@ pub use admission::{
     Limits, PendingHandshakes, ReserveReleased, Slot, WhenFull, descriptor_limit,
 };
 pub use deadline::{DEADLINE_SLACK, Deadline};
+pub use echo::{echo_back, echo_lines};
+pub use mutual_io::{accept, accept_with, connect, connect_with};
 pub use serve::{Connection, IDLE_THREADS_KEPT, serve};
 
 /// The operating system's RNG, in the form the handshakes take.
@@ -426,208 +424,6 @@ fn diagnose(
         other => Error::Handshake(other),
     }
 }
-
-/// Runs the Lesson 11 client over `stream`.
-///
-/// Under the transcript binding it also sends an empty first record, which
-/// lets the server confirm the keys before the client has anything to say.
-///
-/// # Errors
-/// [`Error::Handshake`] (for example the server's signature does not match
-/// the pinned key), [`Error::Closed`], [`Error::TimedOut`] or [`Error::Io`].
-pub fn connect<S: Read + Write>(
-    stream: S,
-    identity: &IdentityKey,
-    server: PublicIdentity,
-    config: impl Into<Config>,
-) -> Result<Channel<S>, Error> {
-    connect_with(stream, identity, server, config, Kex::X25519)
-}
-
-/// [`connect`] with the key exchange `kex` (Lesson 19); both ends must use
-/// the same one.
-///
-/// # Errors
-/// As [`connect`]; [`Error::KexMismatch`] when the server answers with the
-/// classical handshake to a hybrid client.
-pub fn connect_with<S: Read + Write>(
-    stream: S,
-    identity: &IdentityKey,
-    server: PublicIdentity,
-    config: impl Into<Config>,
-    kex: Kex,
-) -> Result<Channel<S>, Error> {
-    let config = config.into();
-    match kex {
-        Kex::X25519 => connect_kex(stream, identity, server, config, X25519),
-        #[cfg(feature = "pq")]
-        Kex::X25519MlKem768 => {
-            connect_kex(stream, identity, server, config, crate::kex::X25519MlKem768)
-        }
-        #[cfg(not(feature = "pq"))]
-        Kex::X25519MlKem768 => Err(Error::Io(Stage::ClientHello, needs_pq())),
-    }
-}
-
-/// The hybrid key exchange asked of a library built without it.
-#[cfg(not(feature = "pq"))]
-fn needs_pq() -> io::Error {
-    io::Error::new(
-        io::ErrorKind::Unsupported,
-        "--kex x25519-mlkem768 needs learn-mtls built with the `pq` feature",
-    )
-}
-
-fn connect_kex<S: Read + Write, K: KeyExchange>(
-    mut stream: S,
-    identity: &IdentityKey,
-    server: PublicIdentity,
-    config: Config,
-    kex: K,
-) -> Result<Channel<S>, Error> {
-    let (client, hello) = mutual::Client::start_kex(&mut os_rng(), kex, identity, server, config);
-    let m1 = hello.encode();
-    write_all(&mut stream, m1.as_ref(), Stage::ClientHello)?;
-    let server_hello = read_message::<K::ServerHello>(&mut stream, Stage::ServerHello)
-        .map_err(|partial| classical_answer::<K>(partial, &server, m1.as_ref()))?;
-    let (session, auth) = client
-        .read_server_hello(&server_hello)
-        .map_err(|e| match e {
-            HandshakeError::ServerSignatureInvalid => {
-                ServerGuess::from_messages::<K>(&server, &hello, &server_hello)
-                    .map_or(Error::Handshake(e), Error::ServerSpeaksOther)
-            }
-            other => Error::Handshake(other),
-        })?;
-    write_all(&mut stream, &auth.to_bytes(), Stage::ClientAuth)?;
-    let mut channel = Channel::new(stream, session);
-    if config.binding == Binding::Transcript {
-        channel.send(&[])?;
-    }
-    Ok(channel)
-}
-
-/// A hybrid client's message 2 cut short: if its first 96 bytes are a
-/// classical message 2 that the pinned server signed for the first 32
-/// bytes of our message 1 (all a classical server reads of it), the
-/// server runs X25519 alone.
-fn classical_answer<K: KeyExchange>(
-    partial: Partial<K::ServerHello>,
-    server: &PublicIdentity,
-    m1: &[u8],
-) -> Error {
-    if K::KEX == Kex::X25519 || partial.got < SERVER_HELLO_LEN {
-        return partial.error;
-    }
-    // What a classical server took for message 1, and what it sent.
-    let Ok(hello) = ClientHello::try_from(&m1[..CLIENT_HELLO_LEN]) else {
-        return partial.error;
-    };
-    let Ok(classical) = ServerHello::try_from(&partial.bytes.as_ref()[..SERVER_HELLO_LEN]) else {
-        return partial.error;
-    };
-    match ServerGuess::from_server_hello(server, &hello, &classical) {
-        Some(_) => Error::KexMismatch(KexMismatch::ClassicalServer),
-        None => partial.error,
-    }
-}
-
-/// Runs the Lesson 11 server over `stream`: the client must prove a key
-/// that `policy` accepts. Returns the channel and who the client is.
-///
-/// # Errors
-/// [`Error::Handshake`] (a bad signature or share, a refusal, failed key
-/// confirmation), [`Error::Closed`], [`Error::TimedOut`] or [`Error::Io`].
-pub fn accept<S: Read + Write>(
-    stream: S,
-    identity: &IdentityKey,
-    policy: &impl TrustPolicy,
-    config: impl Into<Config>,
-) -> Result<(Channel<S>, ClientIdentity), Error> {
-    accept_with(stream, identity, policy, config, Kex::X25519)
-}
-
-/// [`accept`] with the key exchange `kex` (Lesson 19); both ends must use
-/// the same one.
-///
-/// # Errors
-/// As [`accept`]; [`Error::KexMismatch`] when the client runs the other
-/// key exchange.
-pub fn accept_with<S: Read + Write>(
-    stream: S,
-    identity: &IdentityKey,
-    policy: &impl TrustPolicy,
-    config: impl Into<Config>,
-    kex: Kex,
-) -> Result<(Channel<S>, ClientIdentity), Error> {
-    let config = config.into();
-    match kex {
-        Kex::X25519 => accept_kex(stream, identity, policy, config, X25519),
-        #[cfg(feature = "pq")]
-        Kex::X25519MlKem768 => {
-            accept_kex(stream, identity, policy, config, crate::kex::X25519MlKem768)
-        }
-        #[cfg(not(feature = "pq"))]
-        Kex::X25519MlKem768 => Err(Error::Io(Stage::ClientHello, needs_pq())),
-    }
-}
-
-fn accept_kex<S: Read + Write, K: KeyExchange>(
-    mut stream: S,
-    identity: &IdentityKey,
-    policy: &impl TrustPolicy,
-    config: Config,
-    kex: K,
-) -> Result<(Channel<S>, ClientIdentity), Error> {
-    let hello =
-        read_message::<K::ClientHello>(&mut stream, Stage::ClientHello).map_err(|partial| {
-            match partial.error {
-                Error::Closed(_) | Error::TimedOut(_)
-                    if K::KEX != Kex::X25519 && partial.got == CLIENT_HELLO_LEN =>
-                {
-                    Error::KexMismatch(KexMismatch::ClassicalClient)
-                }
-                other => other,
-            }
-        })?;
-    let (server, server_hello) =
-        mutual::Server::with_kex(identity, config, kex).read_client_hello(&mut os_rng(), &hello)?;
-    write_all(
-        &mut stream,
-        server_hello.encode().as_ref(),
-        Stage::ServerHello,
-    )?;
-    let auth = ClientAuth::from_bytes(&read_array::<CLIENT_AUTH_LEN>(
-        &mut stream,
-        Stage::ClientAuth,
-    )?);
-    let verified = server
-        .read_client_auth(&auth, policy)
-        .map_err(|e| match e {
-            HandshakeError::ClientKeyInvalid(_) | HandshakeError::ClientSignatureInvalid
-                if K::KEX == Kex::X25519 && hybrid_client(hello.encode().as_ref(), &auth) =>
-            {
-                Error::KexMismatch(KexMismatch::HybridClient(e))
-            }
-            other => Error::Handshake(other),
-        })?;
-    match verified {
-        ClientVerified::Accepted(accepted) => {
-            Ok((Channel::new(stream, accepted.session), accepted.client))
-        }
-        ClientVerified::ExpectKeyConfirmation(pending) => confirm_keys(stream, pending),
-    }
-}
-
-/// Whether a classical server's message 1 and message 3 are, together, the
-/// first 128 bytes of a hybrid client's message 1: its encapsulation key.
-fn hybrid_client(m1: &[u8], auth: &ClientAuth) -> bool {
-    let mut start = [0u8; CLIENT_HELLO_LEN + CLIENT_AUTH_LEN];
-    start[..m1.len().min(CLIENT_HELLO_LEN)].copy_from_slice(&m1[..m1.len().min(CLIENT_HELLO_LEN)]);
-    start[CLIENT_HELLO_LEN..].copy_from_slice(&auth.to_bytes());
-    crate::kex::looks_like_encapsulation_key(&start)
-}
-
 /// Key confirmation, for every handshake that ends with it: reads the
 /// client's first record, opens it under the session's keys (which proves
 /// the client derived them), and makes the channel, which keeps the buffer
@@ -829,91 +625,4 @@ pub fn accept_anonymous_tcp(
         Ok((accept_anonymous(s, identity, config)?, ()))
     })
     .map(|(c, ())| c)
-}
-
-/// Sends each line of `input` as a message and writes each reply to
-/// `output`, one per line: the lesson clients' loop.
-///
-/// A line is any bytes up to a `\n` (or the end of the input); the `\n`, and
-/// a `\r` just before it, are not sent. Lines need not be UTF-8: bytes go
-/// as they are. No line is read past what one record carries, so an input
-/// without newlines (`/dev/zero`) costs one record's worth of memory.
-///
-/// # Errors
-/// [`Error::Closed`] with [`Stage::FirstReply`] if the server closes before
-/// its first reply (under the lesson11 binding, the only sign that it
-/// refused this client), with [`Stage::Records`] if it closes later;
-/// [`Error::TimedOut`] likewise, if a read timeout is set on the stream;
-/// [`Error::Input`] or [`Error::InputLineTooLong`] for the input; any other
-/// channel or I/O error.
-pub fn echo_lines<S: Read + Write>(
-    channel: &mut Channel<S>,
-    mut input: impl io::BufRead,
-    mut output: impl Write,
-) -> Result<(), Error> {
-    let mut replied = false;
-    let mut line = Vec::with_capacity(MAX_PLAINTEXT_LEN + 2);
-    let mut number = 0;
-    while read_line(&mut input, &mut line)? {
-        number += 1;
-        if line.len() > MAX_PLAINTEXT_LEN {
-            return Err(Error::InputLineTooLong { line: number });
-        }
-        let stage = if replied {
-            Stage::Records
-        } else {
-            Stage::FirstReply
-        };
-        let reply = match channel.send(&line).and_then(|()| channel.recv()) {
-            Ok(Some(reply)) => reply,
-            Ok(None) | Err(Error::Closed(_)) => return Err(Error::Closed(stage)),
-            Err(Error::TimedOut(_)) => return Err(Error::TimedOut(stage)),
-            Err(e) => return Err(e),
-        };
-        replied = true;
-        output
-            .write_all(&reply)
-            .and_then(|()| output.write_all(b"\n"))
-            .and_then(|()| output.flush())
-            .map_err(|e| Error::Io(Stage::Records, e))?;
-    }
-    Ok(())
-}
-
-/// Reads one line of `input` into `line` without its `\n` or `\r\n`;
-/// `false` at the end of the input. Reads at most one byte more than a
-/// record carries (plus the line ending), enough to tell a line that is
-/// too long.
-fn read_line(input: &mut impl io::BufRead, line: &mut Vec<u8>) -> Result<bool, Error> {
-    use io::BufRead as _;
-    line.clear();
-    // A record's worth, one more byte to notice a longer line, and "\r\n".
-    let limit = MAX_PLAINTEXT_LEN as u64 + 3;
-    let read = input
-        .take(limit)
-        .read_until(b'\n', line)
-        .map_err(Error::Input)?;
-    if read == 0 {
-        return Ok(false);
-    }
-    if line.last() == Some(&b'\n') {
-        line.pop();
-        if line.last() == Some(&b'\r') {
-            line.pop();
-        }
-    }
-    Ok(true)
-}
-
-/// Echoes every message back until the peer closes: the lesson servers' loop.
-///
-/// # Errors
-/// Any channel error; a clean close is `Ok`.
-pub fn echo_back<S: Read + Write>(channel: &mut Channel<S>) -> Result<u64, Error> {
-    let mut echoed = 0;
-    while let Some(message) = channel.recv()? {
-        channel.send(&message)?;
-        echoed += 1;
-    }
-    Ok(echoed)
 }
