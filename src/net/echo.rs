@@ -4,7 +4,7 @@
 use std::io::{self, Read, Write};
 use std::vec::Vec;
 
-use super::{Channel, Error, Stage};
+use super::channel::{Channel, Error, Stage};
 use crate::record::MAX_PLAINTEXT_LEN;
 
 /// Sends each line of `input` as a message and writes each reply to

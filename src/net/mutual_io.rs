@@ -4,7 +4,7 @@
 
 use std::io::{Read, Write};
 
-use super::{
+use super::channel::{
     Channel, Error, KexMismatch, Partial, Stage, confirm_keys, os_rng, read_array, read_message,
     write_all,
 };

@@ -323,7 +323,7 @@ pub async fn accept<S: AsyncRead + AsyncWrite + Unpin>(
             .await?
             .ok_or(Error::Closed(Stage::KeyConfirmation))?;
             let (accepted, first) = pending.confirm(&mut buf[..len])?;
-            let early = super::early_message(first);
+            let early = super::channel::early_message(first);
             let channel = AsyncChannel {
                 stream,
                 session: accepted.session,
