@@ -660,10 +660,8 @@ fn an_open_session_ends_when_the_trusted_root_is_replaced() {
     ));
 }
 
-/// The re-check asks the root's path length too: a root re-issued under
-/// the same key with `path_len 0` no longer lets an intermediate sit below
-/// it, so a session opened through one ends, as a new handshake through it
-/// is refused; a session whose leaf the root issued directly goes on.
+/// A root re-issued under the same key with `path_len 0` ends the sessions
+/// that came through an intermediate (as it refuses their new handshakes), not others.
 #[test]
 fn an_open_session_ends_when_the_root_no_longer_allows_its_intermediate() {
     let via = verifier(&root(), NOW, &[])
