@@ -68,11 +68,26 @@ pub fn run_query(query: &str, default_seed: &scenario::Seed) -> String {
     }
 }
 
-/// Runs `count` honest handshakes under the transcript binding, each with
-/// key confirmation and an echoed record, from a generator seeded with
-/// `seed`; returns how many were accepted (all of them, or something is
-/// wrong). What the page times.
+/// The longest query string the input buffer takes: far more than any
+/// run needs (every byte of the three messages flipped is about 6 KiB),
+/// and small enough that no page can make the module run out of memory.
+pub const MAX_INPUT_LEN: usize = 64 * 1024;
+
+/// The most handshakes one [`bench`] call runs (the page asks for 300):
+/// a caller cannot keep the module busy for hours.
+pub const MAX_BENCH_RUNS: u32 = 10_000;
+
+/// How many handshakes [`bench`] runs when asked for `count`.
+pub fn bench_runs(count: u32) -> u32 {
+    count.min(MAX_BENCH_RUNS)
+}
+
+/// Runs `count` honest handshakes (at most [`MAX_BENCH_RUNS`]) under the
+/// transcript binding, each with key confirmation and an echoed record,
+/// from a generator seeded with `seed`; returns how many were accepted
+/// (all of those run, or something is wrong). What the page times.
 pub fn bench(count: u32, seed: &scenario::Seed) -> u32 {
+    let count = bench_runs(count);
     let mut rng = ChaCha20Rng::from_seed(*seed);
     let run = scenario::Run::honest(Binding::Transcript);
     CAST.with(|cast| {
@@ -100,12 +115,16 @@ mod exports {
     use super::{INPUT, OUTPUT, answer, bench, input, json, run_query};
 
     /// Makes the input buffer `len` bytes long (zeroed) and returns where
-    /// it is, for the page to write its query string into.
+    /// it is, for the page to write its query string into; a null pointer
+    /// (and an empty buffer) for more than [`super::MAX_INPUT_LEN`] bytes.
     #[unsafe(no_mangle)]
     pub extern "C" fn lab_input(len: usize) -> *mut u8 {
         INPUT.with(|input| {
             let mut input = input.borrow_mut();
             input.clear();
+            if len > super::MAX_INPUT_LEN {
+                return std::ptr::null_mut();
+            }
             input.resize(len, 0);
             input.as_mut_ptr()
         })

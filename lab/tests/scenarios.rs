@@ -451,3 +451,23 @@ fn the_about_answer_lists_the_attacks_the_demo_keys_and_the_native_figure() {
 fn the_bench_accepts_every_handshake_it_runs() {
     assert_eq!(learn_mtls_lab::bench(5, &SEED), 5);
 }
+
+/// What the page hands the module is bounded: a query string longer than
+/// the input buffer takes is refused (the page throws), and a timing run
+/// asks for at most MAX_BENCH_RUNS handshakes, so no caller can exhaust the
+/// module's memory or keep it busy for hours.
+#[test]
+fn the_page_cannot_ask_for_unbounded_work() {
+    assert_eq!(learn_mtls_lab::bench_runs(300), 300);
+    assert_eq!(
+        learn_mtls_lab::bench_runs(u32::MAX),
+        learn_mtls_lab::MAX_BENCH_RUNS
+    );
+    // The longest query a reader can make by hand: every byte of the three
+    // messages flipped, each as `mN:OFFSET:MASK`, fits with room to spare.
+    let longest: String = (0..224)
+        .map(|i| format!("m{}:{:03}:ff", 1 + i / 96, i % 96))
+        .collect::<Vec<_>>()
+        .join(",");
+    assert!(format!("binding=transcript&flip={longest}").len() < learn_mtls_lab::MAX_INPUT_LEN);
+}

@@ -72,6 +72,7 @@
     function put(text) {
       var bytes = encoder.encode(text);
       var at = exports.lab_input(bytes.length);
+      if (!at) throw new Error('the query string is longer than the lab takes (' + bytes.length + ' bytes)');
       new Uint8Array(exports.memory.buffer, at, bytes.length).set(bytes);
     }
     function answer(len) {
