@@ -397,6 +397,25 @@ pub fn browser_check_command(
     Ok(command)
 }
 
+/// Runs `command` (a script at `script`) with its output inherited: `Ok`
+/// if it exits 0, else `failed` of its status. The one way the commands
+/// below run their programs.
+fn run_script(
+    mut command: Command,
+    script: &Path,
+    failed: fn(ExitStatus) -> BookError,
+) -> Result<(), BookError> {
+    let status = command.status().map_err(|error| BookError::Io {
+        what: format!("running {}", script.display()),
+        error,
+    })?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(failed(status))
+    }
+}
+
 /// Runs the browser check over a built book. Its report, one line per
 /// problem, goes to this process's standard output as it is printed.
 ///
@@ -404,16 +423,10 @@ pub fn browser_check_command(
 /// Whatever [`browser_check_command`] returns; [`BookError::CheckFailed`]
 /// when the check reports any problem or cannot run.
 pub fn browser_check(browser_dir: &Path, target: &CheckTarget) -> Result<(), BookError> {
-    let mut command = browser_check_command(browser_dir, target)?;
-    let status = command.status().map_err(|error| BookError::Io {
-        what: format!("running {}", browser_dir.join("check.mjs").display()),
-        error,
-    })?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(BookError::CheckFailed { status })
-    }
+    let command = browser_check_command(browser_dir, target)?;
+    run_script(command, &browser_dir.join("check.mjs"), |status| {
+        BookError::CheckFailed { status }
+    })
 }
 
 /// Builds the live lab's WebAssembly (crate `lab/`) and writes it into the
@@ -425,20 +438,14 @@ pub fn browser_check(browser_dir: &Path, target: &CheckTarget) -> Result<(), Boo
 /// when `lab/build-wasm.sh` fails.
 pub fn add_live_lab(root: &Path, book: &Path) -> Result<(), BookError> {
     let script = root.join("lab").join("build-wasm.sh");
-    let status = Command::new("bash")
+    let mut command = Command::new("bash");
+    command
         .arg(&script)
         .arg(book.join("lab").join("mtls-lab-wasm.js"))
-        .current_dir(root)
-        .status()
-        .map_err(|error| BookError::Io {
-            what: format!("running {}", script.display()),
-            error,
-        })?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(BookError::LabBuildFailed { status })
-    }
+        .current_dir(root);
+    run_script(command, &script, |status| BookError::LabBuildFailed {
+        status,
+    })
 }
 
 /// Runs the live lab's contract in headless Chromium
@@ -451,21 +458,15 @@ pub fn add_live_lab(root: &Path, book: &Path) -> Result<(), BookError> {
 pub fn lab_check(browser_dir: &Path, book: &Path) -> Result<(), BookError> {
     let (node, chromium) = require_browser_tools(browser_dir)?;
     let script = browser_dir.join("lab-test.mjs");
-    let status = Command::new(node)
+    let mut command = Command::new(node);
+    command
         .arg(&script)
         .arg(book)
         .arg("--chromium")
-        .arg(chromium)
-        .status()
-        .map_err(|error| BookError::Io {
-            what: format!("running {}", script.display()),
-            error,
-        })?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(BookError::LabCheckFailed { status })
-    }
+        .arg(chromium);
+    run_script(command, &script, |status| BookError::LabCheckFailed {
+        status,
+    })
 }
 
 #[cfg(test)]
