@@ -23,5 +23,10 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    grade::run(grade::spec::Lesson::Ten, args.common, None)
+    grade::run(
+        grade::spec::Lesson::Ten,
+        args.common,
+        None,
+        learn_mtls::kex::Kex::X25519,
+    )
 }

@@ -16,12 +16,21 @@
 //! low-order shares, tampered, replayed and reordered records, an
 //! over-long length field, replayed handshakes, missing key confirmation,
 //! and messages split across or merged into TCP segments.
+//!
+//! `--kex x25519-mlkem768` grades the hybrid handshake of Lesson 19
+//! instead (the same name as on `11-mtls-client` and `11-mtls-server`),
+//! with its own checks from `lessons/19-post-quantum.md`'s specification:
+//! the 1,216/1,184/96-byte messages, a truncated or oversized message 1,
+//! encapsulation keys with a coefficient not below q = 3329, low-order
+//! shares inside a hybrid message, a tampered ciphertext, and session keys
+//! that must come from both the ML-KEM and the X25519 secret.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
 
+use learn_mtls::kex::Kex;
 use learn_mtls_kit::grade;
 
 #[derive(Parser)]
@@ -34,9 +43,13 @@ struct Args {
     /// public key.
     #[arg(long, value_name = "FILE", requires = "server")]
     key: Option<PathBuf>,
+    /// The key exchange both ends run: `x25519` (Lesson 11) or
+    /// `x25519-mlkem768` (Lesson 19's hybrid handshake).
+    #[arg(long, default_value = "x25519", value_name = "KEX")]
+    kex: Kex,
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    grade::run(grade::spec::Lesson::Eleven, args.common, args.key)
+    grade::run(grade::spec::Lesson::Eleven, args.common, args.key, args.kex)
 }

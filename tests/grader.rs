@@ -25,9 +25,9 @@ use learn_mtls::schedule::KeySchedule;
 
 mod common;
 mod grader_support;
-use grader_support::case::{BINDINGS, Case, SCHEDULES, case, label, proto};
+use grader_support::case::{BINDINGS, Case, SCHEDULES, case, hybrid, label, proto};
 use grader_support::faults::{diagnoses, faulty_client, faulty_server};
-use grader_support::runs::{json_output, reference_client, reference_server};
+use grader_support::runs::{json_output, json_output_of, reference_client, reference_server};
 
 use common::binaries::example;
 use common::faulty::{self, Fault};
@@ -63,15 +63,22 @@ fn cases() -> Vec<Case> {
     for lesson in [Lesson::Eleven, Lesson::Ten] {
         for binding in BINDINGS {
             for schedule in SCHEDULES {
-                let p = proto(lesson, binding, schedule);
-                cases.push(case(
-                    format!("passes_the_reference_server {}", label(p)),
-                    move || reference_server(p),
-                ));
-                cases.push(case(
-                    format!("passes_the_reference_client {}", label(p)),
-                    move || reference_client(p),
-                ));
+                let classical = proto(lesson, binding, schedule);
+                // Lesson 19's hybrid key exchange is a Lesson 11 option.
+                let protos = match lesson {
+                    Lesson::Eleven => vec![classical, hybrid(classical)],
+                    Lesson::Ten => vec![classical],
+                };
+                for p in protos {
+                    cases.push(case(
+                        format!("passes_the_reference_server {}", label(p)),
+                        move || reference_server(p),
+                    ));
+                    cases.push(case(
+                        format!("passes_the_reference_client {}", label(p)),
+                        move || reference_client(p),
+                    ));
+                }
             }
         }
     }
@@ -134,6 +141,28 @@ fn cases() -> Vec<Case> {
             proto(Ten, L11, H),
             Some("echo-sequence"),
         ),
+        // The hybrid handshake (Lesson 19).
+        (Fault::None, hybrid(proto(Eleven, T, H)), None),
+        (
+            Fault::DropsMlKemSecret,
+            hybrid(proto(Eleven, T, H)),
+            Some("session-keys"),
+        ),
+        (
+            Fault::DropsX25519Secret,
+            hybrid(proto(Eleven, L11, P)),
+            Some("session-keys"),
+        ),
+        (
+            Fault::TakesWhateverArrived,
+            hybrid(proto(Eleven, T, P)),
+            Some("oversized-message-1"),
+        ),
+        (
+            Fault::NoAllZeroCheck,
+            hybrid(proto(Eleven, L11, H)),
+            Some("low-order-share-order-8"),
+        ),
     ];
     for (fault, p, check) in servers {
         cases.push(case(format!("server_{fault:?} {}", label(p)), move || {
@@ -186,6 +215,23 @@ fn cases() -> Vec<Case> {
             Some("strict-signature-small-order-r"),
         ),
         (Fault::CountersNotAdvanced, proto(Ten, T, H), Some("echo")),
+        // The hybrid handshake (Lesson 19).
+        (Fault::None, hybrid(proto(Eleven, L11, P)), None),
+        (
+            Fault::DropsMlKemSecret,
+            hybrid(proto(Eleven, T, H)),
+            Some("tampered-ciphertext"),
+        ),
+        (
+            Fault::DropsX25519Secret,
+            hybrid(proto(Eleven, L11, H)),
+            Some("echo"),
+        ),
+        (
+            Fault::NoAllZeroCheck,
+            hybrid(proto(Eleven, T, P)),
+            Some("low-order-server-share-1"),
+        ),
     ];
     for (fault, p, check) in clients {
         cases.push(case(format!("client_{fault:?} {}", label(p)), move || {
@@ -195,6 +241,10 @@ fn cases() -> Vec<Case> {
     cases.push(case(
         "json_output_is_one_object_per_line".into(),
         json_output,
+    ));
+    cases.push(case(
+        "json_output_is_one_object_per_line x25519-mlkem768".into(),
+        || json_output_of(hybrid(proto(Eleven, T, H))),
     ));
     cases.extend(diagnoses());
     cases

@@ -14,8 +14,10 @@ use std::time::Duration;
 
 use ed25519_dalek::{Signature, Verifier, VerifyingKey};
 use learn_mtls::handshake::Binding;
+use learn_mtls::kex::Kex;
 use learn_mtls::schedule::KeySchedule;
 
+use learn_mtls_kit::grade::kem::{self, Secrets};
 use learn_mtls_kit::grade::spec::{self, Direction, Lesson, Proto, Session, Side, Transcript};
 
 /// The environment variable that turns the test binary into a faulty client.
@@ -44,10 +46,17 @@ pub enum Fault {
     AcceptsAnyKey,
     /// Trusts the length field: waits for a body of up to 65535 bytes.
     NoLengthCheck,
+    /// Hybrid: keys from the X25519 secret alone (the ML-KEM key dropped).
+    DropsMlKemSecret,
+    /// Hybrid: keys from the ML-KEM key alone (the X25519 secret dropped).
+    DropsX25519Secret,
+    /// Hybrid server: takes whatever the first reads bring for message 1
+    /// (at least 1,216 bytes) and drops the rest.
+    TakesWhateverArrived,
 }
 
 impl Fault {
-    pub const ALL: [Fault; 9] = [
+    pub const ALL: [Fault; 12] = [
         Fault::None,
         Fault::NoAllZeroCheck,
         Fault::LenientSignature,
@@ -57,6 +66,9 @@ impl Fault {
         Fault::SignsBeforeChecking,
         Fault::AcceptsAnyKey,
         Fault::NoLengthCheck,
+        Fault::DropsMlKemSecret,
+        Fault::DropsX25519Secret,
+        Fault::TakesWhateverArrived,
     ];
 
     pub fn name(self) -> String {
@@ -74,7 +86,13 @@ pub fn describe(fault: Fault, p: Proto) -> String {
         Lesson::Ten => "10",
         Lesson::Eleven => "11",
     };
-    format!("{},{lesson},{},{}", fault.name(), p.binding, p.schedule)
+    format!(
+        "{},{lesson},{},{},{}",
+        fault.name(),
+        p.binding,
+        p.schedule,
+        p.kex
+    )
 }
 
 fn parse(text: &str) -> Option<(Fault, Proto)> {
@@ -87,12 +105,14 @@ fn parse(text: &str) -> Option<(Fault, Proto)> {
     };
     let binding: Binding = parts.next()?.parse().ok()?;
     let schedule: KeySchedule = parts.next()?.parse().ok()?;
+    let kex: Kex = parts.next()?.parse().ok()?;
     Some((
         fault,
         Proto {
             lesson,
             binding,
             schedule,
+            kex,
         },
     ))
 }
@@ -120,8 +140,38 @@ fn verifies(fault: Fault, key: &[u8; 32], message: &[u8], signature: &[u8]) -> b
     }
 }
 
-fn all_zero_refused(fault: Fault, shared: &[u8; 32]) -> bool {
-    fault != Fault::NoAllZeroCheck && *shared == [0; 32]
+fn all_zero_refused(fault: Fault, secrets: &Secrets) -> bool {
+    fault != Fault::NoAllZeroCheck && secrets.x25519 == [0; 32]
+}
+
+/// The key schedule's input, as this peer (mis)combines it.
+fn shared_secret(fault: Fault, secrets: &Secrets) -> Vec<u8> {
+    match (fault, secrets.ml_kem) {
+        (Fault::DropsMlKemSecret, Some(_)) => secrets.x25519.to_vec(),
+        (Fault::DropsX25519Secret, Some(ml_kem)) => ml_kem.to_vec(),
+        _ => secrets.combined(),
+    }
+}
+
+/// Message 1, `len` bytes: exactly, or (`TakesWhateverArrived`) whatever
+/// the reads bring once there are at least `len`, cut to `len`.
+fn read_m1(fault: Fault, len: usize, stream: &mut TcpStream) -> Option<Vec<u8>> {
+    let mut m1 = vec![0u8; len];
+    if fault != Fault::TakesWhateverArrived {
+        stream.read_exact(&mut m1).ok()?;
+        return Some(m1);
+    }
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    while got.len() < len {
+        let n = stream.read(&mut buf).ok()?;
+        if n == 0 {
+            return None;
+        }
+        got.extend_from_slice(&buf[..n]);
+    }
+    got.truncate(len);
+    Some(got)
 }
 
 fn seal(fault: Fault, direction: &mut Direction, plaintext: &[u8]) -> Vec<u8> {
@@ -185,14 +235,13 @@ fn serve_one(
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
         .ok()?;
-    let m1: [u8; 32] = read_array(&mut stream)?;
-    let (secret, share) = spec::ephemeral();
-    let shared = spec::agree(secret, m1);
-    if all_zero_refused(fault, &shared) {
+    let m1 = read_m1(fault, p.m1_len(), &mut stream)?;
+    let (reply, secrets) = kem::answer(p.kex, &m1, spec::ephemeral()).ok()?;
+    if all_zero_refused(fault, &secrets) {
         return None;
     }
-    let signature = spec::sign(server_seed, &spec::server_signed(p, &m1, &share));
-    let m2: [u8; 96] = [&share[..], &signature].concat().try_into().ok()?;
+    let signature = spec::sign(server_seed, &spec::server_signed(p, &m1, &reply));
+    let m2 = [&reply[..], &signature].concat();
     stream.write_all(&m2).ok()?;
     let m3 = match p.lesson {
         Lesson::Ten => None,
@@ -212,6 +261,7 @@ fn serve_one(
         m2: &m2,
         m3: m3.as_ref(),
     };
+    let shared = shared_secret(fault, &secrets);
     let keys = spec::derive_with_labels(p, &shared, &transcript, labels(fault));
     let mut session = Session::new(&keys, Side::Server);
     let confirm = p.lesson == Lesson::Eleven
@@ -268,10 +318,12 @@ fn client(fault: Fault, p: Proto, addr: &str, key: &str, server_pub: &str) -> Re
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
         .map_err(|e| e.to_string())?;
-    let (secret, m1) = spec::ephemeral();
+    let offer = kem::offer(p.kex);
+    let m1 = offer.m1.clone();
     stream.write_all(&m1).map_err(|e| e.to_string())?;
-    let m2: [u8; 96] = read_array(&mut stream).ok_or("no message 2")?;
-    let share: [u8; 32] = m2[..32].try_into().map_err(|_| "short")?;
+    let mut m2 = vec![0u8; p.m2_len()];
+    stream.read_exact(&mut m2).map_err(|_| "no message 2")?;
+    let reply = kem::server_reply(&m2);
     let m3 = (p.lesson == Lesson::Eleven).then(|| {
         let key = spec::public_key(&seed);
         let signature = spec::sign(&seed, &spec::client_signed(p, &m1, &m2, &key));
@@ -286,13 +338,13 @@ fn client(fault: Fault, p: Proto, addr: &str, key: &str, server_pub: &str) -> Re
     if !verifies(
         fault,
         &pinned,
-        &spec::server_signed(p, &m1, &share),
-        &m2[32..],
+        &spec::server_signed(p, &m1, reply),
+        &m2[reply.len()..],
     ) {
         return Err("bad server signature".into());
     }
-    let shared = spec::agree(secret, share);
-    if all_zero_refused(fault, &shared) {
+    let secrets = offer.finish(&m2);
+    if all_zero_refused(fault, &secrets) {
         return Err("low-order server share".into());
     }
     if fault != Fault::SignsBeforeChecking {
@@ -305,6 +357,7 @@ fn client(fault: Fault, p: Proto, addr: &str, key: &str, server_pub: &str) -> Re
         m2: &m2,
         m3: m3.as_ref(),
     };
+    let shared = shared_secret(fault, &secrets);
     let keys = spec::derive_with_labels(p, &shared, &transcript, labels(fault));
     let mut session = Session::new(&keys, Side::Client);
     if p.lesson == Lesson::Eleven

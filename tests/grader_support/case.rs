@@ -1,6 +1,7 @@
 //! A grader case: a name and a body that returns why it failed.
 
 use learn_mtls::handshake::Binding;
+use learn_mtls::kex::Kex;
 use learn_mtls::schedule::KeySchedule;
 use learn_mtls_kit::grade::spec::{Lesson, Proto};
 
@@ -27,6 +28,15 @@ pub fn proto(lesson: Lesson, binding: Binding, schedule: KeySchedule) -> Proto {
         lesson,
         binding,
         schedule,
+        kex: Kex::X25519,
+    }
+}
+
+/// `p` with Lesson 19's hybrid key exchange.
+pub fn hybrid(p: Proto) -> Proto {
+    Proto {
+        kex: Kex::X25519MlKem768,
+        ..p
     }
 }
 
@@ -35,5 +45,9 @@ pub fn label(p: Proto) -> String {
         Lesson::Ten => "lesson10",
         Lesson::Eleven => "lesson11",
     };
-    format!("{lesson} {} {}", p.binding, p.schedule)
+    let kex = match p.kex {
+        Kex::X25519 => String::new(),
+        other => format!(" {other}"),
+    };
+    format!("{lesson} {} {}{kex}", p.binding, p.schedule)
 }

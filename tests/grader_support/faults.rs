@@ -1,7 +1,7 @@
 //! The graders against the broken peers of `tests/common/faulty.rs`: each
 //! fault is caught, by the check it belongs to.
 
-use super::case::{Case, case, proto};
+use super::case::{Case, case, hybrid, proto};
 use super::runs::{Graded, all_passed, caught, check_counts, grade, scratch, seed};
 use crate::common::faulty::{self, Fault};
 use learn_mtls::handshake::Binding;
@@ -75,6 +75,24 @@ pub fn diagnoses() -> Vec<Case> {
     use KeySchedule::{Hkdf as H, Tls12Prf as P};
     let eleven = |b, s| proto(Lesson::Eleven, b, s);
     vec![
+        case("diagnoses_a_dropped_ml_kem_secret".into(), move || {
+            // A client's first record can be diagnosed (a server's cannot:
+            // one with the wrong keys closes before it sends any).
+            let graded = grade_faulty_client(Fault::DropsMlKemSecret, hybrid(eleven(L11, H)));
+            says(
+                &graded,
+                "echo",
+                "the X25519 secret alone: the ML-KEM shared key was dropped",
+            )
+        }),
+        case("diagnoses_a_dropped_x25519_secret".into(), move || {
+            let graded = grade_faulty_client(Fault::DropsX25519Secret, hybrid(eleven(L11, P)));
+            says(
+                &graded,
+                "echo",
+                "the ML-KEM shared key alone: the X25519 secret was dropped",
+            )
+        }),
         case(
             "diagnoses_a_counter_that_does_not_advance".into(),
             move || {

@@ -10,6 +10,7 @@ use super::report::Outcome;
 use super::spec::{Lesson, Proto};
 
 mod checks;
+mod hybrid;
 mod run;
 mod serve;
 
@@ -69,6 +70,9 @@ pub fn checks(p: Proto) -> Vec<Check> {
         ("record-replayed", record_replayed),
         ("record-length-16401", record_length_16401),
     ]);
+    if p.hybrid() {
+        list.extend(hybrid::checks());
+    }
     list
 }
 

@@ -88,6 +88,12 @@ impl Conn {
             .map_err(|_| Short::Closed { after: 0 })
     }
 
+    /// Ends the grader's sending side (TCP FIN): the peer reads the end of
+    /// the stream after what was sent.
+    pub fn finish_sending(&mut self) {
+        let _ = self.stream.shutdown(std::net::Shutdown::Write);
+    }
+
     /// Writes `bytes` in pieces of `piece` bytes, pausing between them so
     /// each travels in a segment of its own.
     pub fn send_split(&mut self, bytes: &[u8], piece: usize) -> Result<(), Short> {

@@ -3,7 +3,8 @@
 //! specification in the lessons.
 //!
 //! - [`spec`]: the protocol, written again from the lesson text with the
-//!   primitive crates (the yardstick);
+//!   primitive crates (the yardstick); [`kem`]: the same for Lesson 19's
+//!   hybrid key exchange (`11-grade --kex x25519-mlkem768`);
 //! - [`server`]: the checks of a server (the grader plays the client);
 //! - [`client`]: the checks of a client command (the grader plays the server);
 //! - [`conn`]: TCP with a deadline on every read;
@@ -11,6 +12,7 @@
 
 pub mod client;
 pub mod conn;
+pub mod kem;
 pub mod report;
 pub mod server;
 pub mod spec;
@@ -21,6 +23,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use learn_mtls::handshake::Binding;
+use learn_mtls::kex::Kex;
 use learn_mtls::keyfile::{self, Overwrite};
 use learn_mtls::keys::IdentityKey;
 use learn_mtls::schedule::KeySchedule;
@@ -80,10 +83,26 @@ pub enum Topic {
 }
 
 /// `lessons/11-specification.md, "Records"`: the page and section a
-/// failure points to.
+/// failure points to. Under the hybrid key exchange the messages, what is
+/// signed, the checks and the key schedule are Lesson 19's (its
+/// specification changes exactly those); records, key confirmation and
+/// the echo stay Lesson 11's.
 pub fn section(p: Proto, topic: Topic) -> String {
     const LESSON_10: &str = "lessons/10-server-authentication.md";
     const SPEC: &str = "lessons/11-specification.md";
+    const LESSON_19: &str = "lessons/19-post-quantum.md";
+    if p.hybrid() {
+        let title = match topic {
+            Topic::Messages => Some("The messages"),
+            Topic::Signed => Some("What is signed"),
+            Topic::Checks => Some("The checks, in order"),
+            Topic::Schedule => Some("The key schedule"),
+            _ => None,
+        };
+        if let Some(title) = title {
+            return format!("{LESSON_19}, \"{title}\"");
+        }
+    }
     let (page, title) = match (p.lesson, topic) {
         (Lesson::Ten, Topic::Messages) => (LESSON_10, "The protocol"),
         (Lesson::Ten, Topic::Signed) => (LESSON_10, "What is signed"),
@@ -105,7 +124,7 @@ pub fn explain_unopenable(
     p: Proto,
     sender: spec::Side,
     expected: &spec::Direction,
-    (shared, transcript): (&[u8; 32], &spec::Transcript<'_>),
+    (secrets, transcript): (&kem::Secrets, &spec::Transcript<'_>),
     record: &[u8],
 ) -> String {
     let who = match sender {
@@ -122,8 +141,24 @@ pub fn explain_unopenable(
              sending counter is wrong (not advanced per record, or not starting at 0)"
         );
     }
+    let direction_of = |keys: &spec::Keys| match sender {
+        spec::Side::Client => spec::Direction::new(keys.client_key, keys.client_iv),
+        spec::Side::Server => spec::Direction::new(keys.server_key, keys.server_iv),
+    };
+    // A hybrid peer that fed its key schedule something other than the
+    // 64 bytes the lesson combines.
+    for (wrong, what) in secrets.mistakes() {
+        let keys = spec::derive(p, &wrong, transcript);
+        if direction_of(&keys).open_at(counter, record).is_some() {
+            return format!(
+                "{prefix}; it opens under keys derived from {what} (Lesson 19: \
+                 shared_secret = ml_kem_key || x25519_secret, 64 bytes)"
+            );
+        }
+    }
+    let shared = secrets.combined();
     for q in p.variants() {
-        let keys = spec::derive(q, shared, transcript);
+        let keys = spec::derive(q, &shared, transcript);
         let client = spec::Direction::new(keys.client_key, keys.client_iv);
         let server = spec::Direction::new(keys.server_key, keys.server_iv);
         let (right, swapped) = match sender {
@@ -150,12 +185,14 @@ pub fn explain_unopenable(
     )
 }
 
-/// Runs every check that applies and reports; `key` is `--key` (Lesson 11).
-pub fn run(lesson: Lesson, args: Common, key: Option<PathBuf>) -> ExitCode {
+/// Runs every check that applies and reports; `key` is `--key` and `kex`
+/// is `--kex` (both Lesson 11 only).
+pub fn run(lesson: Lesson, args: Common, key: Option<PathBuf>, kex: Kex) -> ExitCode {
     let p = Proto {
         lesson,
         binding: args.binding,
         schedule: args.schedule,
+        kex,
     };
     let timeout = Duration::from_secs(args.timeout.max(1));
     if key.is_some() && args.server.is_none() {

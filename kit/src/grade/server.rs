@@ -5,6 +5,7 @@ use std::time::Duration;
 use learn_mtls::handshake::Binding;
 
 use super::conn::{Conn, Reaction, Short};
+use super::kem::{self, Secrets};
 use super::report::{Failure, Outcome, diff, fail, hex, show};
 use super::spec::{self, Direction, Keys, Lesson, Proto, Session, Side, Transcript};
 use super::{Topic, section};
@@ -23,6 +24,10 @@ pub struct Target {
 
 type Check = (&'static str, fn(&Target) -> Outcome);
 
+mod hybrid;
+mod records;
+use records::{record_flipped_bit, record_length_16401, record_reordered, record_replayed};
+
 /// The checks that apply to this lesson and binding, in order.
 pub fn checks(p: Proto) -> Vec<Check> {
     let mut list: Vec<Check> = vec![
@@ -37,6 +42,9 @@ pub fn checks(p: Proto) -> Vec<Check> {
         ("low-order-share-1", |t| low_order_share(t, 1)),
         ("low-order-share-order-8", |t| low_order_share(t, 2)),
     ];
+    if p.hybrid() {
+        list.extend(hybrid::checks());
+    }
     if p.lesson == Lesson::Eleven {
         list.extend([
             (
@@ -76,26 +84,26 @@ pub fn checks(p: Proto) -> Vec<Check> {
 // ---- The handshake, step by step ---------------------------------------------
 
 /// After M1 and M2.
-struct Hello {
-    conn: Conn,
-    m1: [u8; 32],
-    m2: [u8; 96],
-    shared: [u8; 32],
+pub(super) struct Hello {
+    pub(super) conn: Conn,
+    pub(super) m1: Vec<u8>,
+    pub(super) m2: Vec<u8>,
+    pub(super) secrets: Secrets,
 }
 
 /// After the whole handshake: the session, and what it was derived from.
-struct Est {
-    conn: Conn,
-    session: Session,
-    m1: [u8; 32],
-    m2: [u8; 96],
+pub(super) struct Est {
+    pub(super) conn: Conn,
+    pub(super) session: Session,
+    m1: Vec<u8>,
+    m2: Vec<u8>,
     m3: Option<[u8; 96]>,
-    shared: [u8; 32],
+    secrets: Secrets,
 }
 
 /// How the grader fills message 3.
 #[derive(Clone, Copy)]
-enum Auth {
+pub(super) enum Auth {
     Honest,
     FlippedSignatureBit,
     SmallOrderR,
@@ -104,7 +112,7 @@ enum Auth {
     WeakKey,
 }
 
-fn connect(t: &Target) -> Result<Conn, Failure> {
+pub(super) fn connect(t: &Target) -> Result<Conn, Failure> {
     Conn::connect(&t.addr, t.timeout).map_err(|e| {
         fail(
             format!("a TCP connection to {}", t.addr),
@@ -114,30 +122,37 @@ fn connect(t: &Target) -> Result<Conn, Failure> {
     })
 }
 
-fn hello(t: &Target, split: bool) -> Result<Hello, Failure> {
+pub(super) fn hello(t: &Target, split: bool) -> Result<Hello, Failure> {
+    hello_with(t, if split { Send::Split } else { Send::Whole })
+}
+
+/// How the grader sends an honest message 1.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Send {
+    Whole,
+    /// 5 bytes at a time.
+    Split,
+    /// With one byte too many after it, in the same write.
+    OneByteMore,
+}
+
+pub(super) fn hello_with(t: &Target, how: Send) -> Result<Hello, Failure> {
     let mut conn = connect(t)?;
-    let (secret, m1) = spec::ephemeral();
-    let sent = if split {
-        conn.send_split(&m1, 5)
-    } else {
-        conn.send(&m1)
+    let offer = kem::offer(t.p.kex);
+    let m1 = offer.m1.clone();
+    let sent = match how {
+        Send::Whole => conn.send(&m1),
+        Send::Split => conn.send_split(&m1, 5),
+        Send::OneByteMore => conn.send(&[&m1[..], &[0x42]].concat()),
     };
     sent.map_err(|s| closed_early(t, "message 1", &s))?;
-    let m2: [u8; 96] = conn.read_array().map_err(|s| {
-        fail(
-            "message 2 (ServerHello), 96 bytes",
-            s.describe(),
-            &section(t.p, Topic::Messages),
-        )
-    })?;
-    let mut share = [0u8; 32];
-    share.copy_from_slice(&m2[..32]);
+    let m2 = read_m2(t, &mut conn)?;
     check_server_signature(t, &m1, &m2)?;
-    let shared = spec::agree(secret, share);
-    if shared == [0; 32] {
+    let secrets = offer.finish(&m2);
+    if secrets.x25519 == [0; 32] {
         return Err(fail(
             "a server share of large order",
-            format!("a low-order share {}", hex(&share)),
+            format!("a low-order share {}", hex(&kem::server_share(&m2))),
             &section(t.p, Topic::Checks),
         ));
     }
@@ -145,11 +160,22 @@ fn hello(t: &Target, split: bool) -> Result<Hello, Failure> {
         conn,
         m1,
         m2,
-        shared,
+        secrets,
     })
 }
 
-fn closed_early(t: &Target, what: &str, short: &Short) -> Failure {
+/// Message 2, exactly as long as the key exchange says.
+pub(super) fn read_m2(t: &Target, conn: &mut Conn) -> Result<Vec<u8>, Failure> {
+    conn.read_exact(t.p.m2_len()).map_err(|s| {
+        fail(
+            format!("message 2 (ServerHello), {} bytes", t.p.m2_len()),
+            s.describe(),
+            &section(t.p, Topic::Messages),
+        )
+    })
+}
+
+pub(super) fn closed_early(t: &Target, what: &str, short: &Short) -> Failure {
     fail(
         format!("to send {what}"),
         short.describe(),
@@ -159,11 +185,11 @@ fn closed_early(t: &Target, what: &str, short: &Short) -> Failure {
 
 /// The server's signature must verify, under the pinned key, over the
 /// grader's own computation of the signed content.
-fn check_server_signature(t: &Target, m1: &[u8; 32], m2: &[u8; 96]) -> Outcome {
-    let mut share = [0u8; 32];
-    share.copy_from_slice(&m2[..32]);
-    let signed = spec::server_signed(t.p, m1, &share);
-    if spec::verify_strict(&t.server_pub, &signed, &m2[32..]) {
+fn check_server_signature(t: &Target, m1: &[u8], m2: &[u8]) -> Outcome {
+    let reply = kem::server_reply(m2);
+    let signature = &m2[reply.len()..];
+    let signed = spec::server_signed(t.p, m1, reply);
+    if spec::verify_strict(&t.server_pub, &signed, signature) {
         return Ok(());
     }
     let other =
@@ -180,8 +206,8 @@ fn check_server_signature(t: &Target, m1: &[u8; 32], m2: &[u8; 96]) -> Outcome {
                 *q != t.p
                     && spec::verify_strict(
                         &t.server_pub,
-                        &spec::server_signed(*q, m1, &share),
-                        &m2[32..],
+                        &spec::server_signed(*q, m1, reply),
+                        signature,
                     )
             });
     let got = match other {
@@ -194,8 +220,10 @@ fn check_server_signature(t: &Target, m1: &[u8; 32], m2: &[u8; 96]) -> Outcome {
             q.flags()
         ),
         None => format!(
-            "a signature (M2 bytes 32..96) that does not verify over the {}-byte content \
+            "a signature (M2 bytes {}..{}) that does not verify over the {}-byte content \
              the grader computed, under the key in --server-pub",
+            reply.len(),
+            m2.len(),
             signed.len()
         ),
     };
@@ -241,7 +269,7 @@ fn client_auth(t: &Target, h: &Hello, auth: Auth) -> [u8; 96] {
 fn keys(t: &Target, h: &Hello, m3: Option<&[u8; 96]>) -> Keys {
     spec::derive(
         t.p,
-        &h.shared,
+        &h.secrets.combined(),
         &Transcript {
             m1: &h.m1,
             m2: &h.m2,
@@ -251,7 +279,7 @@ fn keys(t: &Target, h: &Hello, m3: Option<&[u8; 96]>) -> Keys {
 }
 
 /// Message 3 (Lesson 11) and the session, without sending M3 yet.
-fn finish(t: &Target, h: Hello, auth: Auth) -> (Est, Option<[u8; 96]>) {
+pub(super) fn finish(t: &Target, h: Hello, auth: Auth) -> (Est, Option<[u8; 96]>) {
     let m3 = (t.p.lesson == Lesson::Eleven).then(|| client_auth(t, &h, auth));
     let session = Session::new(&keys(t, &h, m3.as_ref()), Side::Client);
     let est = Est {
@@ -260,17 +288,17 @@ fn finish(t: &Target, h: Hello, auth: Auth) -> (Est, Option<[u8; 96]>) {
         m1: h.m1,
         m2: h.m2,
         m3,
-        shared: h.shared,
+        secrets: h.secrets,
     };
     (est, m3)
 }
 
-fn needs_confirmation(t: &Target) -> bool {
+pub(super) fn needs_confirmation(t: &Target) -> bool {
     t.p.lesson == Lesson::Eleven && t.p.binding == Binding::Transcript
 }
 
 /// The whole honest handshake, M3 sent; no record yet.
-fn establish(t: &Target) -> Result<Est, Failure> {
+pub(super) fn establish(t: &Target) -> Result<Est, Failure> {
     let h = hello(t, false)?;
     let (mut est, m3) = finish(t, h, Auth::Honest);
     if let Some(m3) = m3 {
@@ -283,7 +311,7 @@ fn establish(t: &Target) -> Result<Est, Failure> {
 
 /// The honest handshake and, under the transcript binding, the empty
 /// key-confirmation record.
-fn established(t: &Target) -> Result<Est, Failure> {
+pub(super) fn established(t: &Target) -> Result<Est, Failure> {
     let mut est = establish(t)?;
     if needs_confirmation(t) {
         let record = est.session.send.seal(b"");
@@ -314,7 +342,7 @@ fn trust_hint(t: &Target) -> &'static str {
 }
 
 /// Sends `message` as one record and checks the echo.
-fn exchange(t: &Target, est: &mut Est, message: &[u8]) -> Outcome {
+pub(super) fn exchange(t: &Target, est: &mut Est, message: &[u8]) -> Outcome {
     let record = est.session.send.seal(message);
     est.conn.restart_clock();
     est.conn
@@ -324,7 +352,7 @@ fn exchange(t: &Target, est: &mut Est, message: &[u8]) -> Outcome {
 }
 
 /// Reads one record and checks that it opens, under the next counter, to `message`.
-fn expect_echo(t: &Target, est: &mut Est, message: &[u8]) -> Outcome {
+pub(super) fn expect_echo(t: &Target, est: &mut Est, message: &[u8]) -> Outcome {
     let counter = est.session.recv.counter;
     let expected = format!(
         "the echo of {} as the server's record number {counter}",
@@ -385,13 +413,18 @@ fn explain_unopenable(t: &Target, est: &Est, record: &[u8]) -> String {
         t.p,
         Side::Server,
         &est.session.recv,
-        (&est.shared, &transcript),
+        (&est.secrets, &transcript),
         record,
     )
 }
 
 /// The server should close the connection and send nothing.
-fn expect_close(t: &Target, conn: &mut Conn, session: Option<&Session>, why: &str) -> Outcome {
+pub(super) fn expect_close(
+    t: &Target,
+    conn: &mut Conn,
+    session: Option<&Session>,
+    why: &str,
+) -> Outcome {
     conn.restart_clock();
     let expected = format!("the connection closed ({why})");
     match conn.reaction() {
@@ -495,7 +528,9 @@ fn segments_merged(t: &Target) -> Outcome {
 fn low_order_share(t: &Target, index: usize) -> Outcome {
     let (name, share) = spec::LOW_ORDER_SHARES[index];
     let mut conn = connect(t)?;
-    conn.send(&share)
+    // Under the hybrid key exchange, a valid encapsulation key before it.
+    let m1 = kem::offer(t.p.kex).with_share(share).m1;
+    conn.send(&m1)
         .map_err(|s| closed_early(t, "message 1", &s))?;
     let expected = format!("the connection closed before message 2 (client share: {name})");
     let got = match conn.reaction() {
@@ -514,7 +549,11 @@ fn low_order_share(t: &Target, index: usize) -> Outcome {
 /// Sends message 3 as `auth` says, with the records an accepted client
 /// would send, and expects the server to close.
 fn refused(t: &Target, auth: Auth, why: &str) -> Outcome {
-    let h = hello(t, false)?;
+    refused_after(t, hello(t, false)?, auth, why)
+}
+
+/// [`refused`] after a given M1 and M2.
+pub(super) fn refused_after(t: &Target, h: Hello, auth: Auth, why: &str) -> Outcome {
     let (mut est, m3) = finish(t, h, auth);
     let mut bytes = m3.expect("Lesson 11").to_vec();
     if needs_confirmation(t) {
@@ -600,19 +639,13 @@ fn replayed_handshake(t: &Target) -> Outcome {
     let confirmation = est.session.send.seal_at(0, b"");
     let data = est.session.send.seal_at(1, b"hello");
     exchange(t, &mut est, b"hello")?;
-    let (m1, m3) = (est.m1, est.m3.expect("Lesson 11"));
+    let (m1, m3) = (est.m1.clone(), est.m3.expect("Lesson 11"));
     drop(est);
 
     let mut conn = connect(t)?;
     conn.send(&m1)
         .map_err(|s| closed_early(t, "message 1", &s))?;
-    conn.read_exact(96).map_err(|s| {
-        fail(
-            "message 2 (ServerHello), 96 bytes",
-            s.describe(),
-            &section(t.p, Topic::Messages),
-        )
-    })?;
+    read_m2(t, &mut conn)?;
     let _ = conn.send(&[&m3[..], &confirmation, &data].concat());
     expect_close(
         t,
@@ -620,78 +653,4 @@ fn replayed_handshake(t: &Target) -> Outcome {
         None,
         "messages 1 and 3 and the first records replayed from an earlier connection",
     )
-}
-
-/// An honest session that has already echoed one message.
-fn warmed_up(t: &Target) -> Result<Est, Failure> {
-    let mut est = established(t)?;
-    exchange(t, &mut est, b"warm-up")?;
-    Ok(est)
-}
-
-fn record_flipped_bit(t: &Target) -> Outcome {
-    let mut est = warmed_up(t)?;
-    let mut record = est.session.send.seal(b"tampered");
-    record[4] ^= 0x01;
-    let _ = est.conn.send(&record);
-    let session = est.session.clone();
-    expect_close(
-        t,
-        &mut est.conn,
-        Some(&session),
-        "a record with one ciphertext bit flipped",
-    )
-}
-
-fn record_replayed(t: &Target) -> Outcome {
-    let mut est = established(t)?;
-    let record = est.session.send.seal(b"once");
-    est.conn
-        .send(&record)
-        .map_err(|s| closed_early(t, "a record", &s))?;
-    expect_echo(t, &mut est, b"once")?;
-    let _ = est.conn.send(&record);
-    let session = est.session.clone();
-    expect_close(
-        t,
-        &mut est.conn,
-        Some(&session),
-        "the same record sent twice",
-    )
-}
-
-fn record_reordered(t: &Target) -> Outcome {
-    let mut est = warmed_up(t)?;
-    let first = est.session.send.seal(b"first");
-    let second = est.session.send.seal(b"second");
-    let _ = est.conn.send(&[second, first].concat());
-    let session = est.session.clone();
-    expect_close(
-        t,
-        &mut est.conn,
-        Some(&session),
-        "two records sent in swapped order",
-    )
-}
-
-fn record_length_16401(t: &Target) -> Outcome {
-    let mut est = warmed_up(t)?;
-    let _ = est.conn.send(&[0x40, 0x11]);
-    let secs = est.conn.secs();
-    expect_close(
-        t,
-        &mut est.conn,
-        None,
-        "a length field of 16401, refused before any body byte",
-    )
-    .map_err(|mut f| {
-        if f.got.starts_with("no answer") {
-            f.got = format!(
-                "no answer within {secs}s: the server seems to wait for a 16401-byte body it \
-                 should have refused from the header alone"
-            );
-        }
-        f.section = section(t.p, Topic::Records);
-        f
-    })
 }

@@ -13,6 +13,7 @@ use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use hkdf::Hkdf;
 use hmac::{Hmac, Mac};
 use learn_mtls::handshake::Binding;
+use learn_mtls::kex::Kex;
 use learn_mtls::rand_core::Rng;
 use learn_mtls::schedule::KeySchedule;
 use sha2::{Digest, Sha256, Sha512};
@@ -42,6 +43,8 @@ pub struct Proto {
     pub lesson: Lesson,
     pub binding: Binding,
     pub schedule: KeySchedule,
+    /// The key exchange (`--kex`): X25519 alone, or the hybrid of Lesson 19.
+    pub kex: Kex,
 }
 
 impl Proto {
@@ -64,9 +67,32 @@ impl Proto {
         ]
     }
 
-    /// `--binding B --schedule S`, as a learner would type it.
+    /// `--binding B --schedule S` (and `--kex K` unless X25519), as a
+    /// learner would type it.
     pub fn flags(self) -> String {
-        format!("--binding {} --schedule {}", self.binding, self.schedule)
+        let kex = match self.kex {
+            Kex::X25519 => String::new(),
+            other => format!(" --kex {other}"),
+        };
+        format!(
+            "--binding {} --schedule {}{kex}",
+            self.binding, self.schedule
+        )
+    }
+
+    /// Whether this is the hybrid handshake of Lesson 19.
+    pub fn hybrid(self) -> bool {
+        self.kex == Kex::X25519MlKem768
+    }
+
+    /// The length of message 1: 32, or 1,216 (hybrid).
+    pub fn m1_len(self) -> usize {
+        self.kex.client_hello_len()
+    }
+
+    /// The length of message 2: 96, or 1,184 (hybrid).
+    pub fn m2_len(self) -> usize {
+        self.kex.server_hello_len()
     }
 }
 
@@ -121,16 +147,19 @@ fn to_be_signed(context: &[u8], hash: &[u8; 32]) -> Vec<u8> {
     [&[0x20; 64][..], context, &[0x00], hash].concat()
 }
 
-/// What the server signs in M2.
-pub fn server_signed(p: Proto, m1: &[u8; 32], server_share: &[u8; 32]) -> Vec<u8> {
+/// What the server signs in M2. `server_reply` is M2 without its
+/// signature: the share (classical), or ciphertext || share (hybrid,
+/// Lesson 19's `server_reply`). The context strings are the same for both.
+pub fn server_signed(p: Proto, m1: &[u8], server_reply: &[u8]) -> Vec<u8> {
     match p.binding {
-        Binding::InsecureLesson11 => server_share.to_vec(),
-        Binding::Transcript => to_be_signed(server_context(p), &sha256(&[m1, server_share])),
+        Binding::InsecureLesson11 => server_reply.to_vec(),
+        Binding::Transcript => to_be_signed(server_context(p), &sha256(&[m1, server_reply])),
     }
 }
 
-/// What the client signs in M3 (Lesson 11).
-pub fn client_signed(p: Proto, m1: &[u8; 32], m2: &[u8; 96], client_key: &[u8; 32]) -> Vec<u8> {
+/// What the client signs in M3 (Lesson 11): its whole M1 (lesson11), or
+/// the hash of M1 || M2 || its key (transcript).
+pub fn client_signed(p: Proto, m1: &[u8], m2: &[u8], client_key: &[u8; 32]) -> Vec<u8> {
     match p.binding {
         Binding::InsecureLesson11 => m1.to_vec(),
         Binding::Transcript => to_be_signed(client_context(p), &sha256(&[m1, m2, client_key])),
@@ -268,8 +297,8 @@ pub struct Keys {
 
 /// The handshake so far, as sent: M1, M2 and (Lesson 11) M3.
 pub struct Transcript<'a> {
-    pub m1: &'a [u8; 32],
-    pub m2: &'a [u8; 96],
+    pub m1: &'a [u8],
+    pub m2: &'a [u8],
     pub m3: Option<&'a [u8; 96]>,
 }
 
@@ -281,25 +310,24 @@ impl Transcript<'_> {
         }
     }
 
-    fn server_share(&self) -> [u8; 32] {
-        let mut share = [0u8; 32];
-        share.copy_from_slice(&self.m2[..32]);
-        share
+    /// The TLS 1.2 PRF's randoms: the two X25519 shares, wherever the
+    /// key exchange puts them (Lesson 19, "The key schedule").
+    fn randoms(&self) -> ([u8; 32], [u8; 32]) {
+        (
+            super::kem::client_share(self.m1),
+            super::kem::server_share(self.m2),
+        )
     }
 }
 
-/// The session keys, exactly as the lessons specify.
-pub fn derive(p: Proto, shared: &[u8; 32], t: &Transcript<'_>) -> Keys {
+/// The session keys, exactly as the lessons specify; `shared` is 32 bytes
+/// (X25519) or 64 (hybrid: ML-KEM's key, then X25519's).
+pub fn derive(p: Proto, shared: &[u8], t: &Transcript<'_>) -> Keys {
     derive_with_labels(p, shared, t, LABELS)
 }
 
 /// [`derive()`] with other HKDF labels (only the tests' broken peers want that).
-pub fn derive_with_labels(
-    p: Proto,
-    shared: &[u8; 32],
-    t: &Transcript<'_>,
-    labels: [&[u8]; 4],
-) -> Keys {
+pub fn derive_with_labels(p: Proto, shared: &[u8], t: &Transcript<'_>, labels: [&[u8]; 4]) -> Keys {
     let salt = match p.binding {
         Binding::InsecureLesson11 => None,
         Binding::Transcript => Some(t.hash()),
@@ -323,7 +351,7 @@ pub fn derive_with_labels(
             keys
         }
         KeySchedule::Tls12Prf => {
-            let (client_random, server_random) = (*t.m1, t.server_share());
+            let (client_random, server_random) = t.randoms();
             let mut master = [0u8; 48];
             match salt {
                 None => prf(

@@ -4,6 +4,7 @@
 use super::Target;
 use super::run::{Exit, Run, launch, wait, wait_for};
 use crate::grade::conn::{Conn, Reaction, Short};
+use crate::grade::kem::{self, Secrets};
 use crate::grade::report::{Failure, Outcome, diff, fail, show};
 use crate::grade::spec::{self, Lesson, Session, Side, Transcript};
 use crate::grade::{Topic, section};
@@ -21,40 +22,71 @@ pub(super) enum Hello2 {
     SmallOrderR,
     UnreducedS,
     LowOrderShare([u8; 32]),
+    /// Hybrid: one bit of the ciphertext flipped before signing, so the
+    /// signature is valid over what is sent.
+    TamperedCiphertext,
+    /// All of message 2 but its last byte, then the end of the stream.
+    Truncated,
 }
 
 /// The server's side after M2: what it needs for the keys.
 pub(super) struct Served {
-    pub(super) m1: [u8; 32],
-    pub(super) m2: [u8; 96],
-    pub(super) shared: [u8; 32],
+    pub(super) m1: Vec<u8>,
+    pub(super) m2: Vec<u8>,
+    /// What the grader derived: from the ciphertext it encapsulated, even
+    /// when it sent another one ([`Hello2::TamperedCiphertext`]).
+    pub(super) secrets: Secrets,
 }
 
-pub(super) fn read_m1(t: &Target, conn: &mut Conn) -> Result<[u8; 32], Failure> {
-    conn.read_array().map_err(|s| {
+/// Message 1, exactly as long as the key exchange says; under the hybrid
+/// one, its encapsulation key must pass FIPS 203's check.
+pub(super) fn read_m1(t: &Target, conn: &mut Conn) -> Result<Vec<u8>, Failure> {
+    let m1 = conn.read_exact(t.p.m1_len()).map_err(|s| {
         fail(
-            "message 1 (ClientHello), 32 bytes",
+            format!("message 1 (ClientHello), {} bytes", t.p.m1_len()),
             s.describe(),
             &section(t.p, Topic::Messages),
         )
-    })
+    })?;
+    if t.p.hybrid() {
+        if let Some((index, value)) = kem::bad_coefficient(&m1[..kem::ENCAPSULATION_KEY_LEN]) {
+            return Err(fail(
+                "an encapsulation key (M1 bytes 0..1184) whose coefficients are all below 3329",
+                format!("coefficient {index} is {value}: FIPS 203's input check fails"),
+                &section(t.p, Topic::Messages),
+            ));
+        }
+    }
+    Ok(m1)
 }
 
 pub(super) fn send_m2(
     t: &Target,
     conn: &mut Conn,
-    m1: [u8; 32],
+    m1: Vec<u8>,
     how: Hello2,
 ) -> Result<Served, Failure> {
     let (secret, mut share) = spec::ephemeral();
     if let Hello2::LowOrderShare(low) = how {
         share = low;
     }
-    let signed = spec::server_signed(t.p, &m1, &share);
+    let (mut reply, secrets) = kem::answer(t.p.kex, &m1, (secret, share)).map_err(|_| {
+        fail(
+            "an encapsulation key that passes FIPS 203's check",
+            "one that fails it",
+            &section(t.p, Topic::Messages),
+        )
+    })?;
+    if let Hello2::TamperedCiphertext = how {
+        reply[100] ^= 0x10;
+    }
+    let signed = spec::server_signed(t.p, &m1, &reply);
     let signature = match how {
-        Hello2::Honest | Hello2::HonestSplit | Hello2::LowOrderShare(_) => {
-            spec::sign(&t.server_seed, &signed)
-        }
+        Hello2::Honest
+        | Hello2::HonestSplit
+        | Hello2::LowOrderShare(_)
+        | Hello2::TamperedCiphertext
+        | Hello2::Truncated => spec::sign(&t.server_seed, &signed),
         Hello2::FlippedSignatureBit => {
             let mut signature = spec::sign(&t.server_seed, &signed);
             signature[40] ^= 0x04;
@@ -64,11 +96,14 @@ pub(super) fn send_m2(
         Hello2::SmallOrderR => spec::sign_small_order_r(&t.server_seed, &signed),
         Hello2::UnreducedS => spec::unreduced_s(&spec::sign(&t.server_seed, &signed)),
     };
-    let mut m2 = [0u8; 96];
-    m2[..32].copy_from_slice(&share);
-    m2[32..].copy_from_slice(&signature);
+    let m2 = [&reply[..], &signature].concat();
     let sent = match how {
         Hello2::HonestSplit => conn.send_split(&m2, 5),
+        Hello2::Truncated => {
+            let sent = conn.send(&m2[..m2.len() - 1]);
+            conn.finish_sending();
+            sent
+        }
         _ => conn.send(&m2),
     };
     sent.map_err(|s| {
@@ -78,11 +113,7 @@ pub(super) fn send_m2(
             &section(t.p, Topic::Messages),
         )
     })?;
-    Ok(Served {
-        m1,
-        m2,
-        shared: spec::agree(secret, m1),
-    })
+    Ok(Served { m1, m2, secrets })
 }
 
 /// Reads M3 and checks it byte for byte against the specification.
@@ -156,7 +187,7 @@ pub(super) fn handshake_as(t: &Target, mut conn: Conn, split: bool) -> Result<Es
         Hello2::Honest
     };
     let served = send_m2(t, &mut conn, m1, how)?;
-    if served.shared == [0; 32] {
+    if served.secrets.x25519 == [0; 32] {
         return Err(fail(
             "a client share of large order",
             "a low-order share: the shared secret is all zeros",
@@ -169,7 +200,7 @@ pub(super) fn handshake_as(t: &Target, mut conn: Conn, split: bool) -> Result<Es
     };
     let keys = spec::derive(
         t.p,
-        &served.shared,
+        &served.secrets.combined(),
         &Transcript {
             m1: &served.m1,
             m2: &served.m2,
@@ -235,7 +266,7 @@ pub(super) fn explain_unopenable(t: &Target, est: &Est, record: &[u8]) -> String
         t.p,
         Side::Client,
         &est.session.recv,
-        (&est.served.shared, &transcript),
+        (&est.served.secrets, &transcript),
         record,
     )
 }
