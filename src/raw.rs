@@ -90,6 +90,26 @@ pub fn traffic_keys(
     server_share: &[u8; SHARE_LEN],
     transcript_hash: Option<[u8; 32]>,
 ) -> TrafficKeys {
+    hybrid_traffic_keys(
+        schedule,
+        shared_secret,
+        client_share,
+        server_share,
+        transcript_hash,
+    )
+}
+
+/// [`traffic_keys`] for a shared secret of any length: the 64 bytes of
+/// Lesson 19's hybrid key exchange (ML-KEM-768's key, then X25519's), the
+/// key schedule's input where X25519's 32 were. The randoms of the TLS 1.2
+/// PRF stay the two X25519 shares.
+pub fn hybrid_traffic_keys(
+    schedule: KeySchedule,
+    shared_secret: &[u8],
+    client_share: &[u8; SHARE_LEN],
+    server_share: &[u8; SHARE_LEN],
+    transcript_hash: Option<[u8; 32]>,
+) -> TrafficKeys {
     let secrets = schedule::derive(
         schedule,
         &Inputs {

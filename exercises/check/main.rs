@@ -10,6 +10,7 @@ mod lesson11;
 mod lesson12;
 mod lesson13;
 mod lesson15;
+mod lesson19;
 mod processes;
 // Shared with `cargo course` (its library, standard library only): the
 // lesson binaries and their build, and the progress messages of a build.
@@ -51,6 +52,8 @@ const CHECKS: &[(&str, Check)] = &[
     ("15.3", lesson15::chain),
     ("15.4", lesson15::crl),
     ("15.5", lesson15::finale),
+    ("19.1", lesson19::combiner),
+    ("19.2", lesson19::client),
 ];
 
 fn main() -> ExitCode {

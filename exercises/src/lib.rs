@@ -11,6 +11,8 @@
 //! - [`lesson15`]: certificates: the issuer's signature, the window, the
 //!   chain walk, the revocation list, and a certified client of your own
 //!   (15.1 to 15.5).
+//! - [`lesson19`]: the hybrid key exchange: the combiner, and the
+//!   client's encapsulation-key/decapsulation flow (19.1 and 19.2).
 //! - [`support`]: small helpers the exercises use; not an exercise.
 #![forbid(unsafe_code)]
 
@@ -62,4 +64,10 @@ pub mod lesson15 {
     pub mod crl;
     pub mod issuer_signature;
     pub mod validity;
+}
+
+/// Lesson 19: post-quantum, the hybrid handshake.
+pub mod lesson19 {
+    pub mod client;
+    pub mod combiner;
 }
