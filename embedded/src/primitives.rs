@@ -102,7 +102,7 @@ pub fn run_ml_kem(probe: &mut impl Probe) -> Result<(), Failure> {
     if client_key != server_key {
         return Err(Failure::Primitive("the two ML-KEM-768 keys differ"));
     }
-    let mut altered = ciphertext.clone();
+    let mut altered = ciphertext;
     altered[0] ^= 1;
     if decapsulation_key.decapsulate(&altered) == server_key {
         return Err(Failure::Primitive(
