@@ -22,7 +22,8 @@ elf="${CARGO_TARGET_DIR:-target}/thumbv7m-none-eabi/release/firmware"
   # The crates the handshake is made of: the library and its primitives.
   BEGIN {
     split("learn_mtls curve25519_dalek ed25519_dalek x25519_dalek sha2 hkdf hmac " \
-          "chacha20poly1305 chacha20 poly1305 cipher signature base16ct subtle zeroize", names)
+          "chacha20poly1305 chacha20 poly1305 cipher signature base16ct subtle zeroize " \
+          "ml_kem module_lattice sha3 keccak kem hybrid_array", names)
     for (i in names) library[names[i]] = 1
   }
   NF >= 4 && $3 ~ /^[tTrRdD]$/ {

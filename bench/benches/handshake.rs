@@ -12,6 +12,10 @@
 //!   2 X25519 key generations + 2 X25519 agreements + 2 Ed25519 signatures +
 //!   2 strict Ed25519 verifications + 1 Ed25519 key decompression
 //!   (target: at most 1.10);
+//! - the same handshake with the hybrid key exchange of Lesson 19 (X25519
+//!   and ML-KEM-768), against the same primitives plus ML-KEM-768's key
+//!   generation, encapsulation key check, encapsulation and decapsulation,
+//!   once each (target: at most 1.10);
 //! - sealing and opening a 16 KiB record, against the bare ChaCha20-Poly1305
 //!   encryption and decryption of the same 16 KiB (target: at most 1.05).
 
@@ -21,11 +25,12 @@ use std::time::{Duration, Instant};
 use chacha20poly1305::aead::{AeadInOut, KeyInit};
 use chacha20poly1305::{ChaCha20Poly1305, Nonce};
 use criterion::{Criterion, Throughput};
+use learn_mtls::kex::Kex;
 use learn_mtls::record::{MAX_PLAINTEXT_LEN, MAX_RECORD_LEN, Session};
 
 // One definition of "the handshake's primitives", shared with examples/load/.
 use learn_mtls_kit::primitives;
-use primitives::{Fixture, Primitives, fixture, handshake};
+use primitives::{Fixture, Primitives, fixture, handshake, hybrid_handshake};
 
 fn seal_and_open(sender: &mut Session, receiver: &mut Session, record: &mut [u8]) {
     let len = sender
@@ -51,11 +56,17 @@ fn criterion_benches(c: &mut Criterion, f: &Fixture, p: &Primitives) {
     c.bench_function("primitives of one handshake", |b| {
         b.iter(|| p.one_handshake())
     });
+    c.bench_function("hybrid mutual handshake, both sides (transcript)", |b| {
+        b.iter(|| hybrid_handshake(f))
+    });
+    c.bench_function("primitives of one hybrid handshake", |b| {
+        b.iter(|| p.one_handshake_of(Kex::X25519MlKem768))
+    });
 
     // Each primitive alone: the handshake's cost broken down, in time (the
     // figure in lessons/figures/bench-handshake.svg counts instructions of
     // the same operations instead: examples/instructions.rs).
-    for primitive in learn_mtls_kit::primitives::PRIMITIVES {
+    for primitive in primitives::all_primitives() {
         c.bench_function(&format!("primitive: {}", primitive.name), |b| {
             b.iter(|| (primitive.run)(p))
         });
@@ -138,6 +149,13 @@ fn main() {
         || p.one_handshake(),
     );
     report("handshake / sum of its primitives", handshakes, 1.10);
+    let hybrid = interleaved_ratio(
+        batches,
+        50 / scale,
+        || drop(black_box(hybrid_handshake(&f))),
+        || p.one_handshake_of(Kex::X25519MlKem768),
+    );
+    report("hybrid handshake / sum of its primitives", hybrid, 1.10);
 
     let (mut client, mut server) = handshake(&f);
     let mut record = vec![0u8; MAX_RECORD_LEN];

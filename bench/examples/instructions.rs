@@ -9,22 +9,27 @@
 //! ```
 //!
 //! OPERATION is `handshake` (the benchmark's mutual handshake, both sides),
-//! `primitives` (`kit::primitives`' yardstick, all at once) or one of the
-//! primitives by its benchmark name (`"X25519 key pair"`, ...). The count
+//! `primitives` (`kit::primitives`' yardstick, all at once), `hybrid
+//! handshake` and `hybrid primitives` (the same with Lesson 19's X25519 +
+//! ML-KEM-768), or one of the primitives by its benchmark name (`"X25519
+//! key pair"`, `"ML-KEM-768 decapsulation"`, ...). The count
 //! of one run is (count at N) - (count at 0), divided by N:
 //! `cargo run -p learn-mtls-figures -- --record bench` does exactly that.
 
 use std::hint::black_box;
 use std::process::ExitCode;
 
-use learn_mtls_kit::primitives::{PRIMITIVES, Primitives, fixture, handshake};
+use learn_mtls::kex::Kex;
+use learn_mtls_kit::primitives::{
+    Primitives, all_primitives, fixture, handshake, hybrid_handshake,
+};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (Some(operation), Some(Ok(n))) = (args.first(), args.get(1).map(|n| n.parse::<u32>()))
     else {
         eprintln!(
-            "usage: instructions OPERATION N (OPERATION: handshake, primitives, or a primitive's name)"
+            "usage: instructions OPERATION N (OPERATION: handshake, primitives, \"hybrid handshake\", \"hybrid primitives\", or a primitive's name)"
         );
         return ExitCode::from(2);
     };
@@ -34,7 +39,9 @@ fn main() -> ExitCode {
     let run: Box<dyn Fn()> = match operation.as_str() {
         "handshake" => Box::new(|| drop(black_box(handshake(&f)))),
         "primitives" => Box::new(|| p.one_handshake()),
-        name => match PRIMITIVES.iter().find(|q| q.name == name) {
+        "hybrid handshake" => Box::new(|| drop(black_box(hybrid_handshake(&f)))),
+        "hybrid primitives" => Box::new(|| p.one_handshake_of(Kex::X25519MlKem768)),
+        name => match all_primitives().find(|q| q.name == name) {
             Some(q) => Box::new(|| (q.run)(&p)),
             None => {
                 eprintln!("error: unknown operation {name:?}");

@@ -1,5 +1,6 @@
 //! The Lesson 11 handshake between two variables, checked byte for byte
-//! against the golden transcripts.
+//! against the golden transcripts, under either key exchange: X25519
+//! (Lesson 11) or, with the `pq` feature, X25519 + ML-KEM-768 (Lesson 19).
 //!
 //! In [`run`], client and server run in the same memory, each step's
 //! output handed to the other side as the network would. In
@@ -13,11 +14,14 @@ use core::fmt;
 use chacha20::ChaCha20Rng;
 use learn_mtls::handshake::mutual::{self, ClientVerified};
 use learn_mtls::handshake::{Binding, HandshakeError};
+#[cfg(feature = "pq")]
+use learn_mtls::kex::X25519MlKem768;
+use learn_mtls::kex::{Kex, KeyExchange, X25519};
 use learn_mtls::keys::IdentityKey;
 use learn_mtls::rand_core::SeedableRng;
 use learn_mtls::record::{HEADER_LEN, RecordError, Session, TAG_LEN};
 use learn_mtls::trust::{ClientName, PinnedClient};
-use learn_mtls::wire::{ClientAuth, ClientHello, ServerHello};
+use learn_mtls::wire::{ClientAuth, Message};
 
 use crate::golden::{VectorError, Vectors};
 
@@ -44,24 +48,49 @@ impl Probe for Unwatched {
     }
 }
 
+/// Which handshake a run is: the key exchange and the binding. Its
+/// `Display` starts every line and error about the run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Run {
+    /// X25519, or the hybrid X25519 + ML-KEM-768.
+    pub kex: Kex,
+    /// What the signatures cover.
+    pub binding: Binding,
+}
+
+impl fmt::Display for Run {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.kex {
+            // The classical lines read as they did before Lesson 19.
+            Kex::X25519 => write!(f, "binding {}", self.binding),
+            Kex::X25519MlKem768 => write!(f, "hybrid ({}) binding {}", self.kex, self.binding),
+        }
+    }
+}
+
 /// What a run proved.
 #[derive(Clone, Copy, Debug)]
 pub struct Outcome {
-    /// Handshake bytes exchanged (32 + 96 + 96).
+    /// Handshake bytes exchanged (32 + 96 + 96, or 1,216 + 1,184 + 96).
     pub handshake_bytes: usize,
     /// Records sealed and opened, both directions.
     pub records: usize,
 }
 
-/// Runs the mutual handshake under `binding` with the inputs of its golden
-/// transcript, then records both ways, checking everything.
+/// Runs the mutual handshake with the key exchange `kex` under `binding`
+/// with the inputs of its golden transcript, then records both ways,
+/// checking everything.
 ///
 /// # Errors
 /// The first step that failed or produced bytes other than the golden ones.
 #[inline(never)] // its own frame, so the stack figures are attributable
-pub fn run(binding: Binding, probe: &mut impl Probe) -> Result<Outcome, Failure> {
-    let vectors = Vectors::mutual(binding);
-    let fail = Fail { binding, vectors };
+pub fn run<K: KeyExchange>(
+    kex: K,
+    binding: Binding,
+    probe: &mut impl Probe,
+) -> Result<Outcome, Failure> {
+    let fail = Fail::new::<K>(binding)?;
+    let vectors = fail.vectors;
 
     let (server_secret, client_secret) = (
         vectors.array("server_secret")?,
@@ -88,20 +117,22 @@ pub fn run(binding: Binding, probe: &mut impl Probe) -> Result<Outcome, Failure>
         ClientName::new("device").map_err(|_| fail.unexpected("the client name is refused"))?,
     );
 
-    // -> message 1: client_share
+    // -> message 1: client_share (hybrid: encapsulation_key || client_share)
     let server_public = server_key.public();
     let (client, hello) = probe.step("client: start, message 1", || {
-        mutual::Client::start(&mut client_rng, &client_key, server_public, binding)
+        mutual::Client::start_kex(&mut client_rng, kex, &client_key, server_public, binding)
     });
-    fail.compare("message1", &hello.to_bytes())?;
+    fail.compare("message1", hello.encode().as_ref())?;
 
-    // <- message 2: server_share || server_signature
+    // <- message 2: server_share || server_signature (hybrid: the
+    // ciphertext first)
     let (server, server_hello) = probe
         .step("server: message 1 -> message 2", || {
-            mutual::Server::new(&server_key, binding).read_client_hello(&mut server_rng, &hello)
+            mutual::Server::with_kex(&server_key, binding, kex)
+                .read_client_hello(&mut server_rng, &hello)
         })
         .map_err(|e| fail.handshake("the server reading message 1", e))?;
-    fail.compare("message2", &server_hello.to_bytes())?;
+    fail.compare("message2", server_hello.encode().as_ref())?;
 
     // -> message 3: client_signature || client_key
     let (client, auth) = probe
@@ -124,11 +155,60 @@ pub fn run(binding: Binding, probe: &mut impl Probe) -> Result<Outcome, Failure>
     })?;
 
     Ok(Outcome {
-        handshake_bytes: hello.to_bytes().len()
-            + server_hello.to_bytes().len()
-            + auth.to_bytes().len(),
+        handshake_bytes: K::ClientHello::LEN + K::ServerHello::LEN + ClientAuth::LEN,
         records: 3,
     })
+}
+
+/// [`run`] with the key exchange named by `kex`.
+///
+/// # Errors
+/// As [`run`]; a hybrid run in a build without the `pq` feature is refused.
+pub fn run_kex(kex: Kex, binding: Binding, probe: &mut impl Probe) -> Result<Outcome, Failure> {
+    match kex {
+        Kex::X25519 => run(X25519, binding, probe),
+        #[cfg(feature = "pq")]
+        Kex::X25519MlKem768 => run(X25519MlKem768, binding, probe),
+        #[cfg(not(feature = "pq"))]
+        Kex::X25519MlKem768 => Err(without_pq(binding)),
+    }
+}
+
+/// One side of a handshake, run alone against the other's recorded bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    /// [`client_alone`].
+    Client,
+    /// [`server_alone`].
+    Server,
+}
+
+/// [`client_alone`] or [`server_alone`] with the key exchange named by `kex`.
+///
+/// # Errors
+/// As [`run_kex`].
+pub fn alone(kex: Kex, binding: Binding, side: Side) -> Result<(), Failure> {
+    match (kex, side) {
+        (Kex::X25519, Side::Client) => client_alone(X25519, binding),
+        (Kex::X25519, Side::Server) => server_alone(X25519, binding),
+        #[cfg(feature = "pq")]
+        (Kex::X25519MlKem768, Side::Client) => client_alone(X25519MlKem768, binding),
+        #[cfg(feature = "pq")]
+        (Kex::X25519MlKem768, Side::Server) => server_alone(X25519MlKem768, binding),
+        #[cfg(not(feature = "pq"))]
+        (Kex::X25519MlKem768, _) => Err(without_pq(binding)),
+    }
+}
+
+#[cfg(not(feature = "pq"))]
+fn without_pq(binding: Binding) -> Failure {
+    Failure::Unexpected {
+        run: Run {
+            kex: Kex::X25519MlKem768,
+            binding,
+        },
+        what: "this firmware was built without the `pq` feature",
+    }
 }
 
 /// The client's first record (under the transcript binding, the key
@@ -200,9 +280,9 @@ fn server_accepts(
 /// # Errors
 /// As [`run`].
 #[inline(never)]
-pub fn client_alone(binding: Binding) -> Result<(), Failure> {
-    let vectors = Vectors::mutual(binding);
-    let fail = Fail { binding, vectors };
+pub fn client_alone<K: KeyExchange>(kex: K, binding: Binding) -> Result<(), Failure> {
+    let fail = Fail::new::<K>(binding)?;
+    let vectors = fail.vectors;
     let client_key = IdentityKey::from_secret_bytes(&vectors.array("client_secret")?);
     // The pinned server key: a device keeps it in flash. The file has the
     // server's secret only, so its public half is computed here.
@@ -210,9 +290,10 @@ pub fn client_alone(binding: Binding) -> Result<(), Failure> {
     // DEMONSTRATION ONLY: the golden transcript's seed, as in `run`.
     let mut rng = ChaCha20Rng::from_seed(vectors.array("client_rng_seed")?);
 
-    let (client, hello) = mutual::Client::start(&mut rng, &client_key, server_public, binding);
-    fail.compare("message1", &hello.to_bytes())?;
-    let server_hello = ServerHello::from_bytes(&vectors.array("message2")?);
+    let (client, hello) =
+        mutual::Client::start_kex(&mut rng, kex, &client_key, server_public, binding);
+    fail.compare("message1", hello.encode().as_ref())?;
+    let server_hello = K::ServerHello::decode(&vectors.message::<K::ServerHello>("message2")?);
     let (mut session, auth) = client
         .read_server_hello(&server_hello)
         .map_err(|e| fail.handshake("the client reading message 2", e))?;
@@ -231,9 +312,9 @@ pub fn client_alone(binding: Binding) -> Result<(), Failure> {
 /// # Errors
 /// As [`run`].
 #[inline(never)]
-pub fn server_alone(binding: Binding) -> Result<(), Failure> {
-    let vectors = Vectors::mutual(binding);
-    let fail = Fail { binding, vectors };
+pub fn server_alone<K: KeyExchange>(kex: K, binding: Binding) -> Result<(), Failure> {
+    let fail = Fail::new::<K>(binding)?;
+    let vectors = fail.vectors;
     let server_key = IdentityKey::from_secret_bytes(&vectors.array("server_secret")?);
     let client_public = IdentityKey::from_secret_bytes(&vectors.array("client_secret")?).public();
     let policy = PinnedClient::new(
@@ -243,11 +324,11 @@ pub fn server_alone(binding: Binding) -> Result<(), Failure> {
     // DEMONSTRATION ONLY: the golden transcript's seed, as in `run`.
     let mut rng = ChaCha20Rng::from_seed(vectors.array("server_rng_seed")?);
 
-    let hello = ClientHello::from_bytes(&vectors.array("message1")?);
-    let (server, server_hello) = mutual::Server::new(&server_key, binding)
+    let hello = K::ClientHello::decode(&vectors.message::<K::ClientHello>("message1")?);
+    let (server, server_hello) = mutual::Server::with_kex(&server_key, binding, kex)
         .read_client_hello(&mut rng, &hello)
         .map_err(|e| fail.handshake("the server reading message 1", e))?;
-    fail.compare("message2", &server_hello.to_bytes())?;
+    fail.compare("message2", server_hello.encode().as_ref())?;
     let auth = ClientAuth::from_bytes(&vectors.array("message3")?);
     let verified = server
         .read_client_auth(&auth, &policy)
@@ -295,30 +376,55 @@ fn open(
     Ok(())
 }
 
-/// Builds failures that name the binding and the file.
+/// Builds failures that name the run and the file.
 struct Fail {
-    binding: Binding,
+    run: Run,
     vectors: &'static Vectors,
 }
 
 impl Fail {
-    /// Checks `actual` against the value `name` in the vector file.
-    fn compare<const N: usize>(&self, name: &'static str, actual: &[u8; N]) -> Result<(), Failure> {
-        let expected: [u8; N] = self.vectors.array(name)?;
-        if &expected == actual {
+    /// The run of the key exchange `K` under `binding`, with its file.
+    fn new<K: KeyExchange>(binding: Binding) -> Result<Self, Failure> {
+        let run = Run {
+            kex: K::KEX,
+            binding,
+        };
+        let vectors = Vectors::of(K::KEX, binding).ok_or(Failure::Unexpected {
+            run,
+            what: "no golden transcript for this key exchange in this build",
+        })?;
+        Ok(Self { run, vectors })
+    }
+
+    /// Checks `actual` against the value `name` in the vector file, which
+    /// must have exactly its length. Not inlined: its buffer, as long as
+    /// the longest message, is on the stack only while it runs.
+    #[inline(never)]
+    fn compare(&self, name: &'static str, actual: &[u8]) -> Result<(), Failure> {
+        let mismatch = Failure::Mismatch {
+            run: self.run,
+            file: self.vectors.file,
+            name,
+        };
+        // The longest value compared: hybrid message 1.
+        let mut expected = [0u8; learn_mtls::wire::HYBRID_CLIENT_HELLO_LEN];
+        let expected = expected
+            .get_mut(..actual.len())
+            .ok_or(Failure::Unexpected {
+                run: self.run,
+                what: "a value longer than any message was compared",
+            })?;
+        self.vectors.fill(name, expected)?;
+        if expected == actual {
             Ok(())
         } else {
-            Err(Failure::Mismatch {
-                binding: self.binding,
-                file: self.vectors.file,
-                name,
-            })
+            Err(mismatch)
         }
     }
 
     fn handshake(&self, step: &'static str, error: HandshakeError) -> Failure {
         Failure::Handshake {
-            binding: self.binding,
+            run: self.run,
             step,
             error,
         }
@@ -326,7 +432,7 @@ impl Fail {
 
     fn record(&self, name: &'static str, action: &'static str, error: RecordError) -> Failure {
         Failure::Record {
-            binding: self.binding,
+            run: self.run,
             name,
             action,
             error,
@@ -335,7 +441,7 @@ impl Fail {
 
     fn unexpected(&self, what: &'static str) -> Failure {
         Failure::Unexpected {
-            binding: self.binding,
+            run: self.run,
             what,
         }
     }
@@ -348,8 +454,8 @@ pub enum Failure {
     Vector(VectorError),
     /// A step of the handshake returned an error.
     Handshake {
-        /// The binding in use.
-        binding: Binding,
+        /// The key exchange and binding in use.
+        run: Run,
         /// Which step.
         step: &'static str,
         /// Its error.
@@ -357,8 +463,8 @@ pub enum Failure {
     },
     /// A record could not be sealed or opened.
     Record {
-        /// The binding in use.
-        binding: Binding,
+        /// The key exchange and binding in use.
+        run: Run,
         /// The record's name in the vector file.
         name: &'static str,
         /// `sealing` or `opening`.
@@ -368,8 +474,8 @@ pub enum Failure {
     },
     /// The device produced bytes other than the host's.
     Mismatch {
-        /// The binding in use.
-        binding: Binding,
+        /// The key exchange and binding in use.
+        run: Run,
         /// The vector file.
         file: &'static str,
         /// The value that differs.
@@ -379,8 +485,8 @@ pub enum Failure {
     Primitive(&'static str),
     /// Anything else that should not happen.
     Unexpected {
-        /// The binding in use.
-        binding: Binding,
+        /// The key exchange and binding in use.
+        run: Run,
         /// What happened.
         what: &'static str,
     },
@@ -396,27 +502,19 @@ impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Vector(error) => write!(f, "reading the golden vectors: {error}"),
-            Self::Handshake {
-                binding,
-                step,
-                error,
-            } => write!(f, "binding {binding}: {step}: {error}"),
+            Self::Handshake { run, step, error } => write!(f, "{run}: {step}: {error}"),
             Self::Record {
-                binding,
+                run,
                 name,
                 action,
                 error,
-            } => write!(f, "binding {binding}: {action} {name}: {error}"),
-            Self::Mismatch {
-                binding,
-                file,
-                name,
-            } => write!(
+            } => write!(f, "{run}: {action} {name}: {error}"),
+            Self::Mismatch { run, file, name } => write!(
                 f,
-                "binding {binding}: `{name}` differs from {file}: this device computed other bytes than the host"
+                "{run}: `{name}` differs from {file}: this device computed other bytes than the host"
             ),
             Self::Primitive(what) => write!(f, "primitives: {what}"),
-            Self::Unexpected { binding, what } => write!(f, "binding {binding}: {what}"),
+            Self::Unexpected { run, what } => write!(f, "{run}: {what}"),
         }
     }
 }

@@ -4,8 +4,10 @@
 //! - [`golden`]: the golden transcripts of `tests/vectors/`, embedded at
 //!   build time and read on the device.
 //! - [`device`]: the Lesson 11 handshake in memory, checked byte for byte;
-//!   both sides together, or each alone against the other's recorded bytes.
-//! - [`primitives`]: X25519 and Ed25519 one operation at a time.
+//!   both sides together, or each alone against the other's recorded bytes;
+//!   with the `pq` feature also Lesson 19's hybrid one (X25519 + ML-KEM-768).
+//! - [`primitives`]: X25519, Ed25519 and (`pq`) ML-KEM-768 one operation
+//!   at a time.
 //! - [`measure`]: flash and RAM from the linker's symbols, and the peak
 //!   stack by painting. The only module allowed `unsafe`.
 //! - [`clock`]: instructions counted under QEMU's `-icount`.

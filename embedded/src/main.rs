@@ -6,8 +6,11 @@
 //! binding (with key confirmation), then under `lesson11`, checks every
 //! byte against the golden transcripts, measures flash, static RAM, the
 //! peak stack and the instructions executed, and exits through
-//! semihosting: status 0 only if all of it held. `cargo run --release` in
-//! this folder builds it and runs it.
+//! semihosting: status 0 only if all of it held. With the `pq` feature
+//! (the default) it does all of it again with Lesson 19's hybrid key
+//! exchange, X25519 + ML-KEM-768, against `tests/vectors/hybrid-*.txt`.
+//! `cargo run --release` in this folder builds it and runs it;
+//! `--no-default-features` builds the classical handshake alone.
 #![no_std]
 #![no_main]
 #![deny(unsafe_code)]
@@ -15,16 +18,34 @@
 use core::fmt;
 use core::mem::size_of;
 
-use cortex_m_rt::entry;
+use cortex_m_rt::{ExceptionFrame, entry, exception};
 use cortex_m_semihosting::hprintln;
 use learn_mtls::handshake::{Binding, mutual};
+use learn_mtls::kex::Kex;
 use learn_mtls::keys::{IdentityKey, PublicIdentity};
 use learn_mtls::record::Session;
 use learn_mtls::trust::PinnedClient;
 use learn_mtls::wire::{ClientAuth, ClientHello, ServerHello};
 use learn_mtls_embedded::clock::InstructionCounter;
-use learn_mtls_embedded::device::{self, Probe, Unwatched};
+use learn_mtls_embedded::device::{self, Probe, Run, Side, Unwatched};
 use learn_mtls_embedded::{exit, measure};
+
+/// The key exchanges this build runs: X25519, then the hybrid one.
+#[cfg(feature = "pq")]
+const KEXES: &[Kex] = &[Kex::X25519, Kex::X25519MlKem768];
+/// The key exchanges this build runs: X25519 alone (no `pq` feature).
+#[cfg(not(feature = "pq"))]
+const KEXES: &[Kex] = &[Kex::X25519];
+
+/// The key exchanges run with both sides in one program. The hybrid one
+/// only on request (`--features pq-both-sides`): both parties' states and
+/// ML-KEM-768's deep frames need more stack than the part's 64 KiB of RAM,
+/// and the run ends in a fault (lessons/19-post-quantum.md says by how much).
+#[cfg(feature = "pq-both-sides")]
+const BOTH_SIDES: &[Kex] = &[Kex::X25519, Kex::X25519MlKem768];
+/// The key exchanges run with both sides in one program: X25519.
+#[cfg(not(feature = "pq-both-sides"))]
+const BOTH_SIDES: &[Kex] = &[Kex::X25519];
 
 #[entry]
 fn main() -> ! {
@@ -41,64 +62,87 @@ fn main() -> ! {
     }
 
     let mut peak_stack = 0;
-    for binding in [Binding::Transcript, Binding::InsecureLesson11] {
-        let painted = measure::paint_stack();
-        let (result, instructions) = match counter.as_mut() {
-            Some(counter) => counter.measure(|| device::run(binding, &mut Unwatched)),
-            None => (device::run(binding, &mut Unwatched), None),
-        };
-        let Some(depth) = measure::peak_stack(&painted) else {
-            failed(format_args!(
-                "binding {binding}: the stack ran into the statics"
-            ));
-        };
-        match result {
-            Ok(outcome) => hprintln!(
-                "binding {}: {} handshake bytes and {} records match the golden transcript; peak stack {} B; {} instructions",
-                binding,
-                outcome.handshake_bytes,
-                outcome.records,
-                depth,
-                Count(instructions),
-            ),
-            Err(failure) => failed(format_args!("{failure}")),
+    for &kex in BOTH_SIDES {
+        for binding in [Binding::Transcript, Binding::InsecureLesson11] {
+            let run = Run { kex, binding };
+            let painted = measure::paint_stack();
+            let (result, instructions) = match counter.as_mut() {
+                Some(counter) => counter.measure(|| device::run_kex(kex, binding, &mut Unwatched)),
+                None => (device::run_kex(kex, binding, &mut Unwatched), None),
+            };
+            let Some(depth) = measure::peak_stack(&painted) else {
+                failed(format_args!("{run}: the stack ran into the statics"));
+            };
+            match result {
+                Ok(outcome) => hprintln!(
+                    "{}: {} handshake bytes and {} records match the golden transcript; peak stack {} B; {} instructions",
+                    run,
+                    outcome.handshake_bytes,
+                    outcome.records,
+                    depth,
+                    Count(instructions),
+                ),
+                Err(failure) => failed(format_args!("{failure}")),
+            }
+            peak_stack = peak_stack.max(depth);
         }
-        peak_stack = peak_stack.max(depth);
+    }
+    if !BOTH_SIDES.contains(&Kex::X25519MlKem768) && KEXES.contains(&Kex::X25519MlKem768) {
+        hprintln!(
+            "hybrid (x25519-mlkem768), both sides in one program: not run, it needs more than 64 KiB of stack (--features pq-both-sides runs it into a fault)"
+        );
     }
 
     // Each side alone, the other's messages read from the file: what one
     // device (a sensor, a gateway) needs.
-    for binding in [Binding::Transcript, Binding::InsecureLesson11] {
-        let client = alone(binding, device::client_alone);
-        let server = alone(binding, device::server_alone);
-        hprintln!(
-            "binding {}, each side alone against the recorded other: client peak stack {} B, server {} B",
-            binding,
-            client,
-            server,
-        );
-        peak_stack = peak_stack.max(client).max(server);
+    for &kex in KEXES {
+        for binding in [Binding::Transcript, Binding::InsecureLesson11] {
+            let run = Run { kex, binding };
+            let (client, client_count) = alone(run, Side::Client, counter.as_mut());
+            let (server, server_count) = alone(run, Side::Server, counter.as_mut());
+            hprintln!(
+                "{}, each side alone against the recorded other: client peak stack {} B, server {} B; instructions: client {}, server {}",
+                run,
+                client,
+                server,
+                Count(client_count),
+                Count(server_count),
+            );
+            peak_stack = peak_stack.max(client).max(server);
+        }
     }
 
     // Again, step by step, to see where the stack and the time go.
-    let mut steps = Steps {
-        counter: counter.as_mut(),
-        rows: [Row::EMPTY; Steps::CAPACITY],
-        len: 0,
-    };
-    if let Err(failure) = device::run(Binding::Transcript, &mut steps) {
-        failed(format_args!("step by step: {failure}"));
+    let mut counter = counter.as_mut();
+    for &kex in BOTH_SIDES {
+        let mut steps = Steps {
+            counter: counter.take(),
+            rows: [Row::EMPTY; Steps::CAPACITY],
+            len: 0,
+        };
+        if let Err(failure) = device::run_kex(kex, Binding::Transcript, &mut steps) {
+            failed(format_args!("step by step: {failure}"));
+        }
+        let title = match kex {
+            Kex::X25519 => "step by step (transcript)",
+            Kex::X25519MlKem768 => "step by step (hybrid, transcript)",
+        };
+        hprintln!("{:<41} stack below the caller   instructions", title);
+        steps.print();
+        counter = steps.counter;
     }
-    hprintln!("step by step (transcript)                 stack below the caller   instructions");
-    steps.print();
 
     // And the primitives on their own.
     let mut primitives = Steps {
-        counter: steps.counter.take(),
+        counter,
         rows: [Row::EMPTY; Steps::CAPACITY],
         len: 0,
     };
     if let Err(failure) = learn_mtls_embedded::primitives::run(&mut primitives) {
+        failed(format_args!("{failure}"));
+    }
+    #[cfg(feature = "pq")]
+    if let Err(failure) = learn_mtls_embedded::primitives::run_ml_kem(&mut primitives) {
         failed(format_args!("{failure}"));
     }
     hprintln!("primitives, one at a time");
@@ -129,19 +173,21 @@ fn main() -> ! {
     exit::success()
 }
 
-/// Runs one side alone and returns its peak stack, or ends the run.
-fn alone(binding: Binding, side: fn(Binding) -> Result<(), device::Failure>) -> usize {
+/// Runs one side alone and returns its peak stack and the instructions
+/// it took, or ends the run.
+fn alone(run: Run, side: Side, counter: Option<&mut InstructionCounter>) -> (usize, Option<u64>) {
     let painted = measure::paint_stack();
-    let result = side(binding);
+    let (result, instructions) = match counter {
+        Some(counter) => counter.measure(|| device::alone(run.kex, run.binding, side)),
+        None => (device::alone(run.kex, run.binding, side), None),
+    };
     let Some(depth) = measure::peak_stack(&painted) else {
-        failed(format_args!(
-            "binding {binding}: the stack ran into the statics"
-        ));
+        failed(format_args!("{run}: the stack ran into the statics"));
     };
     if let Err(failure) = result {
         failed(format_args!("one side alone: {failure}"));
     }
-    depth
+    (depth, instructions)
 }
 
 /// A probe that measures each step: stack below the step's caller
@@ -169,7 +215,9 @@ impl Row {
 }
 
 impl Steps<'_> {
-    const CAPACITY: usize = 8;
+    /// Rows of the longest table: the primitives, 6 classical and 4 of
+    /// ML-KEM-768.
+    const CAPACITY: usize = 12;
 
     /// Prints the table; fails the run if a step overflowed the stack.
     fn print(&self) {
@@ -225,10 +273,10 @@ impl fmt::Display for Count {
 fn print_sizes() {
     macro_rules! sizes {
         ($($type:ty),* $(,)?) => {
-            hprintln!("sizes (bytes):");
             $( hprintln!("  {:<40} {:>4}", stringify!($type), size_of::<$type>()); )*
         };
     }
+    hprintln!("sizes (bytes):");
     sizes!(
         mutual::Client,
         mutual::ExpectServerHello<'static>,
@@ -246,6 +294,33 @@ fn print_sizes() {
         ClientAuth,
         chacha20::ChaCha20Rng,
     );
+    #[cfg(feature = "pq")]
+    {
+        use learn_mtls::kex::X25519MlKem768 as Hybrid;
+        use learn_mtls::wire::{HybridClientHello, HybridServerHello};
+        sizes!(
+            mutual::ExpectServerHello<'static, Hybrid>,
+            mutual::ExpectClientAuth<Hybrid>,
+            HybridClientHello,
+            HybridServerHello,
+        );
+    }
+}
+
+/// A fault (the stack running off the bottom of RAM, most likely) ends the
+/// run with a failure instead of `cortex-m-rt`'s default endless loop,
+/// which would leave QEMU running until someone kills it.
+#[allow(
+    unsafe_code,
+    reason = "cortex-m-rt declares the HardFault handler unsafe"
+)]
+#[exception]
+unsafe fn HardFault(frame: &ExceptionFrame) -> ! {
+    failed(format_args!(
+        "hard fault at pc {:#010x}, sp {:#010x} (the stack past the bottom of RAM?)",
+        frame.pc(),
+        cortex_m::register::msp::read(),
+    ))
 }
 
 /// Says what failed and exits with a non-zero status.

@@ -65,3 +65,49 @@ pub fn run(probe: &mut impl Probe) -> Result<(), Failure> {
     }
     Ok(())
 }
+
+/// ML-KEM-768's operations, one at a time (the `pq` feature), as the
+/// hybrid handshake calls them: the client's key generation, the server's
+/// check of the received encapsulation key (FIPS 203 section 7.2, with
+/// `H(ek)`), its encapsulation, and the client's decapsulation.
+///
+/// # Errors
+/// [`Failure::Primitive`] if the two sides' keys differ, or if a
+/// ciphertext altered in one byte decapsulates to the same key (implicit
+/// rejection must give another).
+#[cfg(feature = "pq")]
+#[inline(never)]
+pub fn run_ml_kem(probe: &mut impl Probe) -> Result<(), Failure> {
+    use ml_kem::kem::{Decapsulate, Encapsulate, Generate, KeyExport};
+    use ml_kem::{DecapsulationKey, MlKem768, ml_kem_768};
+
+    // DEMONSTRATION ONLY: a fixed seed, as in the handshake.
+    let mut rng = ChaCha20Rng::from_seed(*b"learn-mtls embedded ML-KEM-768..");
+    let (decapsulation_key, encoded) = probe.step("ML-KEM-768 key generation", || {
+        let key = DecapsulationKey::<MlKem768>::generate_from_rng(&mut rng);
+        let encoded = key.encapsulation_key().to_bytes();
+        (key, encoded)
+    });
+    let encapsulation_key = probe
+        .step("ML-KEM-768 encapsulation key check", || {
+            ml_kem_768::EncapsulationKey::new(&encoded)
+        })
+        .map_err(|_| Failure::Primitive("a genuine encapsulation key was refused"))?;
+    let (ciphertext, server_key) = probe.step("ML-KEM-768 encapsulation", || {
+        encapsulation_key.encapsulate_with_rng(&mut rng)
+    });
+    let client_key = probe.step("ML-KEM-768 decapsulation", || {
+        decapsulation_key.decapsulate(&ciphertext)
+    });
+    if client_key != server_key {
+        return Err(Failure::Primitive("the two ML-KEM-768 keys differ"));
+    }
+    let mut altered = ciphertext;
+    altered[0] ^= 1;
+    if decapsulation_key.decapsulate(&altered) == server_key {
+        return Err(Failure::Primitive(
+            "an altered ciphertext decapsulated to the genuine key",
+        ));
+    }
+    Ok(())
+}

@@ -19,6 +19,7 @@ pub const RECORDS: &[(&str, &str)] = &[
     ("siege", "siege-sweep.tsv"),
     ("siege", "siege-compare.txt"),
     ("firmware", "firmware.txt"),
+    ("firmware", "firmware-classical.txt"),
     ("bench", "bench.txt"),
 ];
 
@@ -294,24 +295,43 @@ fn siege() -> Result<(), String> {
     )
 }
 
-/// The device page: the firmware under QEMU, as CI runs it.
+/// The device page: the firmware under QEMU, as CI runs it (with the
+/// hybrid handshake of Lesson 19, feature `pq`), and built without `pq`,
+/// the classical handshake alone: the difference is what `pq` costs.
 fn firmware() -> Result<(), String> {
-    let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
-    c.current_dir(repo_path("embedded"))
-        .args(["run", "--release"])
-        // The host workspace's settings must not leak into embedded/'s.
-        .env_remove("CARGO_TARGET_DIR");
-    let out = run(c, "cargo run --release (in embedded/, under QEMU)")?;
-    let last = out.lines().last().unwrap_or_default();
-    if !last.starts_with("on-device: handshake ok") {
-        return Err(format!("the firmware's last line is {last:?}"));
+    let builds = [
+        ("firmware.txt", &[][..], ""),
+        (
+            "firmware-classical.txt",
+            &["--no-default-features"][..],
+            "the classical handshake alone, without the `pq` feature",
+        ),
+    ];
+    for (file, flags, note) in builds {
+        let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+        c.current_dir(repo_path("embedded"))
+            .args(["run", "--release"])
+            .args(flags)
+            // The host workspace's settings must not leak into embedded/'s.
+            .env_remove("CARGO_TARGET_DIR");
+        let command = ["cargo run --release"]
+            .into_iter()
+            .chain(flags.iter().copied())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let out = run(c, &format!("{command} (in embedded/, under QEMU)"))?;
+        let last = out.lines().last().unwrap_or_default();
+        if !last.starts_with("on-device: handshake ok") {
+            return Err(format!("the firmware's last line is {last:?}"));
+        }
+        write(
+            file,
+            &format!("cd embedded && {command} (QEMU lm3s6965evb, Cortex-M3)"),
+            note,
+            &out,
+        )?;
     }
-    write(
-        "firmware.txt",
-        "cd embedded && cargo run --release (QEMU lm3s6965evb, Cortex-M3)",
-        "",
-        &out,
-    )
+    Ok(())
 }
 
 /// How many times `--record bench` runs each operation under callgrind.
@@ -347,9 +367,13 @@ fn bench() -> Result<(), String> {
             .and_then(|n| n.trim().parse().ok())
             .ok_or_else(|| format!("{what}: no `Collected :` line"))
     };
-    let mut operations: Vec<(String, u32)> =
-        vec![("handshake".into(), 1), ("primitives".into(), 1)];
-    for p in learn_mtls_kit::primitives::PRIMITIVES {
+    let mut operations: Vec<(String, u32)> = vec![
+        ("handshake".into(), 1),
+        ("primitives".into(), 1),
+        ("hybrid handshake".into(), 1),
+        ("hybrid primitives".into(), 1),
+    ];
+    for p in learn_mtls_kit::primitives::all_primitives() {
         operations.push((p.name.into(), p.per_handshake));
     }
     let mut table =

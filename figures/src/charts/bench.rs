@@ -1,6 +1,8 @@
 //! The benchmark's breakdown: the handshake's counted instructions as a
 //! stacked bar of its primitives.
 
+use learn_mtls::kex::Kex;
+
 use super::caption::{caption, footer};
 use crate::record::{self, body, header};
 use crate::svg::{Font, SERIES, Svg, num};
@@ -44,30 +46,83 @@ fn millions(instructions: f64) -> String {
     format!("{:.2}M", instructions / 1e6)
 }
 
-/// The handshake's cost as one stacked bar of its primitives, beside the
-/// counted handshake.
+/// One handshake's bars: the handshake, its primitives one by one (and
+/// the protocol's own work), and `kit::primitives` all at once.
+struct Group {
+    /// The handshake's operation in bench.txt, and its yardstick's.
+    handshake: f64,
+    yardstick: f64,
+    /// `(name, per handshake, instructions each)`.
+    parts: Vec<(&'static str, u32, f64)>,
+}
+
+impl Group {
+    fn read(
+        counts: &[Counted],
+        handshake: &str,
+        yardstick: &str,
+        kex: Kex,
+    ) -> Result<Self, String> {
+        let get = |name: &str| {
+            counts
+                .iter()
+                .find(|c| c.operation == name)
+                .map(|c| c.per_run)
+                .ok_or_else(|| format!("bench.txt: no count for {name:?}"))
+        };
+        let mut parts = Vec::new();
+        for p in learn_mtls_kit::primitives::primitives_of(kex) {
+            parts.push((p.name, p.per_handshake, get(p.name)?));
+        }
+        Ok(Self {
+            handshake: get(handshake)?,
+            yardstick: get(yardstick)?,
+            parts,
+        })
+    }
+
+    fn sum(&self) -> f64 {
+        self.parts
+            .iter()
+            .map(|(_, n, each)| f64::from(*n) * each)
+            .sum()
+    }
+}
+
+/// Each handshake's cost as one stacked bar of its primitives, beside the
+/// counted handshake: the classical one, then the hybrid one of Lesson 19.
 pub fn bench() -> Result<String, String> {
     let text = record::read("bench.txt")?;
     let counts = parse_counts(&text)?;
-    let get = |name: &str| {
-        counts
-            .iter()
-            .find(|c| c.operation == name)
-            .map(|c| c.per_run)
-            .ok_or_else(|| format!("bench.txt: no count for {name:?}"))
-    };
-    let handshake = get("handshake")?;
-    let yardstick = get("primitives")?;
-    let mut parts = Vec::new();
-    for p in learn_mtls_kit::primitives::PRIMITIVES {
-        parts.push((p.name, p.per_handshake, get(p.name)?));
-    }
-    let sum: f64 = parts.iter().map(|(_, n, each)| f64::from(*n) * each).sum();
-    let rest = handshake - sum;
-
+    let groups = [
+        (
+            "classical (X25519)",
+            Group::read(&counts, "handshake", "primitives", Kex::X25519)?,
+        ),
+        (
+            "hybrid (X25519 + ML-KEM-768)",
+            Group::read(
+                &counts,
+                "hybrid handshake",
+                "hybrid primitives",
+                Kex::X25519MlKem768,
+            )?,
+        ),
+    ];
     let (w, left, bar_w) = (980.0, 260.0, 560.0);
-    let scale = bar_w / handshake.max(sum).max(yardstick);
-    let mut svg = Svg::new(w, 420.0, "The handshake's cost, broken into its primitives");
+    let widest = groups
+        .iter()
+        .map(|(_, g)| g.handshake.max(g.sum()).max(g.yardstick))
+        .fold(0.0, f64::max);
+    let scale = bar_w / widest;
+    // Colours by primitive, the same in both groups.
+    let colour = |name: &str| {
+        let i = learn_mtls_kit::primitives::all_primitives()
+            .position(|p| p.name == name)
+            .unwrap_or(0);
+        SERIES[i % SERIES.len()]
+    };
+    let mut svg = Svg::new(w, 600.0, "The handshake's cost, broken into its primitives");
     svg.text(
         20.0,
         30.0,
@@ -80,94 +135,88 @@ pub fn bench() -> Result<String, String> {
         Font::sans(13.0).fill("#444444"),
         "Instructions counted by callgrind (x86-64, release); each primitive times how often one handshake runs it",
     );
-    let rows = [
-        ("the handshake", 80.0),
-        ("its primitives, one by one", 140.0),
-        ("kit::primitives, all at once", 200.0),
-    ];
-    let label = |svg: &mut Svg, (text, y): (&str, f64)| {
+    let label = |svg: &mut Svg, text: &str, y: f64| {
         svg.text(left - 12.0, y + 19.0, Font::sans(13.0).bold().end(), text);
     };
-    label(&mut svg, rows[0]);
-    svg.rect(left, rows[0].1, handshake * scale, 28.0, "#555555", None);
-    svg.text(
-        left + handshake * scale + 8.0,
-        rows[0].1 + 19.0,
-        Font::sans(12.0),
-        &format!("{} instructions", millions(handshake)),
-    );
-    label(&mut svg, rows[1]);
-    let mut x = left;
-    for (i, (_, n, each)) in parts.iter().enumerate() {
-        let width = f64::from(*n) * each * scale;
-        svg.rect(
-            x,
-            rows[1].1,
-            width,
-            28.0,
-            SERIES[i % SERIES.len()],
-            Some("#ffffff"),
+    let mut y = 70.0;
+    let mut summary = Vec::new();
+    for (title, g) in &groups {
+        svg.text(20.0, y + 4.0, Font::sans(14.0).bold(), title);
+        y += 14.0;
+        label(&mut svg, "the handshake", y);
+        svg.rect(left, y, g.handshake * scale, 28.0, "#555555", None);
+        svg.text(
+            left + g.handshake * scale + 8.0,
+            y + 19.0,
+            Font::sans(12.0),
+            &format!("{} instructions", millions(g.handshake)),
         );
-        x += width;
+        y += 40.0;
+        label(&mut svg, "its primitives, one by one", y);
+        let mut x = left;
+        for (name, n, each) in &g.parts {
+            let width = f64::from(*n) * each * scale;
+            svg.rect(x, y, width, 28.0, colour(name), Some("#ffffff"));
+            x += width;
+        }
+        let rest = g.handshake - g.sum();
+        if rest > 0.0 {
+            svg.rect(x, y, rest * scale, 28.0, "#d9d9d9", Some("#ffffff"));
+        }
+        y += 40.0;
+        label(&mut svg, "kit::primitives, all at once", y);
+        svg.rect(left, y, g.yardstick * scale, 28.0, "#999999", None);
+        svg.text(
+            left + g.yardstick * scale + 8.0,
+            y + 19.0,
+            Font::sans(12.0),
+            &format!("{} instructions", millions(g.yardstick)),
+        );
+        y += 48.0;
+        summary.push(format!(
+            "{title}: the primitives {}, the handshake {} (x{:.3}; the protocol's own work {}, {}%).",
+            millions(g.sum()),
+            millions(g.handshake),
+            g.handshake / g.sum(),
+            millions(rest),
+            num(rest / g.handshake * 100.0)
+        ));
     }
-    if rest > 0.0 {
-        svg.rect(x, rows[1].1, rest * scale, 28.0, "#d9d9d9", Some("#ffffff"));
-    }
-    label(&mut svg, rows[2]);
-    svg.rect(left, rows[2].1, yardstick * scale, 28.0, "#999999", None);
-    svg.text(
-        left + yardstick * scale + 8.0,
-        rows[2].1 + 19.0,
-        Font::sans(12.0),
-        &format!("{} instructions", millions(yardstick)),
-    );
-    let legend = |svg: &mut Svg, i: usize, colour: &str, text: &str| {
+    let legend = |svg: &mut Svg, i: usize, colour: &str, text: &str, top: f64| {
         let (col, row) = (i % 2, i / 2);
-        let (lx, y) = (40.0 + col as f64 * 470.0, 250.0 + row as f64 * 20.0);
-        svg.rect(lx, y, 12.0, 12.0, colour, None);
-        svg.text(lx + 18.0, y + 10.5, Font::sans(12.0), text);
+        let (lx, ly) = (40.0 + col as f64 * 470.0, top + row as f64 * 20.0);
+        svg.rect(lx, ly, 12.0, 12.0, colour, None);
+        svg.text(lx + 18.0, ly + 10.5, Font::sans(12.0), text);
     };
-    for (i, (name, n, each)) in parts.iter().enumerate() {
+    let (_, hybrid) = &groups[1];
+    for (i, (name, n, each)) in hybrid.parts.iter().enumerate() {
         legend(
             &mut svg,
             i,
-            SERIES[i % SERIES.len()],
+            colour(name),
             &format!(
                 "{name}: {n} x {} = {}",
                 millions(*each),
                 millions(f64::from(*n) * each)
             ),
+            y,
         );
     }
     legend(
         &mut svg,
-        parts.len(),
+        hybrid.parts.len(),
         "#d9d9d9",
-        &if rest >= 0.0 {
-            format!(
-                "the protocol's own work (hashes, HKDF, framing): {} ({}%)",
-                millions(rest),
-                num(rest / handshake * 100.0)
-            )
-        } else {
-            format!(
-                "the primitives count {} more than the handshake",
-                millions(-rest)
-            )
-        },
+        "the protocol's own work (transcript hashes, HKDF, copies, framing)",
+        y,
     );
-    let ly = 250.0 + (parts.len() + 1).div_ceil(2) as f64 * 20.0;
-    let mut lines = vec![format!(
-        "Sum of the primitives {}, the handshake {}: the public-key work is {}% of it. (Times: README, Benchmarks, with cargo bench.)",
-        millions(sum),
-        millions(handshake),
-        num(sum / handshake * 100.0)
-    )];
+    let ly = y + (hybrid.parts.len() + 1).div_ceil(2) as f64 * 20.0;
+    let mut lines = summary;
+    lines.push("(Times: README, Benchmarks, with cargo bench.)".into());
     if let Some(note) = header(&text, "note") {
         lines.push(format!("Counted: {note}."));
     }
     lines.extend(caption(&text, "bench"));
-    footer(&mut svg, ly + 30.0, &lines);
+    footer(&mut svg, ly + 20.0, &lines);
     Ok(svg.finish())
 }
 
