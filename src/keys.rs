@@ -224,6 +224,12 @@ impl Fingerprint {
     /// The fingerprint of any 32-byte public key, valid or not, so that even
     /// a refused key can be named in a log.
     pub fn of(public_key: &[u8; PUBLIC_KEY_LEN]) -> Self {
+        Self::of_bytes(public_key)
+    }
+
+    /// The fingerprint of a public key of any length (an ML-DSA-65 key is
+    /// 1,952 bytes): the first 8 bytes of SHA-256 over all of it.
+    pub fn of_bytes(public_key: &[u8]) -> Self {
         let digest = Sha256::digest(public_key);
         let mut short = [0u8; FINGERPRINT_LEN];
         short.copy_from_slice(&digest[..FINGERPRINT_LEN]);
