@@ -100,9 +100,9 @@ fn run(args: &Args) -> Result<(), String> {
             (channel, server.fingerprint())
         }
         Identity::MlDsa65 => {
-            let key = keyfile::read_ml_dsa_secret(&args.key).map_err(|e| e.to_string())?;
+            let key = keyfile::ml_dsa::read_secret(&args.key).map_err(|e| e.to_string())?;
             let server =
-                keyfile::read_ml_dsa_public(&args.server_pub).map_err(|e| e.to_string())?;
+                keyfile::ml_dsa::read_public(&args.server_pub).map_err(|e| e.to_string())?;
             let stream = connect(args)?;
             let channel =
                 net::connect_tcp_ml_dsa(stream, &key, server, args.config(), args.kex, timeout)

@@ -72,7 +72,7 @@ fn main() -> ExitCode {
             Identity::MlDsa65 => {
                 let key = MlDsaIdentityKey::generate(&mut os_rng());
                 // 3,904 hex characters are too many to print: the fingerprint names it.
-                keyfile::write_ml_dsa_pair(&args.out, name, &key, overwrite).map(|paths| {
+                keyfile::ml_dsa::write_pair(&args.out, name, &key, overwrite).map(|paths| {
                     let shown = format!("ML-DSA-65, 1952 bytes (in {})", paths.1.display());
                     (paths, shown, key.public().fingerprint())
                 })

@@ -23,10 +23,7 @@ use crate::kex::KeyExchange;
 use crate::keys::{Fingerprint, IdentityKey, KeyError, PublicIdentity, SIGNATURE_LEN};
 use crate::wire::{ClientAuth, Message};
 
-/// An ML-DSA-65 public key's length (FIPS 204 section 4, Table 2).
-pub const ML_DSA_PUBLIC_KEY_LEN: usize = 1952;
-/// An ML-DSA-65 signature's length (FIPS 204 section 4, Table 2).
-pub const ML_DSA_SIGNATURE_LEN: usize = 3309;
+pub use crate::keys::{ML_DSA_PUBLIC_KEY_LEN, ML_DSA_SIGNATURE_LEN};
 
 /// Which identity scheme a handshake runs: the value a command line's
 /// `--identity` gives.

@@ -24,8 +24,9 @@
 //! OPENSSH PRIVATE KEY-----`) are recognised and refused with what to do.
 //!
 //! ML-DSA-65 identities (feature `pq`, Lesson 19) have files of their own,
-//! read and written by [`read_ml_dsa_secret`], [`read_ml_dsa_public`] and
-//! [`write_ml_dsa_pair`] with the same checks:
+//! read and written by `ml_dsa::read_secret`, `ml_dsa::read_public` and
+//! `ml_dsa::write_pair` (module `ml_dsa`, feature `pq`) with the same
+//! checks:
 //!
 //! ```text
 //! NAME.key   secret, mode 0600:   # learn-mtls ML-DSA-65 secret key for NAME. Keep it private:
@@ -43,9 +44,7 @@
 //! key: a key that others could have copied no longer proves who you are.
 
 #[cfg(feature = "pq")]
-mod ml_dsa;
-#[cfg(feature = "pq")]
-pub use ml_dsa::{read_ml_dsa_public, read_ml_dsa_secret, write_ml_dsa_pair};
+pub mod ml_dsa;
 
 // The crate is no_std; modules that need std bring its prelude in by name.
 use std::prelude::rust_2024::*;
@@ -317,7 +316,7 @@ const ML_DSA_SECRET_KEY_HEADER: &str = "# learn-mtls ML-DSA-65 secret key";
 /// The first line of every ML-DSA-65 public key file (Lesson 19).
 const ML_DSA_PUBLIC_KEY_HEADER: &str = "# learn-mtls ML-DSA-65 public key";
 /// An ML-DSA-65 public key line: 1,952 bytes in hex.
-const ML_DSA_PUBLIC_HEX_LEN: usize = 2 * crate::identity::ML_DSA_PUBLIC_KEY_LEN;
+const ML_DSA_PUBLIC_HEX_LEN: usize = 2 * crate::keys::ML_DSA_PUBLIC_KEY_LEN;
 
 /// An Ed25519 file's refusal when it holds an ML-DSA-65 key.
 fn ml_dsa_not_ed25519() -> Problem {

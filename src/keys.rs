@@ -22,6 +22,11 @@ pub const PUBLIC_KEY_LEN: usize = 32;
 pub const SECRET_KEY_LEN: usize = 32;
 /// Length of an Ed25519 signature.
 pub const SIGNATURE_LEN: usize = 64;
+/// Length of an ML-DSA-65 public key (FIPS 204 section 4, Table 2;
+/// Lesson 19, `crate::ml_dsa`).
+pub const ML_DSA_PUBLIC_KEY_LEN: usize = 1952;
+/// Length of an ML-DSA-65 signature (FIPS 204 section 4, Table 2).
+pub const ML_DSA_SIGNATURE_LEN: usize = 3309;
 /// Length of a [`Fingerprint`] in bytes.
 pub const FINGERPRINT_LEN: usize = 8;
 

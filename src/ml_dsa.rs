@@ -40,7 +40,7 @@ use crate::wire::Message;
 /// An ML-DSA-65 public key (FIPS 204 pkEncode, 1,952 bytes): `rho (32) ||
 /// t1 (1,920)`; a signature (sigEncode, 3,309 bytes): `c~ (48) || z
 /// (3,200) || h (61)`.
-pub use crate::identity::{ML_DSA_PUBLIC_KEY_LEN, ML_DSA_SIGNATURE_LEN};
+pub use crate::keys::{ML_DSA_PUBLIC_KEY_LEN, ML_DSA_SIGNATURE_LEN};
 /// The secret kept: ML-DSA.KeyGen's 32-byte seed xi (FIPS 204 Algorithm 1).
 pub const ML_DSA_SEED_LEN: usize = 32;
 /// The context string every signature here uses: empty.

@@ -297,7 +297,7 @@ impl<'a, K: KeyExchange, I: IdentityScheme> Server<'a, K, I> {
         self,
         rng: &mut R,
         hello: &K::ClientHello,
-    ) -> Result<(ExpectClientAuth<K, I>, I::ServerHello<K>), HandshakeError> {
+    ) -> Result<ServerReply<K, I>, HandshakeError> {
         let (shared, server_hello) =
             answer_client_hello::<K, I, R>(rng, self.identity, self.config, &MUTUAL_SERVER, hello)?;
         let state = ExpectClientAuth {
@@ -309,6 +309,12 @@ impl<'a, K: KeyExchange, I: IdentityScheme> Server<'a, K, I> {
         Ok((state, server_hello))
     }
 }
+
+/// What [`Server::read_client_hello`] returns: the next state and message 2.
+pub type ServerReply<K, I> = (
+    ExpectClientAuth<K, I>,
+    <I as IdentityScheme>::ServerHello<K>,
+);
 
 /// The server, having sent message 2, waiting for message 3.
 pub struct ExpectClientAuth<K: KeyExchange = X25519, I: IdentityScheme = Ed25519> {

@@ -14,7 +14,8 @@ use super::{
     read_key_line, read_small, refuse_pem, write_key_file,
 };
 use crate::hex;
-use crate::identity::{Identity, ML_DSA_PUBLIC_KEY_LEN};
+use crate::identity::Identity;
+use crate::keys::ML_DSA_PUBLIC_KEY_LEN;
 use crate::ml_dsa::{ML_DSA_SEED_LEN, MlDsaIdentityKey, MlDsaPublicIdentity};
 
 /// An ML-DSA-65 file's refusal when it holds an Ed25519 key.
@@ -32,7 +33,7 @@ fn ed25519_not_ml_dsa() -> Problem {
 /// A [`KeyFileError`] naming the file, the line and the problem; an
 /// Ed25519 key (64 hex characters, or an `ssh-ed25519` line) is
 /// [`Problem::WrongScheme`].
-pub fn read_ml_dsa_public(path: impl AsRef<Path>) -> Result<MlDsaPublicIdentity, KeyFileError> {
+pub fn read_public(path: impl AsRef<Path>) -> Result<MlDsaPublicIdentity, KeyFileError> {
     let path = path.as_ref();
     let wrong_kind = || {
         error(
@@ -67,7 +68,7 @@ pub fn read_ml_dsa_public(path: impl AsRef<Path>) -> Result<MlDsaPublicIdentity,
 ///
 /// # Errors
 /// A [`KeyFileError`]; an Ed25519 secret key file is [`Problem::WrongScheme`].
-pub fn read_ml_dsa_secret(path: impl AsRef<Path>) -> Result<MlDsaIdentityKey, KeyFileError> {
+pub fn read_secret(path: impl AsRef<Path>) -> Result<MlDsaIdentityKey, KeyFileError> {
     let path = path.as_ref();
     if named_as(path, "pub") {
         return Err(error(
@@ -109,7 +110,7 @@ pub fn read_ml_dsa_secret(path: impl AsRef<Path>) -> Result<MlDsaIdentityKey, Ke
 ///
 /// # Errors
 /// A [`KeyFileError`], for instance [`Problem::AlreadyExists`].
-pub fn write_ml_dsa_pair(
+pub fn write_pair(
     dir: impl AsRef<Path>,
     name: &str,
     key: &MlDsaIdentityKey,

@@ -40,8 +40,8 @@ impl MlDsaTrust {
         let Some(client) = &args.client_pub else {
             return Err(fail(&"give --client-pub FILE"));
         };
-        let key = keyfile::read_ml_dsa_secret(&args.key).map_err(|e| fail(&e))?;
-        let client_key = keyfile::read_ml_dsa_public(client).map_err(|e| fail(&e))?;
+        let key = keyfile::ml_dsa::read_secret(&args.key).map_err(|e| fail(&e))?;
+        let client_key = keyfile::ml_dsa::read_public(client).map_err(|e| fail(&e))?;
         Ok(Self {
             key,
             policy: PinnedClient::new(client_key, pinned_name(client)),
