@@ -17,6 +17,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use learn_mtls::handshake::{Binding, Config, Handshake, HandshakeError};
+use learn_mtls::identity::Identity;
 use learn_mtls::kex::Kex;
 use learn_mtls::keyfile;
 use learn_mtls::net::{self, Error, Stage};
@@ -53,6 +54,11 @@ struct Args {
     /// (Lesson 19). Both ends must use the same.
     #[arg(long, default_value = "x25519")]
     kex: Kex,
+    /// The identity scheme: `ed25519` (Lesson 11) or `ml-dsa-65`, post-quantum signatures
+    /// (Lesson 19; keys from `11-mtls-genkeys --identity ml-dsa-65`). Both ends must use the
+    /// same.
+    #[arg(long, default_value = "ed25519")]
+    identity: Identity,
     /// Seconds to wait for the handshake.
     #[arg(long, default_value_t = 10)]
     timeout: u64,
@@ -82,17 +88,28 @@ fn main() -> ExitCode {
 }
 
 fn run(args: &Args) -> Result<(), String> {
-    let key = keyfile::read_secret(&args.key).map_err(|e| e.to_string())?;
-    let server = keyfile::read_public(&args.server_pub).map_err(|e| e.to_string())?;
-    let stream = TcpStream::connect(&args.connect).map_err(|e| {
-        format!(
-            "cannot connect to {}: {e} (is the server running, on that HOST:PORT?)",
-            args.connect
-        )
-    })?;
     let timeout = Duration::from_secs(args.timeout);
-    let mut channel = net::connect_tcp_with(stream, &key, server, args.config(), args.kex, timeout)
-        .map_err(|e| explain(&e, args))?;
+    let (mut channel, fingerprint) = match args.identity {
+        Identity::Ed25519 => {
+            let key = keyfile::read_secret(&args.key).map_err(|e| e.to_string())?;
+            let server = keyfile::read_public(&args.server_pub).map_err(|e| e.to_string())?;
+            let stream = connect(args)?;
+            let channel =
+                net::connect_tcp_with(stream, &key, server, args.config(), args.kex, timeout)
+                    .map_err(|e| explain(&e, args))?;
+            (channel, server.fingerprint())
+        }
+        Identity::MlDsa65 => {
+            let key = keyfile::ml_dsa::read_secret(&args.key).map_err(|e| e.to_string())?;
+            let server =
+                keyfile::ml_dsa::read_public(&args.server_pub).map_err(|e| e.to_string())?;
+            let stream = connect(args)?;
+            let channel =
+                net::connect_tcp_ml_dsa(stream, &key, server, args.config(), args.kex, timeout)
+                    .map_err(|e| explain(&e, args))?;
+            (channel, server.fingerprint())
+        }
+    };
     // A server that neither answers nor closes is not a Lesson 11 server.
     channel
         .set_idle_timeout(Some(Duration::from_secs(args.reply_timeout)))
@@ -100,11 +117,23 @@ fn run(args: &Args) -> Result<(), String> {
     eprintln!(
         "handshake done: the server proved it holds {} (fingerprint {})",
         args.server_pub.display(),
-        server.fingerprint()
+        fingerprint
     );
-    eprintln!("{}", learn_mtls_kit::server::message_sizes(args.kex));
+    eprintln!(
+        "{}",
+        learn_mtls_kit::server::message_sizes_with(args.kex, args.identity)
+    );
     net::echo_lines(&mut channel, io::stdin().lock(), io::stdout().lock())
         .map_err(|e| explain(&e, args))
+}
+
+fn connect(args: &Args) -> Result<TcpStream, String> {
+    TcpStream::connect(&args.connect).map_err(|e| {
+        format!(
+            "cannot connect to {}: {e} (is the server running, on that HOST:PORT?)",
+            args.connect
+        )
+    })
 }
 
 /// What a learner should read for each way the connection can fail.
@@ -112,10 +141,15 @@ fn explain(e: &Error, args: &Args) -> String {
     match e {
         Error::Handshake(HandshakeError::ServerSignatureInvalid) => format!(
             "the server's signature does not match the pinned key in {}: this is not the server \
-             you pinned (or it runs a different --binding or --schedule than {} and {})",
+             you pinned (or it runs a different --binding or --schedule than {} and {}{})",
             args.server_pub.display(),
             args.binding,
-            args.schedule
+            args.schedule,
+            if args.identity == Identity::Ed25519 {
+                ", or --identity ml-dsa-65, whose message 2 carries a 3,309-byte signature"
+            } else {
+                ""
+            }
         ),
         Error::ServerSpeaksOther(guess) => format!(
             "{} answered with the pinned key, but {guess}; this client speaks Lesson 11 with \

@@ -9,13 +9,19 @@
 //! line `# learn-mtls Ed25519 secret key`, by which readers know it from a
 //! public key) and `NAME.pub` (one line of 64 hex characters to hand to the
 //! other side). Existing files are never overwritten unless you say `--force`.
+//!
+//! Lesson 19: `--identity ml-dsa-65` makes ML-DSA-65 (FIPS 204) keys
+//! instead: `NAME.key` holds the 32-byte seed under the line `# learn-mtls
+//! ML-DSA-65 secret key`, `NAME.pub` the 1,952-byte public key in hex.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+use learn_mtls::identity::Identity;
 use learn_mtls::keyfile::{self, Overwrite};
 use learn_mtls::keys::IdentityKey;
+use learn_mtls::ml_dsa::MlDsaIdentityKey;
 use learn_mtls::net::os_rng;
 
 #[derive(Parser)]
@@ -35,6 +41,11 @@ struct Args {
     /// Replace existing key files.
     #[arg(long)]
     force: bool,
+    /// The identity scheme: `ed25519` (Lesson 11) or `ml-dsa-65` (Lesson 19, FIPS 204: a
+    /// 32-byte seed in NAME.key, the 1,952-byte public key as 3,904 hex characters in
+    /// NAME.pub).
+    #[arg(long, default_value = "ed25519")]
+    identity: Identity,
     /// Names of the parties to make keys for.
     #[arg(default_values = ["server", "client"])]
     names: Vec<String>,
@@ -52,16 +63,30 @@ fn main() -> ExitCode {
         Overwrite::Never
     };
     for name in &args.names {
-        let key = IdentityKey::generate(&mut os_rng());
-        match keyfile::write_pair(&args.out, name, &key, overwrite) {
-            Ok((secret, public)) => {
+        let written = match args.identity {
+            Identity::Ed25519 => {
+                let key = IdentityKey::generate(&mut os_rng());
+                keyfile::write_pair(&args.out, name, &key, overwrite)
+                    .map(|paths| (paths, key.public().to_string(), key.public().fingerprint()))
+            }
+            Identity::MlDsa65 => {
+                let key = MlDsaIdentityKey::generate(&mut os_rng());
+                // 3,904 hex characters are too many to print: the fingerprint names it.
+                keyfile::ml_dsa::write_pair(&args.out, name, &key, overwrite).map(|paths| {
+                    let shown = format!("ML-DSA-65, 1952 bytes (in {})", paths.1.display());
+                    (paths, shown, key.public().fingerprint())
+                })
+            }
+        };
+        match written {
+            Ok(((secret, public), shown, fingerprint)) => {
                 println!(
                     "{name}: wrote {} (secret, mode 0600) and {}",
                     secret.display(),
                     public.display()
                 );
-                println!("{name}: public key  {}", key.public());
-                println!("{name}: fingerprint {}", key.public().fingerprint());
+                println!("{name}: public key  {shown}");
+                println!("{name}: fingerprint {fingerprint}");
             }
             Err(e) => {
                 eprintln!("error: {e}");

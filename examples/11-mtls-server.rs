@@ -33,10 +33,15 @@
 //! message is echoed, so adding a client needs no restart and revoking one
 //! also ends the sessions it has open. Reload notices go to standard error;
 //! problems start with `WARNING`.
+//!
+//! Lesson 19: `--identity ml-dsa-65` (with keys from `11-mtls-genkeys
+//! --identity ml-dsa-65`, and one `--client-pub`) runs the same handshake
+//! with ML-DSA-65 signatures, and prints the bigger message sizes.
 
 use std::process::ExitCode;
 
-use learn_mtls_kit::server::{self, Args, KeyTrust};
+use learn_mtls::identity::Identity;
+use learn_mtls_kit::server::{self, Args, KeyTrust, MlDsaTrust};
 
 fn main() -> ExitCode {
     let args: Args = server::parse_for(
@@ -45,6 +50,14 @@ fn main() -> ExitCode {
     // The key and the lists first: a bad file stops the server before it
     // listens. Then the kit's core, shared with 14-async-server and
     // 15-mtls-server: the caps, the log, every Lesson 14 defence.
+    // Lesson 19: `--identity ml-dsa-65` signs with ML-DSA-65 and pins one
+    // ML-DSA-65 client key.
+    if args.identity == Identity::MlDsa65 {
+        return match MlDsaTrust::open(&args).map(|trust| server::start(&args.serve, trust)) {
+            Ok(Ok((core, listener, limits))) => server::serve_threads(core, &listener, limits),
+            Ok(Err(code)) | Err(code) => code,
+        };
+    }
     let trust = match KeyTrust::open(&args) {
         Ok(trust) => trust,
         Err(code) => return code,

@@ -41,7 +41,6 @@ use learn_mtls::cert::crl::RevocationList;
 use learn_mtls::cert::files::Clock;
 use learn_mtls::cert::live::{LiveFiles, Snapshot};
 use learn_mtls::cert::verify::{StaleCrl, VerifiedPeer, Verifier};
-use learn_mtls::keys::PublicIdentity;
 use learn_mtls::net::log::Log;
 use learn_mtls::net::{self, Channel};
 use learn_mtls::schedule::KeySchedule;
@@ -180,8 +179,8 @@ impl Trust for CertTrust {
             .map_err(|e| e.to_string())
     }
 
-    fn key(peer: &VerifiedPeer) -> &PublicIdentity {
-        &peer.key
+    fn key(peer: &VerifiedPeer) -> [u8; 32] {
+        *peer.key.as_bytes()
     }
 
     fn name(peer: &VerifiedPeer) -> &ClientName {

@@ -23,9 +23,28 @@
 //! `id_ed25519.pub` can be used as it is. OpenSSH private keys (`-----BEGIN
 //! OPENSSH PRIVATE KEY-----`) are recognised and refused with what to do.
 //!
+//! ML-DSA-65 identities (feature `pq`, Lesson 19) have files of their own,
+//! read and written by `ml_dsa::read_secret`, `ml_dsa::read_public` and
+//! `ml_dsa::write_pair` (module `ml_dsa`, feature `pq`) with the same
+//! checks:
+//!
+//! ```text
+//! NAME.key   secret, mode 0600:   # learn-mtls ML-DSA-65 secret key for NAME. Keep it private:
+//!                                 # whoever holds this file can prove they are NAME.
+//!                                 <64 hex characters: the seed xi of FIPS 204 ML-DSA.KeyGen>
+//! NAME.pub   public:              # learn-mtls ML-DSA-65 public key for NAME
+//!                                 <3,904 lowercase hex characters: the 1,952-byte key>
+//! ```
+//!
+//! A key of one scheme where the other is needed is refused as such
+//! ([`Problem::WrongScheme`]), naming the file and the line.
+//!
 //! A secret key file that group or others may read or write (any of the
 //! mode bits 077) is refused, as OpenSSH refuses an unprotected private
 //! key: a key that others could have copied no longer proves who you are.
+
+#[cfg(feature = "pq")]
+pub mod ml_dsa;
 
 // The crate is no_std; modules that need std bring its prelude in by name.
 use std::prelude::rust_2024::*;
@@ -87,6 +106,17 @@ pub enum Problem {
     },
     /// A PEM file (`-----BEGIN ...`) other than an OpenSSH private key.
     Pem,
+    /// A key of the other identity scheme (Lesson 19): an Ed25519 key where
+    /// an ML-DSA-65 one is needed, or the reverse.
+    WrongScheme {
+        /// The scheme of the key in the file.
+        found: crate::identity::Identity,
+        /// The scheme needed here.
+        wanted: crate::identity::Identity,
+    },
+    /// An ML-DSA-65 secret key file without its header line,
+    /// `# learn-mtls ML-DSA-65 secret key`.
+    NoMlDsaSecretKeyHeader,
 }
 
 /// An error about one key file, naming it (and the line, when there is one).
@@ -158,6 +188,21 @@ impl fmt::Display for KeyFileError {
                 "this is an OpenSSH private key; a public key is needed here: give the matching \
                  `.pub` file (`ssh-ed25519 AAAA...`), and never hand the private one to anyone",
             ),
+            Problem::WrongScheme { found, wanted } => write!(
+                f,
+                "this is an {} key, but an {} key is needed here: both ends choose the scheme \
+                 with --identity, and `11-mtls-genkeys --identity {}` makes {} keys",
+                scheme_name(*found),
+                scheme_name(*wanted),
+                wanted.name(),
+                scheme_name(*wanted)
+            ),
+            Problem::NoMlDsaSecretKeyHeader => write!(
+                f,
+                "not a learn-mtls ML-DSA-65 secret key file: its first line must be \
+                 `{ML_DSA_SECRET_KEY_HEADER} ...`, as `11-mtls-genkeys --identity ml-dsa-65` \
+                 writes it"
+            ),
             Problem::Pem => f.write_str(
                 "a PEM file (-----BEGIN ...), which learn-mtls does not read: key files are the \
                  ones 11-mtls-genkeys writes (public keys may also be `ssh-ed25519 AAAA...` lines)",
@@ -175,6 +220,14 @@ impl std::error::Error for KeyFileError {
             Problem::OpenSsh(e) => Some(e),
             _ => None,
         }
+    }
+}
+
+/// A scheme as key files and errors name it.
+fn scheme_name(scheme: crate::identity::Identity) -> &'static str {
+    match scheme {
+        crate::identity::Identity::Ed25519 => "Ed25519",
+        crate::identity::Identity::MlDsa65 => "ML-DSA-65",
     }
 }
 
@@ -256,8 +309,22 @@ fn refuse_pem(path: &Path, text: &str, wanted_secret: bool) -> Result<(), KeyFil
     Ok(())
 }
 
-/// The first line of every secret key file this crate writes.
+/// The first line of every Ed25519 secret key file this crate writes.
 const SECRET_KEY_HEADER: &str = "# learn-mtls Ed25519 secret key";
+/// The first line of every ML-DSA-65 secret key file (Lesson 19).
+const ML_DSA_SECRET_KEY_HEADER: &str = "# learn-mtls ML-DSA-65 secret key";
+/// The first line of every ML-DSA-65 public key file (Lesson 19).
+const ML_DSA_PUBLIC_KEY_HEADER: &str = "# learn-mtls ML-DSA-65 public key";
+/// An ML-DSA-65 public key line: 1,952 bytes in hex.
+const ML_DSA_PUBLIC_HEX_LEN: usize = 2 * crate::keys::ML_DSA_PUBLIC_KEY_LEN;
+
+/// An Ed25519 file's refusal when it holds an ML-DSA-65 key.
+fn ml_dsa_not_ed25519() -> Problem {
+    Problem::WrongScheme {
+        found: crate::identity::Identity::MlDsa65,
+        wanted: crate::identity::Identity::Ed25519,
+    }
+}
 
 /// Whether `path` is named like the other kind of key file, so that a
 /// swapped `.pub` and `.key` gets an error that says so (before any
@@ -285,11 +352,14 @@ pub fn read_public(path: impl AsRef<Path>) -> Result<PublicIdentity, KeyFileErro
         return Err(wrong_kind());
     }
     let (text, _) = read_small(path)?;
-    if text.starts_with(SECRET_KEY_HEADER) {
+    if text.starts_with(SECRET_KEY_HEADER) || text.starts_with(ML_DSA_SECRET_KEY_HEADER) {
         return Err(wrong_kind());
     }
     refuse_pem(path, &text, false)?;
     let (line, key_text) = read_key_line(path, &text)?;
+    if text.starts_with(ML_DSA_PUBLIC_KEY_HEADER) || key_text.len() == ML_DSA_PUBLIC_HEX_LEN {
+        return Err(error(path, Some(line), ml_dsa_not_ed25519()));
+    }
     if let Some(parsed) = openssh::parse_line(key_text) {
         return parsed
             .map(|(key, _comment)| key)
@@ -319,6 +389,9 @@ pub fn read_secret(path: impl AsRef<Path>) -> Result<IdentityKey, KeyFileError> 
     // What kind of file this is comes first: a public key with mode 0644
     // must be refused as a public key, not with advice to chmod it.
     refuse_pem(path, &text, true)?;
+    if text.starts_with(ML_DSA_SECRET_KEY_HEADER) {
+        return Err(error(path, Some(1), ml_dsa_not_ed25519()));
+    }
     if !text.starts_with(SECRET_KEY_HEADER) {
         return Err(error(path, None, missing_header(&text)));
     }

@@ -22,6 +22,11 @@ pub const PUBLIC_KEY_LEN: usize = 32;
 pub const SECRET_KEY_LEN: usize = 32;
 /// Length of an Ed25519 signature.
 pub const SIGNATURE_LEN: usize = 64;
+/// Length of an ML-DSA-65 public key (FIPS 204 section 4, Table 2;
+/// Lesson 19, `crate::ml_dsa`).
+pub const ML_DSA_PUBLIC_KEY_LEN: usize = 1952;
+/// Length of an ML-DSA-65 signature (FIPS 204 section 4, Table 2).
+pub const ML_DSA_SIGNATURE_LEN: usize = 3309;
 /// Length of a [`Fingerprint`] in bytes.
 pub const FINGERPRINT_LEN: usize = 8;
 
@@ -224,6 +229,12 @@ impl Fingerprint {
     /// The fingerprint of any 32-byte public key, valid or not, so that even
     /// a refused key can be named in a log.
     pub fn of(public_key: &[u8; PUBLIC_KEY_LEN]) -> Self {
+        Self::of_bytes(public_key)
+    }
+
+    /// The fingerprint of a public key of any length (an ML-DSA-65 key is
+    /// 1,952 bytes): the first 8 bytes of SHA-256 over all of it.
+    pub fn of_bytes(public_key: &[u8]) -> Self {
         let digest = Sha256::digest(public_key);
         let mut short = [0u8; FINGERPRINT_LEN];
         short.copy_from_slice(&digest[..FINGERPRINT_LEN]);

@@ -23,6 +23,8 @@
 //! - [`tls12`]: the TLS 1.2 PRF, master secret, key block and Finished
 //!   `verify_data` (Lesson 12).
 //! - [`hex`]: hex encoding for keys.
+//! - [`identity`]: the identity schemes, Ed25519 and (feature `pq`)
+//!   ML-DSA-65 in `ml_dsa` (Lesson 19).
 //! - [`cert`]: certificates, chains and revocation lists of our own (Lesson 15).
 //!
 //! With the `std` feature (on by default), [`net`] runs the handshakes over
@@ -41,8 +43,11 @@ pub mod aead;
 pub mod cert;
 pub mod handshake;
 pub mod hex;
+pub mod identity;
 pub mod kex;
 pub mod keys;
+#[cfg(feature = "pq")]
+pub mod ml_dsa;
 pub mod name;
 #[cfg(feature = "alloc")]
 pub mod openssh;

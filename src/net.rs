@@ -34,6 +34,8 @@ mod channel;
 mod deadline;
 mod echo;
 pub mod log;
+#[cfg(feature = "pq")]
+mod ml_dsa_io;
 mod mutual_io;
 mod serve;
 #[cfg(feature = "tokio")]
@@ -42,10 +44,12 @@ pub use admission::{
     Admission, Admitted, Busy, DESCRIPTORS_KEPT_FREE, HandshakeSlots, KeySession, KeySessions,
     Limits, PendingHandshakes, ReserveReleased, Slot, WhenFull, descriptor_limit,
 };
-pub use channel::{Channel, Error, KexMismatch, Stage, os_rng};
+pub use channel::{Channel, Error, IdentityMismatch, KexMismatch, Stage, os_rng};
 use channel::{confirm_keys, diagnose, io_error, read_array, write_all};
 pub use deadline::{DEADLINE_SLACK, Deadline};
 pub use echo::{echo_back, echo_lines};
+#[cfg(feature = "pq")]
+pub use ml_dsa_io::{accept_ml_dsa, connect_ml_dsa};
 pub use mutual_io::{accept, accept_with, connect, connect_with};
 pub use serve::{Connection, IDLE_THREADS_KEPT, serve};
 
@@ -175,6 +179,49 @@ pub fn accept_tcp_with(
 ) -> Result<(Channel<TcpStream>, ClientIdentity), Error> {
     with_deadline(stream, timeout, |s| {
         accept_with(s, identity, policy, config, kex)
+    })
+}
+
+/// [`connect_ml_dsa`] over TCP, with the whole handshake under `timeout`.
+///
+/// # Errors
+/// As [`connect_ml_dsa`]; [`Error::TimedOut`] when the deadline passes.
+#[cfg(feature = "pq")]
+pub fn connect_tcp_ml_dsa(
+    stream: TcpStream,
+    identity: &crate::ml_dsa::MlDsaIdentityKey,
+    server: crate::ml_dsa::MlDsaPublicIdentity,
+    config: impl Into<Config>,
+    kex: Kex,
+    timeout: Duration,
+) -> Result<Channel<TcpStream>, Error> {
+    with_deadline(stream, timeout, |s| {
+        Ok((connect_ml_dsa(s, identity, server, config, kex)?, ()))
+    })
+    .map(|(c, ())| c)
+}
+
+/// [`accept_ml_dsa`] over TCP, with the whole handshake under `timeout`.
+///
+/// # Errors
+/// As [`accept_ml_dsa`]; [`Error::TimedOut`] when the deadline passes.
+#[cfg(feature = "pq")]
+pub fn accept_tcp_ml_dsa(
+    stream: TcpStream,
+    identity: &crate::ml_dsa::MlDsaIdentityKey,
+    policy: &impl TrustPolicy<crate::ml_dsa::MlDsaPublicIdentity>,
+    config: impl Into<Config>,
+    kex: Kex,
+    timeout: Duration,
+) -> Result<
+    (
+        Channel<TcpStream>,
+        ClientIdentity<crate::ml_dsa::MlDsaPublicIdentity>,
+    ),
+    Error,
+> {
+    with_deadline(stream, timeout, |s| {
+        accept_ml_dsa(s, identity, policy, config, kex)
     })
 }
 

@@ -2,6 +2,10 @@
 //! with `--kex x25519-mlkem768` complete the hybrid handshake under both
 //! bindings and both schedules, print the message sizes, and a key
 //! exchange mismatch fails with an error naming `--kex` on both sides.
+//! With `--identity ml-dsa-65` (ML-DSA-65 keys from `11-mtls-genkeys
+//! --identity ml-dsa-65`) they complete the handshake under both key
+//! exchanges, bindings and schedules and print the bigger sizes against
+//! 224; an identity mismatch and a key of the wrong scheme are named.
 //! Real processes on loopback.
 
 use std::io::Write;
@@ -18,6 +22,11 @@ struct Scratch(PathBuf);
 
 impl Scratch {
     fn new() -> Self {
+        Self::with_identity("ed25519")
+    }
+
+    /// A scratch directory with `server` and `client` keys of `identity`.
+    fn with_identity(identity: &str) -> Self {
         static COUNTER: AtomicUsize = AtomicUsize::new(0);
         let dir = std::env::temp_dir().join(format!(
             "learn-mtls-lesson19-{}-{}",
@@ -29,7 +38,7 @@ impl Scratch {
         let out = Command::new(example("11-mtls-genkeys"))
             .arg("--out")
             .arg(&dir)
-            .args(["server", "client"])
+            .args(["--identity", identity, "server", "client"])
             .output()
             .expect("run 11-mtls-genkeys");
         assert!(out.status.success(), "{}", text(&out.stderr));
@@ -193,6 +202,133 @@ fn an_unknown_kex_is_refused_by_name() {
     assert!(!out.status.success());
     assert!(
         text(&out.stderr).contains("expected `x25519` or `x25519-mlkem768`"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+/// The size line with ML-DSA-65 identities, as both binaries print it.
+fn ml_dsa_sizes(kex: &str) -> &'static str {
+    match kex {
+        "x25519" => {
+            "key exchange x25519, identity ml-dsa-65: message 1 32 bytes, message 2 3341, \
+             message 3 5261 (8634 in all, 38.5x the 224 of x25519 with ed25519)"
+        }
+        _ => {
+            "key exchange x25519-mlkem768, identity ml-dsa-65: message 1 1216 bytes, message 2 \
+             4429, message 3 5261 (10906 in all, 48.7x the 224 of x25519 with ed25519)"
+        }
+    }
+}
+
+#[test]
+fn ml_dsa_identities_run_between_the_binaries_under_both_kexes_bindings_and_schedules() {
+    let dir = Scratch::with_identity("ml-dsa-65");
+    for kex in ["x25519", "x25519-mlkem768"] {
+        for binding in ["lesson11", "transcript"] {
+            for schedule in ["hkdf", "tls12-prf"] {
+                let flags = [
+                    "--identity",
+                    "ml-dsa-65",
+                    "--kex",
+                    kex,
+                    "--binding",
+                    binding,
+                    "--schedule",
+                    schedule,
+                ];
+                let server = server(&dir.0, &flags);
+                let out = client(&dir.0, &server, "sign me\nslowly\n", &flags);
+                let error = text(&out.stderr);
+                assert!(out.status.success(), "{kex} {binding} {schedule}: {error}");
+                assert_eq!(text(&out.stdout), "sign me\nslowly\n");
+                assert!(error.contains(ml_dsa_sizes(kex)), "{error}");
+                assert!(server.next_line().starts_with("accepted client"));
+            }
+        }
+    }
+}
+
+#[test]
+fn an_ml_dsa_client_and_an_ed25519_server_name_the_identity_mismatch() {
+    let ed25519 = Scratch::new();
+    let ml_dsa = Scratch::with_identity("ml-dsa-65");
+    let server = server(&ed25519.0, &["--handshake-timeout", "1"]);
+    let out = client(
+        &ml_dsa.0,
+        &server,
+        "hi\n",
+        &["--identity", "ml-dsa-65", "--timeout", "5"],
+    );
+    assert!(!out.status.success());
+    let error = text(&out.stderr);
+    assert!(
+        error.contains("identity mismatch") && error.contains("it runs --identity ed25519"),
+        "{error}"
+    );
+}
+
+#[test]
+fn an_ed25519_client_and_an_ml_dsa_server_name_the_identity_flag() {
+    let ed25519 = Scratch::new();
+    let ml_dsa = Scratch::with_identity("ml-dsa-65");
+    let server = server(&ml_dsa.0, &["--identity", "ml-dsa-65"]);
+    let out = client(&ed25519.0, &server, "hi\n", &[]);
+    assert!(!out.status.success());
+    let error = text(&out.stderr);
+    assert!(error.contains("or --identity ml-dsa-65"), "{error}");
+}
+
+#[test]
+fn a_key_of_the_other_scheme_is_refused_naming_the_file_and_line() {
+    let ed25519 = Scratch::new();
+    let ml_dsa = Scratch::with_identity("ml-dsa-65");
+    let ed25519_pub = ed25519.0.join("client.pub");
+    let out = Command::new(example("11-mtls-server"))
+        .current_dir(&ml_dsa.0)
+        .args(["--listen", "127.0.0.1:0", "--identity", "ml-dsa-65"])
+        .args(["--key", "server.key", "--client-pub"])
+        .arg(&ed25519_pub)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let error = text(&out.stderr);
+    assert!(
+        error.contains(&format!("{}:1:", ed25519_pub.display()))
+            && error.contains("this is an Ed25519 key, but an ML-DSA-65 key is needed here"),
+        "{error}"
+    );
+    // And the reverse: an ML-DSA-65 public key where Ed25519 is expected.
+    let ml_dsa_pub = ml_dsa.0.join("client.pub");
+    let out = Command::new(example("11-mtls-server"))
+        .current_dir(&ed25519.0)
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--key",
+            "server.key",
+            "--client-pub",
+        ])
+        .arg(&ml_dsa_pub)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let error = text(&out.stderr);
+    assert!(
+        error.contains(&format!("{}:2:", ml_dsa_pub.display()))
+            && error.contains("this is an ML-DSA-65 key, but an Ed25519 key is needed here"),
+        "{error}"
+    );
+    // Key lists hold Ed25519 keys only: refused with ML-DSA-65, saying so.
+    let out = Command::new(example("11-mtls-server"))
+        .current_dir(&ml_dsa.0)
+        .args(["--listen", "127.0.0.1:0", "--identity", "ml-dsa-65"])
+        .args(["--key", "server.key", "--authorized", "client.pub"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("hold Ed25519 keys only"),
         "{}",
         text(&out.stderr)
     );

@@ -24,9 +24,10 @@ use std::time::Duration;
 
 use clap::{CommandFactory, FromArgMatches, Parser};
 use learn_mtls::handshake::{Binding, Config};
+use learn_mtls::identity::Identity;
 use learn_mtls::kex::Kex;
 use learn_mtls::keyfile;
-use learn_mtls::keys::{IdentityKey, PublicIdentity};
+use learn_mtls::keys::IdentityKey;
 use learn_mtls::net::log::Log;
 use learn_mtls::net::{self, Channel, Connection, KeySession, KeySessions, Limits, Slot, WhenFull};
 use learn_mtls::schedule::KeySchedule;
@@ -141,8 +142,10 @@ pub trait Trust: Send + Sync + 'static {
         stream: TcpStream,
         timeout: Duration,
     ) -> Result<(Channel<TcpStream>, Self::Peer), String>;
-    /// The key whose sessions are counted ([`KeySessions`]).
-    fn key(peer: &Self::Peer) -> &PublicIdentity;
+    /// The key whose sessions are counted ([`KeySessions`]), by 32 bytes
+    /// that stand for it: an Ed25519 key as it is, an ML-DSA-65 key (Lesson
+    /// 19) by its SHA-256.
+    fn key(peer: &Self::Peer) -> [u8; 32];
     /// The peer's name, for `closed` lines.
     fn name(peer: &Self::Peer) -> &ClientName;
     /// Whether an open session's peer is still trusted, before each
@@ -252,7 +255,7 @@ impl<T: Trust> Core<T> {
         format!(
             "{} already has {} session(s) open (--max-sessions-per-key {})",
             T::name(peer),
-            self.sessions.open_for(T::key(peer)),
+            self.sessions.open_for_id(&T::key(peer)),
             self.sessions.limit()
         )
     }
@@ -300,7 +303,7 @@ impl<T: Trust> Core<T> {
             checked: generation,
         };
         if self.session_at_accept {
-            match self.sessions.try_open(T::key(&session.peer)) {
+            match self.sessions.try_open_id(&T::key(&session.peer)) {
                 Some(taken) => session.place = Some(taken),
                 None => {
                     self.log
@@ -352,7 +355,7 @@ impl<T: Trust> Core<T> {
         if session.pending.is_some() {
             // The first record opened, so the client holds the keys; now,
             // and only now, it is one of its key's sessions.
-            let Some(taken) = self.sessions.try_open(T::key(&session.peer)) else {
+            let Some(taken) = self.sessions.try_open_id(&T::key(&session.peer)) else {
                 // Rate-limited: one stolen key can cause thousands.
                 self.log.err_refusal(format!(
                     "closed {addr} ({}): {}",
@@ -443,6 +446,9 @@ pub fn serve_threads<T: Trust>(core: Core<T>, listener: &TcpListener, limits: Li
 // ---------------------------------------------------------------------------
 // Lesson 11: pinned keys and key lists.
 
+mod ml_dsa;
+pub use ml_dsa::MlDsaTrust;
+
 /// The Lesson 11 server's command line (`11-mtls-server`, `14-async-server`).
 #[derive(Parser)]
 #[command(group(clap::ArgGroup::new("clients").required(true).args(["client_pub", "authorized"])))]
@@ -474,6 +480,10 @@ pub struct Args {
     /// ML-KEM-768 (Lesson 19). Both ends must use the same.
     #[arg(long, default_value = "x25519")]
     pub kex: Kex,
+    /// The identity scheme: `ed25519` (Lesson 11) or `ml-dsa-65`, post-quantum signatures
+    /// (Lesson 19; `--client-pub` only). Both ends must use the same.
+    #[arg(long, default_value = "ed25519")]
+    pub identity: Identity,
 }
 
 /// The Lesson 11 handshake's message sizes under `kex`, as the client and
@@ -489,18 +499,51 @@ pub fn message_sizes(kex: Kex) -> String {
     )
 }
 
-/// The client pinned with --client-pub, named after its file: client.pub -> "client".
-pub fn pinned(file: &std::path::Path) -> Result<PinnedClient, keyfile::KeyFileError> {
-    let key = keyfile::read_public(file)?;
+/// [`message_sizes`] with the identity scheme too: byte-identical to it
+/// for Ed25519; for ML-DSA-65 it names the scheme and compares with
+/// Lesson 11's 224 bytes: `key exchange x25519, identity ml-dsa-65: message
+/// 1 32 bytes, message 2 3341, message 3 5261 (8634 in all, 38.5x the 224
+/// of x25519 with ed25519)`.
+pub fn message_sizes_with(kex: Kex, identity: Identity) -> String {
+    if identity == Identity::Ed25519 {
+        return message_sizes(kex);
+    }
+    let (hello, server_hello, auth) = (
+        kex.client_hello_len(),
+        identity.server_hello_len(kex),
+        identity.client_auth_len(),
+    );
+    let total = hello + server_hello + auth;
+    let lesson11 = learn_mtls::wire::MUTUAL_HANDSHAKE_LEN;
+    // Lengths are a few thousand: exact in f64.
+    #[allow(
+        clippy::cast_precision_loss,
+        reason = "lengths of a few thousand bytes"
+    )]
+    let ratio = total as f64 / lesson11 as f64;
+    format!(
+        "key exchange {kex}, identity {identity}: message 1 {hello} bytes, message 2 \
+         {server_hello}, message 3 {auth} ({total} in all, {ratio:.1}x the {lesson11} of x25519 \
+         with ed25519)"
+    )
+}
+
+/// The name of a client pinned with --client-pub, after its file:
+/// client.pub -> "client".
+pub fn pinned_name(file: &std::path::Path) -> ClientName {
     let stem = file
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or("client");
-    let name = ClientName::new(stem).or_else(|_| ClientName::new("client"));
-    Ok(PinnedClient::new(
-        key,
-        name.expect("\"client\" is a valid name"),
-    ))
+    ClientName::new(stem)
+        .or_else(|_| ClientName::new("client"))
+        .expect("\"client\" is a valid name")
+}
+
+/// The client pinned with --client-pub, named after its file: client.pub -> "client".
+pub fn pinned(file: &std::path::Path) -> Result<PinnedClient, keyfile::KeyFileError> {
+    let key = keyfile::read_public(file)?;
+    Ok(PinnedClient::new(key, pinned_name(file)))
 }
 
 /// Lesson 11's trust: the server's key, and the pinned client or the
@@ -518,6 +561,13 @@ pub struct KeyTrust {
 impl KeyTrust {
     /// Reads the key and the lists. `Err` is the exit code, the error printed.
     pub fn open(args: &Args) -> Result<Self, ExitCode> {
+        if args.identity != Identity::Ed25519 {
+            return Err(fail(&format!(
+                "--identity {} is served by 11-mtls-server only (this server runs Ed25519 \
+                 identities)",
+                args.identity
+            )));
+        }
         let key = keyfile::read_secret(&args.key).map_err(|e| fail(&e))?;
         let clients = match (&args.authorized, &args.client_pub) {
             (Some(file), _) => Clients::AuthorizedFile(file.clone()),
@@ -589,8 +639,8 @@ impl Trust for KeyTrust {
         .map_err(|e| e.to_string())
     }
 
-    fn key(peer: &ClientIdentity) -> &PublicIdentity {
-        &peer.key
+    fn key(peer: &ClientIdentity) -> [u8; 32] {
+        *peer.key.as_bytes()
     }
 
     fn name(peer: &ClientIdentity) -> &ClientName {

@@ -35,14 +35,15 @@ use core::fmt;
 use rand_core::CryptoRng;
 use sha2::{Digest, Sha256};
 
+use crate::identity::IdentityScheme;
 use crate::kex::{KeyExchange, X25519};
 pub(crate) use crate::kex::{agree, ephemeral};
-use crate::keys::{IdentityKey, KeyError, PublicIdentity, SIGNATURE_LEN};
+use crate::keys::{KeyError, PublicIdentity, SIGNATURE_LEN};
 use crate::record::{RecordError, Session, Side};
 use crate::schedule::{self, Inputs, KeySchedule};
 use crate::signed::{MAX_CONTEXT_LEN, SignedContent};
 use crate::trust::Refusal;
-use crate::wire::{ClientAuth, ClientHello, Message, ServerHello};
+use crate::wire::{ClientHello, Message, ServerHello};
 
 pub mod certified;
 pub mod mutual;
@@ -436,46 +437,56 @@ pub(crate) fn server_signed<'r>(
 
 /// The server's answer to message 1: the shared secret (a low-order
 /// client share, or a bad encapsulation key, is refused here, before the
-/// server signs anything), and message 2.
-pub(crate) fn answer_client_hello<K: KeyExchange, R: CryptoRng + ?Sized>(
+/// server signs anything), and message 2 signed under the scheme `I`.
+pub(crate) fn answer_client_hello<K: KeyExchange, I: IdentityScheme, R: CryptoRng + ?Sized>(
     rng: &mut R,
-    identity: &IdentityKey,
+    identity: &I::Secret,
     config: Config,
     context: &'static Context,
     hello: &K::ClientHello,
-) -> Result<(K::SharedSecret, K::ServerHello), HandshakeError> {
+) -> Result<(K::SharedSecret, I::ServerHello<K>), HandshakeError> {
     let (shared, unsigned) = K::answer(rng, hello)?;
     let m2 = unsigned.encode();
     let signed = server_signed(config, context, hello.encode().as_ref(), reply(m2.as_ref()));
-    let server_hello = K::signed(unsigned, identity.sign(signed.as_bytes()));
+    let server_hello = I::server_hello::<K>(unsigned, I::sign(identity, signed.as_bytes()));
     Ok((shared, server_hello))
 }
 
 /// The client's check of message 2: the signature under the pinned key
 /// first, then the shared secret. The ephemeral secrets are consumed (and
 /// wiped) whatever the outcome.
-pub(crate) fn check_server_hello<K: KeyExchange>(
-    server: &PublicIdentity,
+pub(crate) fn check_server_hello<K: KeyExchange, I: IdentityScheme>(
+    server: &I::Public,
     config: Config,
     context: &'static Context,
     (secret, hello): (K::ClientSecret, &K::ClientHello),
-    server_hello: &K::ServerHello,
+    server_hello: &I::ServerHello<K>,
 ) -> Result<K::SharedSecret, HandshakeError> {
-    let m2 = server_hello.encode();
-    let signed = server_signed(config, context, hello.encode().as_ref(), reply(m2.as_ref()));
-    if !server.verify_strict(signed.as_bytes(), K::signature(server_hello)) {
+    let reply = I::kex_reply::<K>(server_hello).encode();
+    let signed = server_signed(
+        config,
+        context,
+        hello.encode().as_ref(),
+        self::reply(reply.as_ref()),
+    );
+    if !I::verify(
+        server,
+        signed.as_bytes(),
+        I::server_signature::<K>(server_hello),
+    ) {
         return Err(HandshakeError::ServerSignatureInvalid);
     }
-    Ok(K::finish(secret, server_hello)?)
+    Ok(K::finish(secret, I::kex_reply::<K>(server_hello))?)
 }
 
 /// One side's session: keys from the shared secret, the X25519 shares and,
 /// under the transcript binding, a hash of every handshake byte (128 for
-/// Lesson 10, 224 with message 3 for Lesson 11, 2,496 for the hybrid one).
-pub(crate) fn session<K: KeyExchange>(
+/// Lesson 10, 224 with message 3 for Lesson 11, 2,496 for the hybrid one;
+/// more with ML-DSA-65 identities).
+pub(crate) fn session<K: KeyExchange, I: IdentityScheme>(
     config: Config,
     shared_secret: &[u8],
-    (hello, server_hello, auth): (&K::ClientHello, &K::ServerHello, Option<&ClientAuth>),
+    (hello, server_hello, auth): (&K::ClientHello, &I::ServerHello<K>, Option<&I::ClientAuth>),
     side: Side,
 ) -> Session {
     let (m1, m2) = (hello.encode(), server_hello.encode());
@@ -485,10 +496,10 @@ pub(crate) fn session<K: KeyExchange>(
         (Binding::Transcript, Some(auth)) => Some(transcript_hash(&[
             m1.as_ref(),
             m2.as_ref(),
-            &auth.to_bytes(),
+            auth.encode().as_ref(),
         ])),
     };
-    let (client_share, server_share) = K::shares(hello, server_hello);
+    let (client_share, server_share) = K::shares(hello, I::kex_reply::<K>(server_hello));
     let inputs = Inputs {
         shared_secret,
         client_share,

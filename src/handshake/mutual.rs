@@ -27,6 +27,12 @@
 //! `X25519MlKem768` (feature `pq`, Lesson 19: 2,496 bytes). Only messages
 //! 1 and 2 change; message 3 and every check stay as they are.
 //!
+//! They run any [`IdentityScheme`] too: [`Client::start_with`] and
+//! [`Server::with_identity`] take it as a value, such as `MlDsa65`
+//! (feature `pq`, Lesson 19), whose 3,309-byte signatures and 1,952-byte
+//! keys take the places of Ed25519's 64 and 32 (`crate::ml_dsa` has the
+//! messages). What each signature covers stays as in the table above.
+//!
 //! # Examples
 //!
 //! A whole handshake between two variables:
@@ -68,6 +74,7 @@ use super::{
     Binding, Config, HandshakeError, MUTUAL_CLIENT, MUTUAL_SERVER, ToSign, answer_client_hello,
     check_server_hello, server_signed, session, transcript_hash,
 };
+use crate::identity::{Ed25519, IdentityScheme, PeerKey};
 use crate::kex::{KeyExchange, X25519};
 use crate::keys::{IdentityKey, PublicIdentity};
 use crate::record::{Session, Side};
@@ -77,7 +84,7 @@ use crate::wire::{ClientAuth, ClientHello, Message, ServerHello};
 
 /// What the client signs in message 3: its own message 1 (lesson11: under
 /// X25519 that is its 32-byte share), or the transcript (transcript).
-fn client_signed<'m>(config: Config, m1: &'m [u8], m2: &[u8], client_key: &[u8; 32]) -> ToSign<'m> {
+fn client_signed<'m>(config: Config, m1: &'m [u8], m2: &[u8], client_key: &[u8]) -> ToSign<'m> {
     match config.binding {
         Binding::InsecureLesson11 => ToSign::Own(m1),
         Binding::Transcript => ToSign::Transcript(SignedContent::transcript(
@@ -100,7 +107,7 @@ pub fn sign_client_auth(
     hello: &ClientHello,
     server_hello: &ServerHello,
 ) -> ClientAuth {
-    client_auth(
+    client_auth::<Ed25519>(
         identity,
         config.into(),
         &hello.encode(),
@@ -109,15 +116,17 @@ pub fn sign_client_auth(
 }
 
 /// Message 3 after messages `m1` and `m2` as sent, whatever the key
-/// exchange: the one signing step of [`sign_client_auth`] and of
-/// [`ExpectServerHello::read_server_hello`].
-fn client_auth(identity: &IdentityKey, config: Config, m1: &[u8], m2: &[u8]) -> ClientAuth {
-    let key = *identity.public().as_bytes();
-    let signed = client_signed(config, m1, m2, &key);
-    ClientAuth {
-        signature: identity.sign(signed.as_bytes()),
-        identity: key,
-    }
+/// exchange and identity scheme: the one signing step of
+/// [`sign_client_auth`] and of [`ExpectServerHello::read_server_hello`].
+fn client_auth<I: IdentityScheme>(
+    identity: &I::Secret,
+    config: Config,
+    m1: &[u8],
+    m2: &[u8],
+) -> I::ClientAuth {
+    let key = I::public(identity);
+    let signed = client_signed(config, m1, m2, key.key_bytes());
+    I::client_auth(I::sign(identity, signed.as_bytes()), &key)
 }
 
 /// Message 2 as a server holding `identity` signs it for `share` after
@@ -167,7 +176,21 @@ impl Client {
         server: PublicIdentity,
         config: impl Into<Config>,
     ) -> (ExpectServerHello<'a, K>, K::ClientHello) {
-        let _ = kex;
+        Self::start_with(rng, kex, Ed25519, identity, server, config)
+    }
+
+    /// [`Client::start`] with the key exchange `kex` and the identity
+    /// scheme `scheme` (both ends must run the same): `identity` signs
+    /// message 3 and `server` is the pinned server key, both of `scheme`.
+    pub fn start_with<'a, K: KeyExchange, I: IdentityScheme, R: CryptoRng + ?Sized>(
+        rng: &mut R,
+        kex: K,
+        scheme: I,
+        identity: &'a I::Secret,
+        server: I::Public,
+        config: impl Into<Config>,
+    ) -> (ExpectServerHello<'a, K, I>, K::ClientHello) {
+        let _ = (kex, scheme);
         let (secret, hello) = K::offer(rng);
         let state = ExpectServerHello {
             identity,
@@ -181,15 +204,15 @@ impl Client {
 }
 
 /// The client, having sent message 1, waiting for message 2.
-pub struct ExpectServerHello<'a, K: KeyExchange = X25519> {
-    identity: &'a IdentityKey,
-    server: PublicIdentity,
+pub struct ExpectServerHello<'a, K: KeyExchange = X25519, I: IdentityScheme = Ed25519> {
+    identity: &'a I::Secret,
+    server: I::Public,
     config: Config,
     secret: K::ClientSecret,
     hello: K::ClientHello,
 }
 
-impl<K: KeyExchange> ExpectServerHello<'_, K> {
+impl<K: KeyExchange, I: IdentityScheme> ExpectServerHello<'_, K, I> {
     /// Checks the server's signature against the pinned key, agrees on the
     /// shared secret, and returns the session with message 3 to send.
     ///
@@ -199,9 +222,9 @@ impl<K: KeyExchange> ExpectServerHello<'_, K> {
     /// dropped (and wiped) either way.
     pub fn read_server_hello(
         self,
-        server_hello: &K::ServerHello,
-    ) -> Result<(Session, ClientAuth), HandshakeError> {
-        let shared = check_server_hello::<K>(
+        server_hello: &I::ServerHello<K>,
+    ) -> Result<(Session, I::ClientAuth), HandshakeError> {
+        let shared = check_server_hello::<K, I>(
             &self.server,
             self.config,
             &MUTUAL_SERVER,
@@ -209,13 +232,13 @@ impl<K: KeyExchange> ExpectServerHello<'_, K> {
             server_hello,
         )?;
 
-        let auth = client_auth(
+        let auth = client_auth::<I>(
             self.identity,
             self.config,
             self.hello.encode().as_ref(),
             server_hello.encode().as_ref(),
         );
-        let session = session::<K>(
+        let session = session::<K, I>(
             self.config,
             shared.as_ref(),
             (&self.hello, server_hello, Some(&auth)),
@@ -226,8 +249,8 @@ impl<K: KeyExchange> ExpectServerHello<'_, K> {
 }
 
 /// The server, before message 1 arrives.
-pub struct Server<'a, K: KeyExchange = X25519> {
-    identity: &'a IdentityKey,
+pub struct Server<'a, K: KeyExchange = X25519, I: IdentityScheme = Ed25519> {
+    identity: &'a I::Secret,
     config: Config,
     kex: PhantomData<K>,
 }
@@ -242,7 +265,20 @@ impl<'a> Server<'a> {
 impl<'a, K: KeyExchange> Server<'a, K> {
     /// A server that will sign with `identity` and run the key exchange `kex`.
     pub fn with_kex(identity: &'a IdentityKey, config: impl Into<Config>, kex: K) -> Self {
-        let _ = kex;
+        Server::with_identity(identity, config, kex, Ed25519)
+    }
+}
+
+impl<'a, K: KeyExchange, I: IdentityScheme> Server<'a, K, I> {
+    /// A server that will sign with `identity`, of the scheme `scheme`, and
+    /// run the key exchange `kex`.
+    pub fn with_identity(
+        identity: &'a I::Secret,
+        config: impl Into<Config>,
+        kex: K,
+        scheme: I,
+    ) -> Self {
+        let _ = (kex, scheme);
         Self {
             identity,
             config: config.into(),
@@ -261,9 +297,9 @@ impl<'a, K: KeyExchange> Server<'a, K> {
         self,
         rng: &mut R,
         hello: &K::ClientHello,
-    ) -> Result<(ExpectClientAuth<K>, K::ServerHello), HandshakeError> {
+    ) -> Result<ServerReply<K, I>, HandshakeError> {
         let (shared, server_hello) =
-            answer_client_hello::<K, R>(rng, self.identity, self.config, &MUTUAL_SERVER, hello)?;
+            answer_client_hello::<K, I, R>(rng, self.identity, self.config, &MUTUAL_SERVER, hello)?;
         let state = ExpectClientAuth {
             config: self.config,
             shared,
@@ -274,15 +310,21 @@ impl<'a, K: KeyExchange> Server<'a, K> {
     }
 }
 
+/// What [`Server::read_client_hello`] returns: the next state and message 2.
+pub type ServerReply<K, I> = (
+    ExpectClientAuth<K, I>,
+    <I as IdentityScheme>::ServerHello<K>,
+);
+
 /// The server, having sent message 2, waiting for message 3.
-pub struct ExpectClientAuth<K: KeyExchange = X25519> {
+pub struct ExpectClientAuth<K: KeyExchange = X25519, I: IdentityScheme = Ed25519> {
     config: Config,
     shared: K::SharedSecret,
     hello: K::ClientHello,
-    server_hello: K::ServerHello,
+    server_hello: I::ServerHello<K>,
 }
 
-impl<K: KeyExchange> ExpectClientAuth<K> {
+impl<K: KeyExchange, I: IdentityScheme> ExpectClientAuth<K, I> {
     /// Checks the client's key and signature, then asks `policy` whether
     /// this key may connect.
     ///
@@ -292,26 +334,32 @@ impl<K: KeyExchange> ExpectClientAuth<K> {
     /// [`HandshakeError::Refused`] with the policy's reason.
     pub fn read_client_auth(
         self,
-        auth: &ClientAuth,
-        policy: &impl TrustPolicy,
-    ) -> Result<ClientVerified, HandshakeError> {
-        let key =
-            PublicIdentity::from_bytes(&auth.identity).map_err(HandshakeError::ClientKeyInvalid)?;
+        auth: &I::ClientAuth,
+        policy: &impl TrustPolicy<I::Public>,
+    ) -> Result<ClientVerified<I::Public>, HandshakeError> {
+        let key = I::client_key(auth).map_err(HandshakeError::ClientKeyInvalid)?;
         let (m1, m2) = (self.hello.encode(), self.server_hello.encode());
-        let signed = client_signed(self.config, m1.as_ref(), m2.as_ref(), &auth.identity);
-        if !key.verify_strict(signed.as_bytes(), &auth.signature) {
+        let signed = client_signed(
+            self.config,
+            m1.as_ref(),
+            m2.as_ref(),
+            I::client_key_bytes(auth),
+        );
+        if !I::verify(&key, signed.as_bytes(), I::client_signature(auth)) {
             return Err(HandshakeError::ClientSignatureInvalid);
         }
         let name = policy.check(&key)?;
         let client = ClientIdentity { name, key };
-        let session = session::<K>(
+        let session = session::<K, I>(
             self.config,
             self.shared.as_ref(),
             (&self.hello, &self.server_hello, Some(auth)),
             Side::Server,
         );
         Ok(match self.config.binding {
-            Binding::InsecureLesson11 => ClientVerified::Accepted(Accepted { session, client }),
+            Binding::InsecureLesson11 => {
+                ClientVerified::Accepted(super::Accepted { session, client })
+            }
             Binding::Transcript => {
                 ClientVerified::ExpectKeyConfirmation(ExpectKeyConfirmation::new(session, client))
             }
@@ -321,19 +369,20 @@ impl<K: KeyExchange> ExpectClientAuth<K> {
 
 /// The server's view after message 3: what it still needs depends on the binding.
 #[derive(Debug)]
-pub enum ClientVerified {
+pub enum ClientVerified<P = PublicIdentity> {
     /// Lesson 11 as taught: the signature checked, the client is in.
-    Accepted(Accepted),
+    Accepted(Accepted<P>),
     /// Transcript binding: the client's first record must open before the
     /// client counts as authenticated.
-    ExpectKeyConfirmation(ExpectKeyConfirmation),
+    ExpectKeyConfirmation(ExpectKeyConfirmation<P>),
 }
 
 /// A finished handshake on the server: the session and who is on the
 /// other end (the client, by its key and name).
-pub type Accepted = super::Accepted<ClientIdentity>;
+pub type Accepted<P = PublicIdentity> = super::Accepted<ClientIdentity<P>>;
 
 /// Handshake done but not yet confirmed: the client has signed, yet until
 /// one of its records opens under our keys we do not know that it derived
 /// the same keys, that is, that it saw the same 224 bytes we did.
-pub type ExpectKeyConfirmation = super::ExpectKeyConfirmation<ClientIdentity>;
+pub type ExpectKeyConfirmation<P = PublicIdentity> =
+    super::ExpectKeyConfirmation<ClientIdentity<P>>;

@@ -39,6 +39,7 @@ use super::{
     Config, HandshakeError, SERVER_ONLY_SERVER, answer_client_hello, check_server_hello, ephemeral,
     session,
 };
+use crate::identity::Ed25519;
 use crate::kex::X25519;
 use crate::keys::{IdentityKey, PublicIdentity};
 use crate::record::{Session, Side};
@@ -83,14 +84,14 @@ impl ExpectServerHello {
     /// [`HandshakeError::ServerSignatureInvalid`] or
     /// [`HandshakeError::NonContributoryShare`].
     pub fn read_server_hello(self, server_hello: &ServerHello) -> Result<Session, HandshakeError> {
-        let shared = check_server_hello::<X25519>(
+        let shared = check_server_hello::<X25519, Ed25519>(
             &self.server,
             self.config,
             &SERVER_ONLY_SERVER,
             (self.ephemeral, &self.hello),
             server_hello,
         )?;
-        Ok(session::<X25519>(
+        Ok(session::<X25519, Ed25519>(
             self.config,
             &shared[..],
             (&self.hello, server_hello, None),
@@ -123,14 +124,14 @@ impl<'a> Server<'a> {
         rng: &mut R,
         hello: &ClientHello,
     ) -> Result<(Session, ServerHello), HandshakeError> {
-        let (shared, server_hello) = answer_client_hello::<X25519, R>(
+        let (shared, server_hello) = answer_client_hello::<X25519, Ed25519, R>(
             rng,
             self.identity,
             self.config,
             &SERVER_ONLY_SERVER,
             hello,
         )?;
-        let session = session::<X25519>(
+        let session = session::<X25519, Ed25519>(
             self.config,
             &shared[..],
             (hello, &server_hello, None),

@@ -355,22 +355,35 @@ impl KeySessions {
 
     /// A place for one more session of `key`, or `None` if it has `limit`.
     pub fn try_open(&self, key: &PublicIdentity) -> Option<KeySession> {
+        self.try_open_id(key.as_bytes())
+    }
+
+    /// [`KeySessions::try_open`] for a key known by 32 bytes that stand
+    /// for it: an Ed25519 key itself, or the SHA-256 of a larger one
+    /// (an ML-DSA-65 key, Lesson 19).
+    pub fn try_open_id(&self, key: &[u8; PUBLIC_KEY_LEN]) -> Option<KeySession> {
         let mut open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
-        let count = open.entry(*key.as_bytes()).or_insert(0);
+        let count = open.entry(*key).or_insert(0);
         if self.limit != 0 && *count >= self.limit {
             return None;
         }
         *count += 1;
         Some(KeySession {
             open: Arc::clone(&self.open),
-            key: *key.as_bytes(),
+            key: *key,
         })
     }
 
     /// How many sessions `key` has open.
     pub fn open_for(&self, key: &PublicIdentity) -> usize {
+        self.open_for_id(key.as_bytes())
+    }
+
+    /// [`KeySessions::open_for`] for a key known by 32 bytes (see
+    /// [`KeySessions::try_open_id`]).
+    pub fn open_for_id(&self, key: &[u8; PUBLIC_KEY_LEN]) -> usize {
         let open = self.open.lock().unwrap_or_else(PoisonError::into_inner);
-        open.get(key.as_bytes()).copied().unwrap_or(0)
+        open.get(key).copied().unwrap_or(0)
     }
 
     /// The cap (`0`: none).

@@ -85,6 +85,29 @@ pub enum Error {
     /// The two ends run different key exchanges (`--kex`, Lesson 19): the
     /// message sizes tell which.
     KexMismatch(KexMismatch),
+    /// The two ends run different identity schemes (`--identity`, Lesson
+    /// 19): the message sizes tell which.
+    IdentityMismatch(IdentityMismatch),
+}
+
+/// How an identity scheme mismatch showed itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum IdentityMismatch {
+    /// This client runs ML-DSA-65 identities; the server sent exactly a
+    /// message 2 with a 64-byte (Ed25519) signature and nothing more: it
+    /// waits for a 96-byte message 3, as an Ed25519 server does.
+    Ed25519Server,
+}
+
+impl fmt::Display for IdentityMismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Ed25519Server => f.write_str(
+                "identity mismatch: the server sent a message 2 with a 64-byte signature and                  stopped, so it runs --identity ed25519; this client runs --identity ml-dsa-65                  (a 3,309-byte signature); both ends must use the same --identity",
+            ),
+        }
+    }
 }
 
 /// How a key exchange mismatch showed itself: each side sees it differently.
@@ -147,6 +170,7 @@ impl fmt::Display for Error {
                  --binding and --schedule"
             ),
             Self::KexMismatch(mismatch) => write!(f, "{mismatch}"),
+            Self::IdentityMismatch(mismatch) => write!(f, "{mismatch}"),
         }
     }
 }
@@ -161,7 +185,8 @@ impl std::error::Error for Error {
             | Self::TimedOut(_)
             | Self::InputLineTooLong { .. }
             | Self::ServerSpeaksOther(_)
-            | Self::KexMismatch(_) => None,
+            | Self::KexMismatch(_)
+            | Self::IdentityMismatch(_) => None,
         }
     }
 }

@@ -5,11 +5,11 @@
 use std::io::{Read, Write};
 
 use super::channel::{
-    Channel, Error, KexMismatch, Partial, Stage, confirm_keys, os_rng, read_array, read_message,
-    write_all,
+    Channel, Error, KexMismatch, Partial, Stage, confirm_keys, os_rng, read_message, write_all,
 };
 use crate::handshake::mutual::{self, ClientVerified};
 use crate::handshake::{Binding, Config, HandshakeError, ServerGuess};
+use crate::identity::{Ed25519, IdentityScheme};
 use crate::kex::{Kex, KeyExchange, X25519};
 use crate::keys::{IdentityKey, PublicIdentity};
 use crate::trust::{ClientIdentity, TrustPolicy};
@@ -70,27 +70,51 @@ fn needs_pq() -> std::io::Error {
 }
 
 fn connect_kex<S: Read + Write, K: KeyExchange>(
-    mut stream: S,
+    stream: S,
     identity: &IdentityKey,
     server: PublicIdentity,
     config: Config,
     kex: K,
 ) -> Result<Channel<S>, Error> {
-    let (client, hello) = mutual::Client::start_kex(&mut os_rng(), kex, identity, server, config);
-    let m1 = hello.encode();
-    write_all(&mut stream, m1.as_ref(), Stage::ClientHello)?;
-    let server_hello = read_message::<K::ServerHello>(&mut stream, Stage::ServerHello)
-        .map_err(|partial| classical_answer::<K>(partial, &server, m1.as_ref()))?;
-    let (session, auth) = client
-        .read_server_hello(&server_hello)
-        .map_err(|e| match e {
+    connect_core::<S, K, Ed25519>(
+        stream,
+        (identity, server),
+        config,
+        kex,
+        |partial, m1| classical_answer::<K>(partial, &server, m1),
+        |e, hello, server_hello| match e {
             HandshakeError::ServerSignatureInvalid => {
-                ServerGuess::from_messages::<K>(&server, &hello, &server_hello)
+                ServerGuess::from_messages::<K>(&server, hello, server_hello)
                     .map_or(Error::Handshake(e), Error::ServerSpeaksOther)
             }
             other => Error::Handshake(other),
-        })?;
-    write_all(&mut stream, &auth.to_bytes(), Stage::ClientAuth)?;
+        },
+    )
+}
+
+/// What a message 2 that did not arrive whole means, from the bytes that did
+/// and message 1 as sent.
+/// The client's side of the Lesson 11 handshake under any key exchange and
+/// identity scheme: what each diagnosis makes of a message 2 that does not
+/// arrive whole, or whose check fails, is the caller's.
+pub(super) fn connect_core<S: Read + Write, K: KeyExchange, I: IdentityScheme>(
+    mut stream: S,
+    (identity, server): (&I::Secret, I::Public),
+    config: Config,
+    kex: K,
+    short_m2: impl FnOnce(Partial<I::ServerHello<K>>, &[u8]) -> Error,
+    failed_m2: impl FnOnce(HandshakeError, &K::ClientHello, &I::ServerHello<K>) -> Error,
+) -> Result<Channel<S>, Error> {
+    let (client, hello) =
+        mutual::Client::start_with(&mut os_rng(), kex, I::default(), identity, server, config);
+    let m1 = hello.encode();
+    write_all(&mut stream, m1.as_ref(), Stage::ClientHello)?;
+    let server_hello = read_message::<I::ServerHello<K>>(&mut stream, Stage::ServerHello)
+        .map_err(|partial| short_m2(partial, m1.as_ref()))?;
+    let (session, auth) = client
+        .read_server_hello(&server_hello)
+        .map_err(|e| failed_m2(e, &hello, &server_hello))?;
+    write_all(&mut stream, auth.encode().as_ref(), Stage::ClientAuth)?;
     let mut channel = Channel::new(stream, session);
     if config.binding == Binding::Transcript {
         channel.send(&[])?;
@@ -164,12 +188,40 @@ pub fn accept_with<S: Read + Write>(
 }
 
 fn accept_kex<S: Read + Write, K: KeyExchange>(
-    mut stream: S,
+    stream: S,
     identity: &IdentityKey,
     policy: &impl TrustPolicy,
     config: Config,
     kex: K,
 ) -> Result<(Channel<S>, ClientIdentity), Error> {
+    accept_core::<S, K, Ed25519>(
+        stream,
+        identity,
+        policy,
+        (config, kex),
+        |partial| partial.error,
+        |e, hello, auth| match e {
+            HandshakeError::ClientKeyInvalid(_) | HandshakeError::ClientSignatureInvalid
+                if K::KEX == Kex::X25519 && hybrid_client(hello.encode().as_ref(), auth) =>
+            {
+                Error::KexMismatch(KexMismatch::HybridClient(e))
+            }
+            other => Error::Handshake(other),
+        },
+    )
+}
+
+/// The server's side of the Lesson 11 handshake under any key exchange and
+/// identity scheme: what each diagnosis makes of a message 3 that does not
+/// arrive whole, or whose check fails, is the caller's.
+pub(super) fn accept_core<S: Read + Write, K: KeyExchange, I: IdentityScheme>(
+    mut stream: S,
+    identity: &I::Secret,
+    policy: &impl TrustPolicy<I::Public>,
+    (config, kex): (Config, K),
+    short_m3: impl FnOnce(Partial<I::ClientAuth>) -> Error,
+    failed_m3: impl FnOnce(HandshakeError, &K::ClientHello, &I::ClientAuth) -> Error,
+) -> Result<(Channel<S>, ClientIdentity<I::Public>), Error> {
     let hello =
         read_message::<K::ClientHello>(&mut stream, Stage::ClientHello).map_err(|partial| {
             match partial.error {
@@ -181,27 +233,17 @@ fn accept_kex<S: Read + Write, K: KeyExchange>(
                 other => other,
             }
         })?;
-    let (server, server_hello) =
-        mutual::Server::with_kex(identity, config, kex).read_client_hello(&mut os_rng(), &hello)?;
+    let (server, server_hello) = mutual::Server::with_identity(identity, config, kex, I::default())
+        .read_client_hello(&mut os_rng(), &hello)?;
     write_all(
         &mut stream,
         server_hello.encode().as_ref(),
         Stage::ServerHello,
     )?;
-    let auth = ClientAuth::from_bytes(&read_array::<CLIENT_AUTH_LEN>(
-        &mut stream,
-        Stage::ClientAuth,
-    )?);
+    let auth = read_message::<I::ClientAuth>(&mut stream, Stage::ClientAuth).map_err(short_m3)?;
     let verified = server
         .read_client_auth(&auth, policy)
-        .map_err(|e| match e {
-            HandshakeError::ClientKeyInvalid(_) | HandshakeError::ClientSignatureInvalid
-                if K::KEX == Kex::X25519 && hybrid_client(hello.encode().as_ref(), &auth) =>
-            {
-                Error::KexMismatch(KexMismatch::HybridClient(e))
-            }
-            other => Error::Handshake(other),
-        })?;
+        .map_err(|e| failed_m3(e, &hello, &auth))?;
     match verified {
         ClientVerified::Accepted(accepted) => {
             Ok((Channel::new(stream, accepted.session), accepted.client))

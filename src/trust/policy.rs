@@ -3,21 +3,22 @@
 
 use core::fmt;
 
-use subtle::ConstantTimeEq;
-
+use crate::identity::PeerKey;
 use crate::keys::{Fingerprint, PublicIdentity};
 use crate::name::ClientName;
 
-/// Who the server is talking to, once the handshake and the policy agree.
+/// Who the server is talking to, once the handshake and the policy agree:
+/// an Ed25519 key by default, `P` for another identity scheme (Lesson 19's
+/// ML-DSA-65).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ClientIdentity {
+pub struct ClientIdentity<P = PublicIdentity> {
     /// The name the policy gave this key.
     pub name: ClientName,
     /// The key the client proved it holds.
-    pub key: PublicIdentity,
+    pub key: P,
 }
 
-impl fmt::Display for ClientIdentity {
+impl<P: PeerKey> fmt::Display for ClientIdentity<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} (fingerprint {})", self.name, self.key.fingerprint())
     }
@@ -73,37 +74,39 @@ impl core::error::Error for Refusal {}
 /// Decides whether a client key that has proved itself may connect.
 ///
 /// Called once per handshake, after the client's signature verified, with
-/// the key the client sent.
-pub trait TrustPolicy {
+/// the key the client sent: an Ed25519 key by default, `P` for another
+/// identity scheme (Lesson 19's ML-DSA-65).
+pub trait TrustPolicy<P = PublicIdentity> {
     /// The client's name if it may connect, or why not.
     ///
     /// # Errors
     /// A [`Refusal`] naming the reason; the handshake then fails with it.
-    fn check(&self, client: &PublicIdentity) -> Result<ClientName, Refusal>;
+    fn check(&self, client: &P) -> Result<ClientName, Refusal>;
 }
 
-impl<T: TrustPolicy + ?Sized> TrustPolicy for &T {
-    fn check(&self, client: &PublicIdentity) -> Result<ClientName, Refusal> {
+impl<P, T: TrustPolicy<P> + ?Sized> TrustPolicy<P> for &T {
+    fn check(&self, client: &P) -> Result<ClientName, Refusal> {
         (**self).check(client)
     }
 }
 
-/// Exactly one client key, with a name: Lesson 11, exercise 1.
+/// Exactly one client key, with a name: Lesson 11, exercise 1. An Ed25519
+/// key by default; any [`PeerKey`] (Lesson 19's ML-DSA-65) as `P`.
 #[derive(Clone, Copy, Debug)]
-pub struct PinnedClient {
-    pub(super) key: PublicIdentity,
+pub struct PinnedClient<P = PublicIdentity> {
+    pub(super) key: P,
     pub(super) name: ClientName,
 }
 
-impl PinnedClient {
+impl<P> PinnedClient<P> {
     /// Trusts `key` only, calling it `name`.
-    pub fn new(key: PublicIdentity, name: ClientName) -> Self {
+    pub fn new(key: P, name: ClientName) -> Self {
         Self { key, name }
     }
 }
 
-impl TrustPolicy for PinnedClient {
-    fn check(&self, client: &PublicIdentity) -> Result<ClientName, Refusal> {
+impl<P: PeerKey> TrustPolicy<P> for PinnedClient<P> {
+    fn check(&self, client: &P) -> Result<ClientName, Refusal> {
         // Constant-time, so timing reveals nothing about how close a guess was.
         if bool::from(self.key.ct_eq(client)) {
             Ok(self.name)

@@ -1,0 +1,150 @@
+//! ML-DSA-65 key files (feature `pq`, Lesson 19): the same reading, checks
+//! and atomic writing as the Ed25519 ones, with their own header lines.
+
+use std::prelude::rust_2024::*;
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use zeroize::Zeroizing;
+
+use super::{
+    KeyFileError, ML_DSA_PUBLIC_HEX_LEN, ML_DSA_PUBLIC_KEY_HEADER, ML_DSA_SECRET_KEY_HEADER,
+    Overwrite, Problem, SECRET_KEY_HEADER, check_name, check_private, error, named_as,
+    read_key_line, read_small, refuse_pem, write_key_file,
+};
+use crate::hex;
+use crate::identity::Identity;
+use crate::keys::ML_DSA_PUBLIC_KEY_LEN;
+use crate::ml_dsa::{ML_DSA_SEED_LEN, MlDsaIdentityKey, MlDsaPublicIdentity};
+
+/// An ML-DSA-65 file's refusal when it holds an Ed25519 key.
+fn ed25519_not_ml_dsa() -> Problem {
+    Problem::WrongScheme {
+        found: Identity::Ed25519,
+        wanted: Identity::MlDsa65,
+    }
+}
+
+/// Reads an ML-DSA-65 public key file (`NAME.pub` as `11-mtls-genkeys
+/// --identity ml-dsa-65` writes it: 3,904 hex characters on one line).
+///
+/// # Errors
+/// A [`KeyFileError`] naming the file, the line and the problem; an
+/// Ed25519 key (64 hex characters, or an `ssh-ed25519` line) is
+/// [`Problem::WrongScheme`].
+pub fn read_public(path: impl AsRef<Path>) -> Result<MlDsaPublicIdentity, KeyFileError> {
+    let path = path.as_ref();
+    let wrong_kind = || {
+        error(
+            path,
+            None,
+            Problem::WrongKind {
+                wanted_secret: false,
+            },
+        )
+    };
+    if named_as(path, "key") {
+        return Err(wrong_kind());
+    }
+    let (text, _) = read_small(path)?;
+    if text.starts_with(SECRET_KEY_HEADER) || text.starts_with(ML_DSA_SECRET_KEY_HEADER) {
+        return Err(wrong_kind());
+    }
+    refuse_pem(path, &text, false)?;
+    let (line, key_text) = read_key_line(path, &text)?;
+    if crate::openssh::parse_line(key_text).is_some()
+        || key_text.len() == 2 * crate::keys::PUBLIC_KEY_LEN
+    {
+        return Err(error(path, Some(line), ed25519_not_ml_dsa()));
+    }
+    let bytes: [u8; ML_DSA_PUBLIC_KEY_LEN] =
+        hex::decode_array(key_text).map_err(|e| error(path, Some(line), Problem::Hex(e)))?;
+    Ok(MlDsaPublicIdentity::from_bytes(&bytes))
+}
+
+/// Reads an ML-DSA-65 secret key file (`NAME.key`: its header line, then
+/// the 32-byte seed in hex), refusing one that others can read.
+///
+/// # Errors
+/// A [`KeyFileError`]; an Ed25519 secret key file is [`Problem::WrongScheme`].
+pub fn read_secret(path: impl AsRef<Path>) -> Result<MlDsaIdentityKey, KeyFileError> {
+    let path = path.as_ref();
+    if named_as(path, "pub") {
+        return Err(error(
+            path,
+            None,
+            Problem::WrongKind {
+                wanted_secret: true,
+            },
+        ));
+    }
+    let (text, metadata) = read_small(path)?;
+    refuse_pem(path, &text, true)?;
+    if text.starts_with(SECRET_KEY_HEADER) {
+        return Err(error(path, Some(1), ed25519_not_ml_dsa()));
+    }
+    if text.starts_with(ML_DSA_PUBLIC_KEY_HEADER) {
+        return Err(error(
+            path,
+            Some(1),
+            Problem::WrongKind {
+                wanted_secret: true,
+            },
+        ));
+    }
+    if !text.starts_with(ML_DSA_SECRET_KEY_HEADER) {
+        return Err(error(path, None, Problem::NoMlDsaSecretKeyHeader));
+    }
+    check_private(path, &metadata)?;
+    let (line, hex_text) = read_key_line(path, &text)?;
+    let seed = Zeroizing::new(
+        hex::decode_array::<ML_DSA_SEED_LEN>(hex_text)
+            .map_err(|e| error(path, Some(line), Problem::Hex(e)))?,
+    );
+    Ok(MlDsaIdentityKey::from_seed(&seed))
+}
+
+/// Writes an ML-DSA-65 `NAME.key` (mode 0600) and `NAME.pub` into `dir`,
+/// each atomically, returning their paths.
+///
+/// # Errors
+/// A [`KeyFileError`], for instance [`Problem::AlreadyExists`].
+pub fn write_pair(
+    dir: impl AsRef<Path>,
+    name: &str,
+    key: &MlDsaIdentityKey,
+    overwrite: Overwrite,
+) -> Result<(PathBuf, PathBuf), KeyFileError> {
+    let dir = dir.as_ref();
+    if let Err(why) = check_name(name) {
+        return Err(error(&dir.join(name), None, Problem::BadName(why)));
+    }
+    let secret_path = dir.join(format!("{name}.key"));
+    let public_path = dir.join(format!("{name}.pub"));
+    if overwrite == Overwrite::Never {
+        for path in [&secret_path, &public_path] {
+            if path.exists() {
+                return Err(error(path, None, Problem::AlreadyExists));
+            }
+        }
+    }
+    // Reserved in full first, so the String never reallocates and leaves
+    // a copy of the seed in freed memory.
+    let mut secret_text = Zeroizing::new(String::with_capacity(256 + 2 * name.len()));
+    let _ = write!(
+        secret_text,
+        "{ML_DSA_SECRET_KEY_HEADER} for {name}. Keep it private:\n\
+         # whoever holds this file can prove they are {name}.\n{}\n",
+        crate::hex::Hex(&key.to_seed()[..])
+    );
+    write_key_file(&secret_path, secret_text.as_bytes(), 0o600, overwrite)?;
+    let mut public_text = String::with_capacity(ML_DSA_PUBLIC_HEX_LEN + 64 + name.len());
+    let _ = write!(
+        public_text,
+        "{ML_DSA_PUBLIC_KEY_HEADER} for {name}\n{}\n",
+        key.public()
+    );
+    write_key_file(&public_path, public_text.as_bytes(), 0o644, overwrite)?;
+    Ok((secret_path, public_path))
+}
