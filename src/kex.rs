@@ -321,6 +321,24 @@ impl fmt::Debug for HybridClientSecret {
     }
 }
 
+#[cfg(feature = "pq")]
+impl HybridClientSecret {
+    /// The X25519 half alone, for a peer that chose the classical share
+    /// instead: a TLS 1.3 client may offer `X25519MLKEM768` and `X25519`
+    /// side by side with one X25519 key (draft-ietf-tls-hybrid-design,
+    /// section 3.2), and a classical server answers the second. The
+    /// ML-KEM decapsulation key is dropped unused, and wiped.
+    ///
+    /// # Errors
+    /// [`KexError::NonContributoryShare`] for a low-order server share.
+    pub fn finish_x25519_only(
+        self,
+        server_share: &[u8; SHARE_LEN],
+    ) -> Result<Zeroizing<[u8; 32]>, KexError> {
+        agree(self.x25519, server_share)
+    }
+}
+
 /// The 64-byte hybrid shared secret: ML-KEM-768's 32-byte key, then
 /// X25519's 32 bytes.
 #[cfg(feature = "pq")]

@@ -6,6 +6,10 @@
 //! hello
 //! ```
 //!
+//! `--groups x25519mlkem768,x25519` offers Lesson 19's hybrid key exchange
+//! first (its key share and an X25519 one beside it); the default offers
+//! X25519 alone.
+//!
 //! Sends each line of standard input and prints each reply line. Exits 0 at
 //! the end of input; on any failure it exits 1 and says what failed.
 
@@ -18,6 +22,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use learn_mtls_real_tls::cli::{self, Failure, Socket, SocketRef};
+use learn_mtls_real_tls::kx::Groups;
 use learn_mtls_real_tls::tls;
 use learn_mtls_real_tls::trace::Peer;
 use rustls::ClientConnection;
@@ -63,6 +68,12 @@ struct Args {
     /// aid: what a client will say once a certificate or a staple has aged).
     #[arg(long, value_name = "TIME", value_parser = learn_mtls_real_tls::clock::parse_time)]
     now: Option<UnixTime>,
+    /// Key exchange groups to offer, most preferred first: `x25519`,
+    /// `x25519mlkem768` (Lesson 19's hybrid, TLS code point 0x11EC), or
+    /// both, comma-separated.
+    /// Without it: x25519, and nothing about groups is printed.
+    #[arg(long, value_name = "LIST")]
+    groups: Option<Groups>,
     /// Seconds to wait for the server at each step.
     #[arg(long, default_value_t = 10)]
     timeout: u64,
@@ -85,11 +96,12 @@ fn run(args: &Args) -> Result<(), String> {
     if identity.is_none() {
         eprintln!("note: no --cert/--key: this client offers no certificate");
     }
-    let config = tls::client_config_pinned(
+    let config = tls::client_config_for(
         identity,
         &args.ca,
         args.pin_sha256,
         key_log.clone().map(|k| k as Arc<dyn rustls::KeyLog>),
+        tls::provider_with_groups(&args.groups.clone().unwrap_or_default()),
     )
     .map_err(|e| e.to_string())?;
     let mut config = config;
@@ -126,6 +138,9 @@ fn run(args: &Args) -> Result<(), String> {
                 "connected to {}",
                 tls::describe_peer(conn.peer_certificates())
             );
+            if args.groups.is_some() {
+                eprintln!("key exchange: {}", cli::negotiated_group(&conn));
+            }
             talk(&mut conn, socket.as_mut()).map_err(|e| e.to_string())
         });
     cli::print_trace(&tracer, "trace", true);

@@ -8,7 +8,8 @@
 //! rejected 127.0.0.1:50414: no client certificate (the server requires one) (rustls: ...)
 //! ```
 //!
-//! TLS 1.3 only, X25519 only, a client certificate from the CA in
+//! TLS 1.3 only, X25519 only unless `--groups` says otherwise
+//! (`x25519mlkem768,x25519`: Lesson 19's hybrid first), a client certificate from the CA in
 //! `--client-ca` required (and refused if revoked by `--crl`). The same
 //! `listening on` / `accepted` / `rejected` lines as Lesson 11's server.
 
@@ -23,6 +24,7 @@ use std::time::Duration;
 use clap::Parser;
 use learn_mtls_real_tls::cli::{self, Failure, Socket, SocketRef};
 use learn_mtls_real_tls::keylog::KeyLogRecorder;
+use learn_mtls_real_tls::kx::Groups;
 use learn_mtls_real_tls::tls;
 use learn_mtls_real_tls::trace::Peer;
 use rustls::{ServerConfig, ServerConnection};
@@ -57,6 +59,12 @@ struct Args {
     /// Seconds a client has to finish its handshake, and may stay idle after.
     #[arg(long, default_value_t = 30)]
     timeout: u64,
+    /// Key exchange groups to accept, most preferred first: `x25519`,
+    /// `x25519mlkem768` (Lesson 19's hybrid, TLS code point 0x11EC), or
+    /// both, comma-separated. A client that offers none of them is refused.
+    /// Without it: x25519, and nothing about groups is printed.
+    #[arg(long, value_name = "LIST")]
+    groups: Option<Groups>,
     /// At most this many connections at once; more are refused.
     #[arg(long, default_value_t = 64)]
     max_connections: usize,
@@ -82,12 +90,13 @@ fn configure(
     args: &Args,
     key_log: Option<&Arc<KeyLogRecorder>>,
 ) -> Result<Arc<ServerConfig>, String> {
-    let mut config = tls::server_config(
+    let mut config = tls::server_config_for(
         &args.cert,
         &args.key,
         &args.client_ca,
         args.crl.as_deref(),
         key_log.cloned().map(|k| k as Arc<dyn rustls::KeyLog>),
+        tls::provider_with_groups(&args.groups.clone().unwrap_or_default()),
     )
     .map_err(|e| e.to_string())?;
     if let Some(response) = &args.ocsp_response {
@@ -118,6 +127,9 @@ fn run(args: &Args) -> Result<(), String> {
             crl.display()
         ),
         None => eprintln!("TLS 1.3, client certificate required; no revocation list"),
+    }
+    if let Some(groups) = &args.groups {
+        eprintln!("key exchange groups accepted: {groups}");
     }
     if let Some(response) = &args.ocsp_response {
         eprintln!("stapling the OCSP response in {}", response.display());
@@ -155,8 +167,16 @@ fn run(args: &Args) -> Result<(), String> {
         }
         let (config, key_log, open) = (config.clone(), key_log.clone(), open.clone());
         let (trace, timeout) = (args.trace, Duration::from_secs(args.timeout));
+        let show_group = args.groups.is_some();
         std::thread::spawn(move || {
-            serve(stream, peer, &config, key_log.as_ref(), trace, timeout);
+            serve(
+                stream,
+                peer,
+                &config,
+                key_log.as_ref(),
+                (trace, show_group),
+                timeout,
+            );
             open.fetch_sub(1, Ordering::SeqCst);
         });
     }
@@ -168,7 +188,7 @@ fn serve(
     peer: SocketAddr,
     config: &Arc<ServerConfig>,
     key_log: Option<&Arc<KeyLogRecorder>>,
-    trace: bool,
+    (trace, show_group): (bool, bool),
     timeout: Duration,
 ) {
     let _ = stream.set_read_timeout(Some(timeout));
@@ -186,6 +206,9 @@ fn serve(
                 "accepted {} from {peer}",
                 tls::describe_peer(conn.peer_certificates())
             );
+            if show_group {
+                println!("key exchange with {peer}: {}", cli::negotiated_group(&conn));
+            }
             let _ = io::stdout().flush();
             if let Err(e) = echo(&mut conn, socket.as_mut()) {
                 eprintln!("closed {peer}: {e}");

@@ -85,6 +85,18 @@ pub fn print_trace(tracer: &SharedTracer, prefix: &str, finish: bool) {
     }
 }
 
+/// The key exchange group rustls settled on, as `NAME (0xNNNN)`.
+pub fn negotiated_group<C, D>(conn: &C) -> String
+where
+    C: std::ops::Deref<Target = ConnectionCommon<D>>,
+    D: SideData,
+{
+    match conn.negotiated_key_exchange_group() {
+        Some(group) => crate::record::describe_group(u16::from(group.name())),
+        None => "none yet".to_owned(),
+    }
+}
+
 /// A connection failed.
 #[derive(Debug)]
 pub enum Failure {

@@ -8,6 +8,8 @@
 //! - [`clock`]: times as the lessons write them and `--now` reads them.
 //! - [`files`]: PEM files in, with errors that name the file.
 //! - [`tls`]: rustls configurations for the lesson's server and client.
+//! - [`kx`]: key exchange groups (`--groups`), and TLS 1.3's hybrid
+//!   `X25519MLKEM768` built from the course's Lesson 19 key exchange.
 //! - [`keylog`]: the secrets in the standard key log format (a teaching aid).
 //! - [`ocsp`]: checking a stapled OCSP response (`16-tls-client --require-ocsp`).
 //! - [`record`]: TLS records and handshake messages, seen from outside.
@@ -25,6 +27,7 @@ pub mod cli;
 pub mod clock;
 pub mod files;
 pub mod keylog;
+pub mod kx;
 pub mod ocsp;
 pub mod record;
 pub mod stapling;

@@ -225,6 +225,133 @@ pub fn server_hello_suite(message: &HandshakeMessage) -> Option<u16> {
     Some(u16::from_be_bytes([*body.get(at)?, *body.get(at + 1)?]))
 }
 
+/// Extension type `key_share` (RFC 8446 §4.2.8).
+pub const KEY_SHARE: u16 = 51;
+
+/// One `KeyShareEntry`: a group and the length of its key exchange bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeyShareEntry {
+    /// The `NamedGroup` code point.
+    pub group: u16,
+    /// The length of `key_exchange`.
+    pub len: usize,
+}
+
+/// What a hello's `key_share` extension holds (RFC 8446 §4.2.8).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeyShare {
+    /// ClientHello: the shares offered, in order.
+    Offered(Vec<KeyShareEntry>),
+    /// ServerHello: the one share the server answered with.
+    Chosen(KeyShareEntry),
+    /// HelloRetryRequest: only the group the server wants a share in.
+    Requested(u16),
+}
+
+/// A vector with a `width`-byte length prefix, and what follows it.
+fn prefixed(bytes: &[u8], width: usize) -> Option<(&[u8], &[u8])> {
+    let len = bytes
+        .get(..width)?
+        .iter()
+        .fold(0usize, |n, b| n << 8 | usize::from(*b));
+    let rest = bytes.get(width..)?;
+    Some((rest.get(..len)?, rest.get(len..)?))
+}
+
+/// The extensions of a ClientHello or ServerHello (type, data), in order.
+#[must_use]
+pub fn hello_extensions(message: &HandshakeMessage) -> Option<Vec<(u16, &[u8])>> {
+    // body = legacy_version (2) || random (32) || legacy_session_id <0..32> || ...
+    let (_, rest) = prefixed(message.body().get(34..)?, 1)?;
+    let rest = match message.msg_type {
+        // ClientHello: cipher_suites <2..> || legacy_compression_methods <1..>
+        1 => {
+            let (_, rest) = prefixed(rest, 2)?;
+            prefixed(rest, 1)?.1
+        }
+        // ServerHello: cipher_suite (2) || legacy_compression_method (1)
+        2 => rest.get(3..)?,
+        _ => return None,
+    };
+    let (mut list, _) = prefixed(rest, 2)?;
+    let mut extensions = Vec::new();
+    while !list.is_empty() {
+        let kind = u16::from_be_bytes([*list.first()?, *list.get(1)?]);
+        let (data, next) = prefixed(list.get(2..)?, 2)?;
+        extensions.push((kind, data));
+        list = next;
+    }
+    Some(extensions)
+}
+
+/// The `key_share` extension of a ClientHello, ServerHello or
+/// HelloRetryRequest; `None` if it has none or it does not parse.
+#[must_use]
+pub fn key_share(message: &HandshakeMessage) -> Option<KeyShare> {
+    let (_, data) = hello_extensions(message)?
+        .into_iter()
+        .find(|(kind, _)| *kind == KEY_SHARE)?;
+    let entry = |bytes: &[u8]| -> Option<(KeyShareEntry, usize)> {
+        let group = u16::from_be_bytes([*bytes.first()?, *bytes.get(1)?]);
+        let (key, _) = prefixed(bytes.get(2..)?, 2)?;
+        Some((
+            KeyShareEntry {
+                group,
+                len: key.len(),
+            },
+            4 + key.len(),
+        ))
+    };
+    match message.msg_type {
+        1 => {
+            let (mut list, _) = prefixed(data, 2)?;
+            let mut entries = Vec::new();
+            while !list.is_empty() {
+                let (e, used) = entry(list)?;
+                entries.push(e);
+                list = &list[used..];
+            }
+            Some(KeyShare::Offered(entries))
+        }
+        2 if hello_random(message) == Some(HELLO_RETRY_REQUEST_RANDOM) => {
+            let [a, b] = data[..] else { return None };
+            Some(KeyShare::Requested(u16::from_be_bytes([a, b])))
+        }
+        2 => Some(KeyShare::Chosen(entry(data)?.0)),
+        _ => None,
+    }
+}
+
+/// The name of a TLS `NamedGroup` (the IANA registry's), or `None`.
+#[must_use]
+pub fn group_name(group: u16) -> Option<&'static str> {
+    Some(match group {
+        0x0017 => "secp256r1",
+        0x0018 => "secp384r1",
+        0x0019 => "secp521r1",
+        0x001d => "X25519",
+        0x001e => "X448",
+        0x0100 => "ffdhe2048",
+        0x0101 => "ffdhe3072",
+        0x0200 => "MLKEM512",
+        0x0201 => "MLKEM768",
+        0x0202 => "MLKEM1024",
+        0x11eb => "SecP256r1MLKEM768",
+        0x11ec => "X25519MLKEM768",
+        0x11ed => "SecP384r1MLKEM1024",
+        _ => return None,
+    })
+}
+
+/// `NAME (0xNNNN)`, or `unknown group 0xNNNN` (GREASE values among them).
+#[must_use]
+pub fn describe_group(group: u16) -> String {
+    match group_name(group) {
+        Some(name) => format!("{name} (0x{group:04x})"),
+        None => format!("unknown group 0x{group:04x}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -265,5 +392,93 @@ mod tests {
         assert_eq!(messages.len(), 2);
         assert_eq!(messages[0].body(), [1, 2]);
         assert_eq!(handshake_name(messages[1].msg_type), "ServerHelloDone");
+    }
+
+    /// A hello with the given extensions, laid out as RFC 8446 §4.1.2/3 do.
+    fn hello(msg_type: u8, random: [u8; 32], extensions: &[(u16, Vec<u8>)]) -> HandshakeMessage {
+        let mut body = vec![3, 3];
+        body.extend_from_slice(&random);
+        body.extend_from_slice(&[1, 0xaa]); // a one-byte session id
+        if msg_type == 1 {
+            body.extend_from_slice(&[0, 2, 0x13, 0x01, 1, 0]);
+        } else {
+            body.extend_from_slice(&[0x13, 0x01, 0]);
+        }
+        let mut list = Vec::new();
+        for (kind, data) in extensions {
+            list.extend_from_slice(&kind.to_be_bytes());
+            list.extend_from_slice(&u16::try_from(data.len()).expect("short").to_be_bytes());
+            list.extend_from_slice(data);
+        }
+        body.extend_from_slice(&u16::try_from(list.len()).expect("short").to_be_bytes());
+        body.extend_from_slice(&list);
+        let len = u32::try_from(body.len()).expect("short").to_be_bytes();
+        let mut bytes = vec![msg_type, len[1], len[2], len[3]];
+        bytes.extend_from_slice(&body);
+        HandshakeMessage { msg_type, bytes }
+    }
+
+    fn entry(group: u16, len: usize) -> Vec<u8> {
+        let mut out = group.to_be_bytes().to_vec();
+        out.extend_from_slice(&u16::try_from(len).expect("short").to_be_bytes());
+        out.resize(4 + len, 0x5a);
+        out
+    }
+
+    #[test]
+    fn key_shares_are_read_from_each_kind_of_hello() {
+        let mut shares = entry(0x11ec, 1216);
+        shares.extend(entry(0x001d, 32));
+        let mut offered = u16::try_from(shares.len())
+            .expect("short")
+            .to_be_bytes()
+            .to_vec();
+        offered.extend(shares);
+        let client = hello(1, [7; 32], &[(43, vec![2, 3, 4]), (KEY_SHARE, offered)]);
+        assert_eq!(
+            key_share(&client),
+            Some(KeyShare::Offered(vec![
+                KeyShareEntry {
+                    group: 0x11ec,
+                    len: 1216
+                },
+                KeyShareEntry {
+                    group: 0x001d,
+                    len: 32
+                },
+            ]))
+        );
+        let server = hello(
+            2,
+            [8; 32],
+            &[(KEY_SHARE, entry(0x11ec, 1120)), (43, vec![3, 4])],
+        );
+        assert_eq!(
+            key_share(&server),
+            Some(KeyShare::Chosen(KeyShareEntry {
+                group: 0x11ec,
+                len: 1120
+            }))
+        );
+        let retry = hello(
+            2,
+            HELLO_RETRY_REQUEST_RANDOM,
+            &[(KEY_SHARE, vec![0x00, 0x1d])],
+        );
+        assert_eq!(key_share(&retry), Some(KeyShare::Requested(0x001d)));
+        assert_eq!(describe_group(0x11ec), "X25519MLKEM768 (0x11ec)");
+        assert_eq!(describe_group(0x0a0a), "unknown group 0x0a0a");
+    }
+
+    #[test]
+    fn a_truncated_key_share_is_none_not_a_panic() {
+        let server = hello(2, [8; 32], &[(KEY_SHARE, entry(0x001d, 32))]);
+        for cut in 0..server.bytes.len() {
+            let mut short = server.clone();
+            short.bytes.truncate(cut.max(HANDSHAKE_HEADER_LEN));
+            let _ = key_share(&short);
+        }
+        let no_share = hello(2, [8; 32], &[(43, vec![3, 4])]);
+        assert_eq!(key_share(&no_share), None);
     }
 }

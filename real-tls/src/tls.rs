@@ -1,5 +1,6 @@
 //! rustls configurations for the lesson's server and client: TLS 1.3
-//! only, X25519 only, the two SHA-256 cipher suites, client certificate
+//! only, X25519 unless told otherwise (`--groups`, Lesson 19: the hybrid
+//! `X25519MLKEM768`), the two SHA-256 cipher suites, client certificate
 //! required.
 
 use std::fmt;
@@ -18,6 +19,7 @@ use rustls::{
 use sha2::{Digest as _, Sha256};
 
 use crate::files::{self, FileError};
+use crate::kx::Groups;
 use crate::x509;
 
 /// The cryptography the lesson offers: the course's own pieces where TLS
@@ -25,12 +27,19 @@ use crate::x509;
 /// suite every TLS 1.3 peer must support.
 #[must_use]
 pub fn provider() -> Arc<CryptoProvider> {
+    provider_with_groups(&Groups::default())
+}
+
+/// As [`provider`], with the key exchange groups `groups` (a client
+/// offers them in this order; a server accepts only these).
+#[must_use]
+pub fn provider_with_groups(groups: &Groups) -> Arc<CryptoProvider> {
     let mut provider = ring::default_provider();
     provider.cipher_suites = vec![
         ring::cipher_suite::TLS13_CHACHA20_POLY1305_SHA256,
         ring::cipher_suite::TLS13_AES_128_GCM_SHA256,
     ];
-    provider.kx_groups = vec![ring::kx_group::X25519];
+    provider.kx_groups = groups.kx_groups();
     Arc::new(provider)
 }
 
@@ -86,7 +95,25 @@ pub fn server_config(
     crl: Option<&Path>,
     key_log: Option<Arc<dyn KeyLog>>,
 ) -> Result<ServerConfig, SetupError> {
-    let provider = provider();
+    server_config_for(cert, key, client_ca, crl, key_log, provider())
+}
+
+/// As [`server_config`], with the cryptography in `provider` (see
+/// [`provider_with_groups`]: a server accepts only its key exchange
+/// groups, and of a client's offer picks the first of *its own* list that
+/// the client supports).
+///
+/// # Errors
+///
+/// As [`server_config`].
+pub fn server_config_for(
+    cert: &Path,
+    key: &Path,
+    client_ca: &Path,
+    crl: Option<&Path>,
+    key_log: Option<Arc<dyn KeyLog>>,
+    provider: Arc<CryptoProvider>,
+) -> Result<ServerConfig, SetupError> {
     let crls = match crl {
         Some(path) => files::revocation_lists(path)?,
         None => Vec::new(),
@@ -135,7 +162,24 @@ pub fn client_config_pinned(
     pin: Option<Fingerprint>,
     key_log: Option<Arc<dyn KeyLog>>,
 ) -> Result<ClientConfig, SetupError> {
-    let provider = provider();
+    client_config_for(identity, ca, pin, key_log, provider())
+}
+
+/// As [`client_config_pinned`], with the cryptography in `provider` (see
+/// [`provider_with_groups`]: a client offers its key exchange groups in
+/// that order, with a key share for the first, and, when the first is
+/// `X25519MLKEM768` and X25519 follows, an X25519 share beside it).
+///
+/// # Errors
+///
+/// As [`client_config`].
+pub fn client_config_for(
+    identity: Option<(&Path, &Path)>,
+    ca: &Path,
+    pin: Option<Fingerprint>,
+    key_log: Option<Arc<dyn KeyLog>>,
+    provider: Arc<CryptoProvider>,
+) -> Result<ClientConfig, SetupError> {
     let wants_verifier = ClientConfig::builder_with_provider(provider.clone())
         .with_protocol_versions(&[&rustls::version::TLS13])
         .map_err(|e| SetupError::Rustls(e.to_string()))?;
@@ -303,7 +347,14 @@ pub fn reason(error: &Error) -> String {
             format!("the peer refused the handshake: {}", alert_reason(*alert))
         }
         Error::PeerIncompatible(_) => {
-            "the peer cannot speak what we require (TLS 1.3, X25519, a SHA-256 suite)".to_owned()
+            "the peer cannot speak what we require (TLS 1.3, one of our key exchange groups, \
+             a SHA-256 suite)"
+                .to_owned()
+        }
+        Error::PeerMisbehaved(rustls::PeerMisbehaved::InvalidKeyShare) => {
+            "the peer's key share is invalid (an X25519 share of low order, an ML-KEM-768 \
+             encapsulation key with a coefficient of 3329 or more, or the wrong length)"
+                .to_owned()
         }
         _ => return error.to_string(),
     };

@@ -24,8 +24,8 @@ use sha2::{Digest, Sha256};
 use crate::aead::{AeadKind, NONCE_LEN, RecordCipher, xor_nonce};
 use crate::keylog::KeyLogRecorder;
 use crate::record::{
-    self, APPLICATION_DATA, HELLO_RETRY_REQUEST_RANDOM, HandshakeMessage, HandshakeReader, Record,
-    RecordReader,
+    self, APPLICATION_DATA, HELLO_RETRY_REQUEST_RANDOM, HandshakeMessage, HandshakeReader,
+    KeyShare, KeyShareEntry, Record, RecordReader,
 };
 use crate::x509;
 
@@ -155,6 +155,7 @@ pub struct Tracer {
     directions: [Direction; 2],
     client_random: Option<[u8; 32]>,
     suite: Option<u16>,
+    group: Option<u16>,
     encrypted: bool,
     messages: Vec<(Peer, HandshakeMessage)>,
     lines: Vec<String>,
@@ -181,6 +182,7 @@ impl Tracer {
             directions: [Direction::default(), Direction::default()],
             client_random: None,
             suite: None,
+            group: None,
             encrypted: false,
             messages: Vec::new(),
             lines: Vec::new(),
@@ -238,6 +240,12 @@ impl Tracer {
     #[must_use]
     pub fn cipher_suite(&self) -> Option<u16> {
         self.suite
+    }
+
+    /// The key exchange group the ServerHello's key_share answered in.
+    #[must_use]
+    pub fn key_exchange_group(&self) -> Option<u16> {
+        self.group
     }
 
     /// The records that could not be opened (no secret), described by size:
@@ -397,16 +405,40 @@ impl Tracer {
     fn message(&mut self, from: Peer, message: HandshakeMessage, how: String) {
         let mut name = record::handshake_name(message.msg_type);
         let mut concept = concept(message.msg_type, from);
+        let key_share = match message.msg_type {
+            1 | 2 => record::key_share(&message),
+            _ => None,
+        };
+        let hybrid = match &key_share {
+            Some(KeyShare::Offered(entries)) => entries.first().map(|e| e.group) == Some(HYBRID),
+            Some(KeyShare::Chosen(entry)) => entry.group == HYBRID,
+            _ => false,
+        };
+        let retry = message.msg_type == 2
+            && record::hello_random(&message) == Some(HELLO_RETRY_REQUEST_RANDOM);
         match message.msg_type {
-            1 => self.client_random = record::hello_random(&message),
-            2 if record::hello_random(&message) == Some(HELLO_RETRY_REQUEST_RANDOM) => {
+            1 => {
+                self.client_random = record::hello_random(&message);
+                if hybrid {
+                    concept = "Lesson 19's hybrid message 1: its key_share holds the client's \
+                               ML-KEM-768 encapsulation key and X25519 share; the rest is \
+                               negotiation the course fixed in advance";
+                }
+            }
+            2 if retry => {
                 name = "HelloRetryRequest (a ServerHello with a fixed random)";
                 concept = "HelloRetryRequest: the server wants a key share in another group; \
-                           the course has one group, so it never needs this round trip";
+                           the course fixes its key exchange in advance, so it never needs \
+                           this round trip";
             }
             2 => {
                 self.suite = record::server_hello_suite(&message);
                 self.encrypted = true;
+                if hybrid {
+                    concept = "Lesson 19's hybrid message 2, first part: its key_share holds \
+                               the ML-KEM-768 ciphertext and the server's X25519 share; both \
+                               sides now hold the shared secret";
+                }
             }
             _ => {}
         }
@@ -415,7 +447,31 @@ impl Tracer {
             from.arrow(),
             message.bytes.len()
         ));
-        if message.msg_type == 2 && concept.starts_with("message 2") {
+        match key_share {
+            Some(KeyShare::Offered(entries)) => {
+                for entry in entries {
+                    let line = share_line(entry, Peer::Client);
+                    self.say(format!("{}      {line}", from.arrow()));
+                }
+            }
+            Some(KeyShare::Chosen(entry)) => {
+                self.group = Some(entry.group);
+                let line = share_line(entry, Peer::Server);
+                self.say(format!("{}      {line}", from.arrow()));
+                self.say(format!(
+                    "{}      negotiated group {}",
+                    from.arrow(),
+                    record::describe_group(entry.group)
+                ));
+            }
+            Some(KeyShare::Requested(group)) => self.say(format!(
+                "{}      key_share: the server asks for a share in {}",
+                from.arrow(),
+                record::describe_group(group)
+            )),
+            None => {}
+        }
+        if message.msg_type == 2 && !retry {
             if let Some((_, suite_name)) = self.suite.and_then(suite) {
                 self.say(format!("{}      cipher suite {suite_name}", from.arrow()));
             } else if let Some(s) = self.suite {
@@ -461,6 +517,31 @@ impl Tracer {
         }
         hash.finalize().into()
     }
+}
+
+/// `X25519MLKEM768`'s code point.
+const HYBRID: u16 = 0x11ec;
+
+/// One key share, its size, and (for the groups the lesson binaries
+/// offer) what its bytes are.
+fn share_line(entry: KeyShareEntry, from: Peer) -> String {
+    let inside = match (entry.group, entry.len, from) {
+        (HYBRID, 1216, Peer::Client) => {
+            " = ML-KEM-768 encapsulation key (1184) || X25519 share (32), \
+             Lesson 19's message 1"
+        }
+        (HYBRID, 1120, Peer::Server) => {
+            " = ML-KEM-768 ciphertext (1088) || X25519 share (32), \
+             Lesson 19's message 2 without its signature"
+        }
+        (0x001d, 32, _) => " = an X25519 share, Lesson 11's message 1 or 2",
+        _ => "",
+    };
+    format!(
+        "key_share: {}, {} bytes{inside}",
+        record::describe_group(entry.group),
+        entry.len
+    )
 }
 
 /// The course concept a TLS 1.3 handshake message corresponds to.

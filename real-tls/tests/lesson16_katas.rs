@@ -14,6 +14,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use learn_mtls::keys::PublicIdentity;
 use learn_mtls_real_tls::certs::{self, Algorithm};
 use learn_mtls_real_tls::keylog::KeyLogRecorder;
+use learn_mtls_real_tls::kx::Groups;
 use learn_mtls_real_tls::record::HandshakeMessage;
 use learn_mtls_real_tls::trace::{Peer, Tracer};
 use learn_mtls_real_tls::{tls, x509};
@@ -47,19 +48,28 @@ impl Drop for Pki {
 
 /// A whole mutual TLS 1.3 handshake in memory; returns the trace.
 fn handshake(pki: &Pki) -> (Tracer, Arc<KeyLogRecorder>) {
+    handshake_with(pki, &Groups::default(), &Groups::default())
+}
+
+/// As [`handshake`], the client offering `offered` and the server
+/// accepting `accepted`.
+fn handshake_with(pki: &Pki, offered: &Groups, accepted: &Groups) -> (Tracer, Arc<KeyLogRecorder>) {
     let key_log = Arc::new(KeyLogRecorder::new(None, true).expect("no file to open"));
-    let server_config = tls::server_config(
+    let server_config = tls::server_config_for(
         &pki.path("server.pem"),
         &pki.path("server.key"),
         &pki.path("ca.pem"),
         None,
         Some(key_log.clone()),
+        tls::provider_with_groups(accepted),
     )
     .expect("server config");
-    let client_config = tls::client_config(
+    let client_config = tls::client_config_for(
         Some((&pki.path("client.pem"), &pki.path("client.key"))),
         &pki.path("ca.pem"),
+        None,
         Some(key_log.clone()),
+        tls::provider_with_groups(offered),
     )
     .expect("client config");
     let mut client = ClientConnection::new(
@@ -240,6 +250,42 @@ fn the_key_share_is_a_32_byte_x25519_share_like_message_1() {
         .position(|w| w == needle)
         .expect("an X25519 key share");
     assert!(hello.bytes.len() >= at + 4 + 32);
+}
+
+#[test]
+fn the_hybrid_key_shares_are_lesson_19s_messages_in_the_trace() {
+    let pki = Pki::new("hybrid", Algorithm::Ed25519);
+    let both: Groups = "x25519mlkem768,x25519".parse().expect("groups");
+    let (mut tracer, _) = handshake_with(&pki, &both, &both);
+    assert_eq!(tracer.key_exchange_group(), Some(0x11ec));
+    let lines = tracer.take_lines();
+    for needle in [
+        "client -> server      key_share: X25519MLKEM768 (0x11ec), 1216 bytes = ML-KEM-768 \
+         encapsulation key (1184) || X25519 share (32), Lesson 19's message 1",
+        "client -> server      key_share: X25519 (0x001d), 32 bytes",
+        "server -> client      key_share: X25519MLKEM768 (0x11ec), 1120 bytes = ML-KEM-768 \
+         ciphertext (1088) || X25519 share (32), Lesson 19's message 2 without its signature",
+        "server -> client      negotiated group X25519MLKEM768 (0x11ec)",
+    ] {
+        assert!(
+            lines.iter().any(|l| l == needle),
+            "{needle:?} not in:\n{}",
+            lines.join("\n")
+        );
+    }
+    // A classical server picks the X25519 share sent beside: no retry.
+    let (mut tracer, _) = handshake_with(&pki, &both, &Groups::default());
+    assert_eq!(tracer.key_exchange_group(), Some(0x001d));
+    assert!(
+        !tracer
+            .take_lines()
+            .iter()
+            .any(|l| l.contains("HelloRetryRequest"))
+    );
+    // A hybrid-only client and a classical server have no group in common.
+    let only: Groups = "x25519mlkem768".parse().expect("groups");
+    let failed = std::panic::catch_unwind(|| handshake_with(&pki, &only, &Groups::default()));
+    assert!(failed.is_err(), "no common group: the handshake must fail");
 }
 
 #[test]
