@@ -466,7 +466,28 @@ pub fn write_pair(
     key: &IdentityKey,
     overwrite: Overwrite,
 ) -> Result<(PathBuf, PathBuf), KeyFileError> {
-    let dir = dir.as_ref();
+    write_pair_with(
+        dir.as_ref(),
+        name,
+        SECRET_KEY_HEADER,
+        &key.to_secret_bytes()[..],
+        &format!("{}\n", key.public()),
+        overwrite,
+    )
+}
+
+/// The one writer of a key pair, whatever the scheme: checks the name,
+/// refuses to overwrite unless asked, writes `NAME.key` (mode 0600, the
+/// secret in hex under `secret_header`) and `NAME.pub` (mode 0644,
+/// `public_text` as given), each atomically.
+pub(crate) fn write_pair_with(
+    dir: &Path,
+    name: &str,
+    secret_header: &str,
+    secret: &[u8],
+    public_text: &str,
+    overwrite: Overwrite,
+) -> Result<(PathBuf, PathBuf), KeyFileError> {
     if let Err(why) = check_name(name) {
         return Err(error(&dir.join(name), None, Problem::BadName(why)));
     }
@@ -481,16 +502,17 @@ pub fn write_pair(
     }
     // Reserved in full before the secret is written, so the String never
     // reallocates and leaves a copy of the secret in freed memory.
-    let mut secret_text = Zeroizing::new(String::with_capacity(256 + 2 * name.len()));
+    let mut secret_text = Zeroizing::new(String::with_capacity(
+        secret_header.len() + 2 * secret.len() + 128 + 2 * name.len(),
+    ));
     // Writing to a String cannot fail.
     let _ = write!(
         secret_text,
-        "{SECRET_KEY_HEADER} for {name}. Keep it private:\n\
+        "{secret_header} for {name}. Keep it private:\n\
          # whoever holds this file can prove they are {name}.\n{}\n",
-        crate::hex::Hex(&key.to_secret_bytes()[..])
+        crate::hex::Hex(secret)
     );
     write_key_file(&secret_path, secret_text.as_bytes(), 0o600, overwrite)?;
-    let public_text = format!("{}\n", key.public());
     write_key_file(&public_path, public_text.as_bytes(), 0o644, overwrite)?;
     Ok((secret_path, public_path))
 }

@@ -10,8 +10,8 @@ use zeroize::Zeroizing;
 
 use super::{
     KeyFileError, ML_DSA_PUBLIC_HEX_LEN, ML_DSA_PUBLIC_KEY_HEADER, ML_DSA_SECRET_KEY_HEADER,
-    Overwrite, Problem, SECRET_KEY_HEADER, check_name, check_private, error, named_as,
-    read_key_line, read_small, refuse_pem, write_key_file,
+    Overwrite, Problem, SECRET_KEY_HEADER, check_private, error, named_as, read_key_line,
+    read_small, refuse_pem,
 };
 use crate::hex;
 use crate::identity::Identity;
@@ -116,35 +116,19 @@ pub fn write_pair(
     key: &MlDsaIdentityKey,
     overwrite: Overwrite,
 ) -> Result<(PathBuf, PathBuf), KeyFileError> {
-    let dir = dir.as_ref();
-    if let Err(why) = check_name(name) {
-        return Err(error(&dir.join(name), None, Problem::BadName(why)));
-    }
-    let secret_path = dir.join(format!("{name}.key"));
-    let public_path = dir.join(format!("{name}.pub"));
-    if overwrite == Overwrite::Never {
-        for path in [&secret_path, &public_path] {
-            if path.exists() {
-                return Err(error(path, None, Problem::AlreadyExists));
-            }
-        }
-    }
-    // Reserved in full first, so the String never reallocates and leaves
-    // a copy of the seed in freed memory.
-    let mut secret_text = Zeroizing::new(String::with_capacity(256 + 2 * name.len()));
-    let _ = write!(
-        secret_text,
-        "{ML_DSA_SECRET_KEY_HEADER} for {name}. Keep it private:\n\
-         # whoever holds this file can prove they are {name}.\n{}\n",
-        crate::hex::Hex(&key.to_seed()[..])
-    );
-    write_key_file(&secret_path, secret_text.as_bytes(), 0o600, overwrite)?;
     let mut public_text = String::with_capacity(ML_DSA_PUBLIC_HEX_LEN + 64 + name.len());
+    // Writing to a String cannot fail.
     let _ = write!(
         public_text,
         "{ML_DSA_PUBLIC_KEY_HEADER} for {name}\n{}\n",
         key.public()
     );
-    write_key_file(&public_path, public_text.as_bytes(), 0o644, overwrite)?;
-    Ok((secret_path, public_path))
+    super::write_pair_with(
+        dir.as_ref(),
+        name,
+        ML_DSA_SECRET_KEY_HEADER,
+        &key.to_seed()[..],
+        &public_text,
+        overwrite,
+    )
 }
