@@ -139,18 +139,14 @@ fn connect(args: &Args) -> Result<TcpStream, String> {
 /// What a learner should read for each way the connection can fail.
 fn explain(e: &Error, args: &Args) -> String {
     match e {
-        Error::Handshake(HandshakeError::ServerSignatureInvalid) => format!(
-            "the server's signature does not match the pinned key in {}: this is not the server \
-             you pinned (or it runs a different --binding or --schedule than {} and {}{})",
-            args.server_pub.display(),
-            args.binding,
-            args.schedule,
-            if args.identity == Identity::Ed25519 {
-                ", or --identity ml-dsa-65, whose message 2 carries a 3,309-byte signature"
-            } else {
-                ""
-            }
-        ),
+        Error::Handshake(HandshakeError::ServerSignatureInvalid) => {
+            learn_mtls_kit::client::wrong_server(
+                &args.server_pub.display().to_string(),
+                args.binding,
+                args.schedule,
+                args.identity,
+            )
+        }
         Error::ServerSpeaksOther(guess) => format!(
             "{} answered with the pinned key, but {guess}; this client speaks Lesson 11 with \
              --binding {} --schedule {}{}",

@@ -4,6 +4,8 @@
 //!
 //! - [`attack`]: Mallory's workbench and the five attacks of Lesson 13 that
 //!   the `13-attack-*` examples and the tour run;
+//! - [`client`]: what the lesson clients say, for the attacks that quote
+//!   them;
 //! - [`siege`]: the siege engine, for Lesson 14's `14-attack-*` examples,
 //!   `14-siege` and `tests/lesson14_availability.rs`;
 //! - [`grade`]: the black-box graders `10-grade` and `11-grade` (and their
@@ -17,6 +19,7 @@
 //! - [`vectors`]: the golden vector files' `name = value` format.
 
 pub mod attack;
+pub mod client;
 pub mod grade;
 pub mod primitives;
 pub mod server;

@@ -21,19 +21,18 @@ use crate::attack;
 
 use attack::{Cast, Event, RealServer, Report};
 use learn_mtls::handshake::{Binding, HandshakeError};
+use learn_mtls::identity::Identity;
 use learn_mtls::net::{Error, Stage};
 use learn_mtls::schedule::KeySchedule;
 
 /// What `11-mtls-client --server-pub SERVER_PUB --binding BINDING` prints
-/// when the server's signature does not verify, word for word (see
-/// `explain` in `examples/11-mtls-client.rs`; a test keeps the two equal).
+/// when the server's signature does not verify, word for word (the client
+/// and this attack both take the words from [`crate::client::wrong_server`];
+/// a test runs both).
 pub fn client_says_wrong_server(server_pub: &str, binding: Binding) -> String {
     format!(
-        "error: the server's signature does not match the pinned key in {}: this is not the server \
-         you pinned (or it runs a different --binding or --schedule than {} and {})",
-        server_pub,
-        binding,
-        KeySchedule::Hkdf
+        "error: {}",
+        crate::client::wrong_server(server_pub, binding, KeySchedule::Hkdf, Identity::Ed25519)
     )
 }
 
