@@ -1,18 +1,21 @@
 //! Known answers for ML-DSA-65 (FIPS 204), from NIST's published ACVP
 //! vectors in `tests/vectors/ml-dsa-65-fips204.txt` (its header says
-//! exactly where each value comes from): key generation from a seed,
-//! through the library's own `MlDsaIdentityKey` and through the crate.
-//! Lesson 19's ML-DSA-65 identities run on this crate; this pins it to the
-//! standard, not to itself. A further test ties the library's strict
-//! verification (ML-DSA.Verify, ctx = "") to the crate's
-//! ML-DSA.Verify_internal over `0x00 || 0x00 || M`, FIPS 204 Algorithm 3,
-//! under NIST's key. (NIST's sigGen and sigVer vectors are not shipped
-//! yet.)
+//! exactly where each value comes from): key generation from a seed
+//! (keyGen tcId 26), through the library's own `MlDsaIdentityKey` and
+//! through the crate; signing (sigGen tcId 21) and verification (sigVer
+//! tcIds 22, 16, 18). Lesson 19's ML-DSA-65 identities run on this crate;
+//! this pins it to the standard, not to itself. NIST's sigGen and sigVer
+//! files at the commit used test the internal functions (no context), so
+//! the crate is checked there, and the library's strict verification
+//! (ML-DSA.Verify, ctx = "") is tied to them through FIPS 204 Algorithm 3:
+//! it must refuse an internal signature over M itself, and accept the
+//! crate's external signature under NIST's keys.
 
 use std::collections::BTreeMap;
 
 use learn_mtls::ml_dsa::MlDsaIdentityKey;
-use ml_dsa::{EncodedVerifyingKey, ExpandedSigningKey, MlDsa65};
+use learn_mtls::ml_dsa::MlDsaPublicIdentity;
+use ml_dsa::{B32, EncodedVerifyingKey, ExpandedSigningKey, ExpandedSigningKeyBytes, MlDsa65};
 
 fn vectors() -> BTreeMap<String, Vec<u8>> {
     let path = format!(
@@ -87,4 +90,93 @@ fn the_library_verifies_ml_dsa_verify_with_an_empty_context() {
     assert!(!public.verify_strict(&message[..], &altered));
     let other = MlDsaIdentityKey::from_seed(&[0; 32]).public();
     assert!(!other.verify_strict(&message[..], &bytes));
+}
+
+fn signature(bytes: &[u8]) -> ml_dsa::Signature<MlDsa65> {
+    ml_dsa::Signature::<MlDsa65>::try_from(bytes).expect("a well-formed 3,309-byte signature")
+}
+
+fn fixed<const N: usize>(bytes: &[u8], what: &str) -> [u8; N] {
+    bytes
+        .try_into()
+        .unwrap_or_else(|_| panic!("{what}: {} bytes, not {N}", bytes.len()))
+}
+
+#[test]
+fn signing_matches_nist_siggen_tc21() {
+    // ML-DSA.Sign_internal (Algorithm 7), deterministic (rnd = 0^32), over
+    // the vector's message as M', with the vector's 4,032-byte secret key.
+    let v = vectors();
+    let sk = get(&v, "siggen_tc21_sk");
+    let message = get(&v, "siggen_tc21_message");
+    let expected = get(&v, "siggen_tc21_signature");
+    assert_eq!(sk.len(), 4032, "tcId 21: sk length");
+    assert_eq!(expected.len(), 3309, "tcId 21: signature length");
+    let enc = ExpandedSigningKeyBytes::<MlDsa65>::try_from(sk).expect("4,032 bytes");
+    #[allow(deprecated)] // NIST's vectors carry the expanded key, not a seed
+    let key = ExpandedSigningKey::<MlDsa65>::from_expanded(&enc);
+    let sig = key.sign_internal(&[message], &B32::default());
+    assert!(
+        sig.encode().as_slice() == expected,
+        "tcId 21: the crate's deterministic signature differs from NIST's"
+    );
+
+    // The same key, verified: the crate's internal check accepts NIST's
+    // signature, the library's ML-DSA.Verify (over 0x00 0x00 || M) must
+    // not, and the crate's external signature with ctx = "" verifies under
+    // the library, with the public key the secret key derives.
+    let vk = key.verifying_key();
+    assert!(
+        vk.verify_internal(message, &signature(expected)),
+        "tcId 21: internal verify"
+    );
+    let public = MlDsaPublicIdentity::from_bytes(&fixed(vk.encode().as_slice(), "pk"));
+    let nist: [u8; 3309] = fixed(expected, "signature");
+    assert!(
+        !public.verify_strict(message, &nist),
+        "tcId 21: an internal signature over M is no ML-DSA.Verify signature over M"
+    );
+    let external = key.sign_deterministic(message, b"").unwrap();
+    let external: [u8; 3309] = fixed(external.encode().as_slice(), "signature");
+    assert!(
+        public.verify_strict(message, &external),
+        "tcId 21: library verify"
+    );
+}
+
+#[test]
+fn verification_matches_nist_sigver_tcs_22_16_18() {
+    // ML-DSA.Verify_internal (Algorithm 8) over the vector's message as M':
+    // (tcId, testPassed, the vectors' reason).
+    let cases = [
+        (22, true, "no modification"),
+        (16, false, "modify message"),
+        (18, false, "modify signature"),
+    ];
+    let v = vectors();
+    let pk = get(&v, "sigver_pk");
+    let vk = verifying_key(pk);
+    let public = MlDsaPublicIdentity::from_bytes(&fixed(pk, "pk"));
+    for (tc, passed, reason) in cases {
+        let message = get(&v, &format!("sigver_tc{tc}_message"));
+        let sig_bytes = get(&v, &format!("sigver_tc{tc}_signature"));
+        let valid = ml_dsa::Signature::<MlDsa65>::try_from(sig_bytes)
+            .is_ok_and(|sig| vk.verify_internal(message, &sig));
+        assert_eq!(valid, passed, "tcId {tc} ({reason}): the crate's verdict");
+        // The library's strict ML-DSA.Verify (ctx = "") signs 0x00 0x00 || M,
+        // so none of these internal signatures over M may pass there.
+        let nist: [u8; 3309] = fixed(sig_bytes, "signature");
+        assert!(
+            !public.verify_strict(message, &nist),
+            "tcId {tc} ({reason}): library"
+        );
+        if passed {
+            // Where NIST's signature is valid, one flipped bit must not be.
+            let mut altered = nist;
+            altered[1000] ^= 1;
+            let altered = ml_dsa::Signature::<MlDsa65>::try_from(&altered[..])
+                .is_ok_and(|sig| vk.verify_internal(message, &sig));
+            assert!(!altered, "tcId {tc}: a flipped bit must fail");
+        }
+    }
 }
