@@ -1,7 +1,7 @@
 //! The course's figures (issue 22), every one drawn from a real run:
 //!
 //! ```console
-//! $ cargo run -p learn-mtls-figures                   # (re)write every lessons/figures/NAME.svg
+//! $ cargo run -p learn-mtls-figures                   # (re)write every lessons/figures/NAME.svg (and quoted records)
 //! $ cargo run -p learn-mtls-figures -- --check        # exit 1 naming each stale, missing or stray figure
 //! $ cargo run -p learn-mtls-figures -- --record WHAT  # re-measure into lessons/figures/data/
 //! ```
@@ -15,6 +15,7 @@
 
 mod bytemap;
 mod charts;
+mod quotes;
 mod record;
 mod runs;
 mod sequence;
@@ -164,9 +165,14 @@ fn problems(dir: &Path, figures: &[Figure]) -> Vec<String> {
 }
 
 fn check(figures: &[Figure]) -> ExitCode {
-    let bad = problems(&repo_path(FIGURES), figures);
+    let mut bad = problems(&repo_path(FIGURES), figures);
+    bad.extend(quotes::stale());
     if bad.is_empty() {
-        println!("{} figures current in {FIGURES}/", figures.len());
+        println!(
+            "{} figures current in {FIGURES}/, and {} quoted record(s) in the lessons",
+            figures.len(),
+            quotes::QUOTES.len()
+        );
         ExitCode::SUCCESS
     } else {
         for line in &bad {
@@ -208,7 +214,7 @@ fn write(figures: &[Figure], complete: bool) -> ExitCode {
 
 const USAGE: &str = "usage: learn-mtls-figures [--check | --record tls13|siege|firmware|bench|all]
 
-  (no option)   (re)write every figure into lessons/figures/
+  (no option)   (re)write every figure into lessons/figures/, and the records lessons quote
   --check       regenerate in memory; exit 1 naming each stale, missing or stray figure
   --record WHAT re-run a slow measurement into lessons/figures/data/ (then redraw)";
 
@@ -245,7 +251,14 @@ fn main() -> ExitCode {
     let code = if check_only {
         check(&figures)
     } else {
-        write(&figures, errors.is_empty())
+        let code = write(&figures, errors.is_empty());
+        match quotes::refresh() {
+            Ok(()) => code,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        }
     };
     if errors.is_empty() {
         code

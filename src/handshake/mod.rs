@@ -33,7 +33,6 @@
 use core::fmt;
 
 use rand_core::CryptoRng;
-use sha2::{Digest, Sha256};
 
 use crate::identity::IdentityScheme;
 use crate::kex::{KeyExchange, X25519};
@@ -48,6 +47,9 @@ use crate::wire::{ClientHello, Message, ServerHello};
 pub mod certified;
 pub mod mutual;
 pub mod server_only;
+mod transcript;
+
+pub(crate) use transcript::{Transcript, transcript_hash};
 
 /// What the two signatures cover and what the keys are derived from.
 ///
@@ -71,6 +73,16 @@ pub enum Binding {
 }
 
 impl Binding {
+    /// A transcript fed `messages` in order: hashed under the transcript
+    /// binding, ignored under lesson11 (which signs shares, not hashes).
+    pub(crate) fn transcript(self, messages: &[&[u8]]) -> Transcript {
+        let mut transcript = Transcript::new(self == Self::Transcript);
+        for message in messages {
+            transcript.update(message);
+        }
+        transcript
+    }
+
     /// The name used on command lines: `lesson11` or `transcript`.
     pub fn name(self) -> &'static str {
         match self {
@@ -331,6 +343,7 @@ impl ServerGuess {
         let signature = K::signature(server_hello);
         let signed_by_server =
             |signed: ToSign<'_>| server.verify_strict(signed.as_bytes(), signature);
+        let transcript = Binding::Transcript.transcript(&[m1.as_ref(), reply]);
         if signed_by_server(ToSign::Own(reply)) {
             return Some(Self {
                 handshake: None,
@@ -347,7 +360,7 @@ impl ServerGuess {
                     binding: Binding::Transcript,
                     schedule,
                 };
-                if signed_by_server(server_signed(config, context, m1.as_ref(), reply)) {
+                if signed_by_server(server_signed(config, context, &transcript, reply)) {
                     return Some(Self {
                         handshake: Some(handshake),
                         config,
@@ -381,15 +394,6 @@ impl fmt::Display for ServerGuess {
     }
 }
 
-/// SHA-256 over the handshake messages so far, fed in order.
-pub(crate) fn transcript_hash(messages: &[&[u8]]) -> [u8; 32] {
-    let mut hash = Sha256::new();
-    for message in messages {
-        hash.update(message);
-    }
-    hash.finalize().into()
-}
-
 // Messages 1 and 2 are the same in both handshakes; only the server's
 // signature context differs. These are the steps they share.
 
@@ -404,7 +408,23 @@ pub(crate) enum ToSign<'a> {
     Transcript(SignedContent),
 }
 
-impl ToSign<'_> {
+impl<'a> ToSign<'a> {
+    /// Under the lesson11 binding, `own`; under the transcript binding (a
+    /// transcript that hashes), the hash of `transcript` under `context`.
+    pub(crate) fn new(
+        config: Config,
+        context: &'static Context,
+        own: &'a [u8],
+        transcript: &Transcript,
+    ) -> Self {
+        match transcript.hash() {
+            None => Self::Own(own),
+            Some(hash) => {
+                Self::Transcript(SignedContent::transcript(config.context(context), &hash))
+            }
+        }
+    }
+
     pub(crate) fn as_bytes(&self) -> &[u8] {
         match self {
             Self::Own(bytes) => bytes,
@@ -419,92 +439,88 @@ pub(crate) fn reply(m2: &[u8]) -> &[u8] {
 }
 
 /// What the server signs in message 2: its reply (lesson11), or the
-/// transcript so far, `M1 || reply`, under `context` (transcript).
+/// transcript so far, `M1 || reply` (fed to `transcript`), under `context`
+/// (transcript).
 pub(crate) fn server_signed<'r>(
     config: Config,
     context: &'static Context,
-    m1: &[u8],
+    transcript: &Transcript,
     reply: &'r [u8],
 ) -> ToSign<'r> {
-    match config.binding {
-        Binding::InsecureLesson11 => ToSign::Own(reply),
-        Binding::Transcript => ToSign::Transcript(SignedContent::transcript(
-            config.context(context),
-            &transcript_hash(&[m1, reply]),
-        )),
-    }
+    ToSign::new(config, context, reply, transcript)
 }
+
+/// What [`answer_client_hello`] returns: the shared secret, message 2,
+/// and the transcript of messages 1 and 2.
+pub(crate) type Answer<K, I> = (
+    <K as KeyExchange>::SharedSecret,
+    <I as IdentityScheme>::ServerHello<K>,
+    Transcript,
+);
 
 /// The server's answer to message 1: the shared secret (a low-order
 /// client share, or a bad encapsulation key, is refused here, before the
-/// server signs anything), and message 2 signed under the scheme `I`.
+/// server signs anything), message 2 signed under the scheme `I`, and the
+/// transcript so far (`M1 || M2`).
 pub(crate) fn answer_client_hello<K: KeyExchange, I: IdentityScheme, R: CryptoRng + ?Sized>(
     rng: &mut R,
     identity: &I::Secret,
     config: Config,
     context: &'static Context,
     hello: &K::ClientHello,
-) -> Result<(K::SharedSecret, I::ServerHello<K>), HandshakeError> {
+) -> Result<Answer<K, I>, HandshakeError> {
     let (shared, unsigned) = K::answer(rng, hello)?;
     let m2 = unsigned.encode();
-    let signed = server_signed(config, context, hello.encode().as_ref(), reply(m2.as_ref()));
+    let reply = reply(m2.as_ref());
+    let mut transcript = config.binding.transcript(&[hello.encode().as_ref(), reply]);
+    let signed = server_signed(config, context, &transcript, reply);
     let server_hello = I::server_hello::<K>(unsigned, I::sign(identity, signed.as_bytes()));
-    Ok((shared, server_hello))
+    // Message 2 is the reply, then the signature.
+    transcript.update(I::server_signature::<K>(&server_hello).as_ref());
+    Ok((shared, server_hello, transcript))
 }
 
 /// The client's check of message 2: the signature under the pinned key
-/// first, then the shared secret. The ephemeral secrets are consumed (and
-/// wiped) whatever the outcome.
+/// first, then the shared secret, returned with the transcript so far
+/// (`M1 || M2`). The ephemeral secrets are consumed (and wiped) whatever
+/// the outcome.
 pub(crate) fn check_server_hello<K: KeyExchange, I: IdentityScheme>(
     server: &I::Public,
     config: Config,
     context: &'static Context,
     (secret, hello): (K::ClientSecret, &K::ClientHello),
     server_hello: &I::ServerHello<K>,
-) -> Result<K::SharedSecret, HandshakeError> {
-    let reply = I::kex_reply::<K>(server_hello).encode();
-    let signed = server_signed(
-        config,
-        context,
-        hello.encode().as_ref(),
-        self::reply(reply.as_ref()),
-    );
-    if !I::verify(
-        server,
-        signed.as_bytes(),
-        I::server_signature::<K>(server_hello),
-    ) {
+) -> Result<(K::SharedSecret, Transcript), HandshakeError> {
+    let kex_reply = I::kex_reply::<K>(server_hello).encode();
+    let reply = reply(kex_reply.as_ref());
+    let mut transcript = config.binding.transcript(&[hello.encode().as_ref(), reply]);
+    let signed = server_signed(config, context, &transcript, reply);
+    let signature = I::server_signature::<K>(server_hello);
+    if !I::verify(server, signed.as_bytes(), signature) {
         return Err(HandshakeError::ServerSignatureInvalid);
     }
-    Ok(K::finish(secret, I::kex_reply::<K>(server_hello))?)
+    transcript.update(signature.as_ref());
+    let shared = K::finish(secret, I::kex_reply::<K>(server_hello))?;
+    Ok((shared, transcript))
 }
 
 /// One side's session: keys from the shared secret, the X25519 shares and,
-/// under the transcript binding, a hash of every handshake byte (128 for
-/// Lesson 10, 224 with message 3 for Lesson 11, 2,496 for the hybrid one;
-/// more with ML-DSA-65 identities).
+/// under the transcript binding, the hash of `transcript`: every handshake
+/// byte (128 for Lesson 10, 224 with message 3 for Lesson 11, 2,496 for
+/// the hybrid one; more with ML-DSA-65 identities).
 pub(crate) fn session<K: KeyExchange, I: IdentityScheme>(
     config: Config,
     shared_secret: &[u8],
-    (hello, server_hello, auth): (&K::ClientHello, &I::ServerHello<K>, Option<&I::ClientAuth>),
+    (hello, server_hello): (&K::ClientHello, &I::ServerHello<K>),
+    transcript: &Transcript,
     side: Side,
 ) -> Session {
-    let (m1, m2) = (hello.encode(), server_hello.encode());
-    let transcript_hash = match (config.binding, auth) {
-        (Binding::InsecureLesson11, _) => None,
-        (Binding::Transcript, None) => Some(transcript_hash(&[m1.as_ref(), m2.as_ref()])),
-        (Binding::Transcript, Some(auth)) => Some(transcript_hash(&[
-            m1.as_ref(),
-            m2.as_ref(),
-            auth.encode().as_ref(),
-        ])),
-    };
     let (client_share, server_share) = K::shares(hello, I::kex_reply::<K>(server_hello));
     let inputs = Inputs {
         shared_secret,
         client_share,
         server_share,
-        transcript_hash,
+        transcript_hash: transcript.hash(),
     };
     Session::new(&schedule::derive(config.schedule, &inputs), side)
 }

@@ -71,27 +71,26 @@ use core::marker::PhantomData;
 use rand_core::CryptoRng;
 
 use super::{
-    Binding, Config, HandshakeError, MUTUAL_CLIENT, MUTUAL_SERVER, ToSign, answer_client_hello,
-    check_server_hello, server_signed, session, transcript_hash,
+    Binding, Config, HandshakeError, MUTUAL_CLIENT, MUTUAL_SERVER, ToSign, Transcript,
+    answer_client_hello, check_server_hello, server_signed, session,
 };
 use crate::identity::{Ed25519, IdentityScheme, PeerKey};
 use crate::kex::{KeyExchange, X25519};
 use crate::keys::{IdentityKey, PublicIdentity};
 use crate::record::{Session, Side};
-use crate::signed::SignedContent;
 use crate::trust::{ClientIdentity, TrustPolicy};
 use crate::wire::{ClientAuth, ClientHello, Message, ServerHello};
 
 /// What the client signs in message 3: its own message 1 (lesson11: under
-/// X25519 that is its 32-byte share), or the transcript (transcript).
-fn client_signed<'m>(config: Config, m1: &'m [u8], m2: &[u8], client_key: &[u8]) -> ToSign<'m> {
-    match config.binding {
-        Binding::InsecureLesson11 => ToSign::Own(m1),
-        Binding::Transcript => ToSign::Transcript(SignedContent::transcript(
-            config.context(&MUTUAL_CLIENT),
-            &transcript_hash(&[m1, m2, client_key]),
-        )),
-    }
+/// X25519 that is its 32-byte share), or the transcript `M1 || M2` (fed to
+/// `transcript`) followed by its key (transcript).
+fn client_signed<'m>(
+    config: Config,
+    m1: &'m [u8],
+    transcript: &Transcript,
+    client_key: &[u8],
+) -> ToSign<'m> {
+    ToSign::new(config, &MUTUAL_CLIENT, m1, &transcript.with(client_key))
 }
 
 /// Message 3 as a client holding `identity` signs it after `hello` and
@@ -107,25 +106,23 @@ pub fn sign_client_auth(
     hello: &ClientHello,
     server_hello: &ServerHello,
 ) -> ClientAuth {
-    client_auth::<Ed25519>(
-        identity,
-        config.into(),
-        &hello.encode(),
-        &server_hello.encode(),
-    )
+    let config = config.into();
+    let m1 = hello.encode();
+    let transcript = config.binding.transcript(&[&m1, &server_hello.encode()]);
+    client_auth::<Ed25519>(identity, config, &m1, &transcript)
 }
 
-/// Message 3 after messages `m1` and `m2` as sent, whatever the key
-/// exchange and identity scheme: the one signing step of
+/// Message 3 after message `m1` and the transcript of messages 1 and 2,
+/// whatever the key exchange and identity scheme: the one signing step of
 /// [`sign_client_auth`] and of [`ExpectServerHello::read_server_hello`].
 fn client_auth<I: IdentityScheme>(
     identity: &I::Secret,
     config: Config,
     m1: &[u8],
-    m2: &[u8],
+    transcript: &Transcript,
 ) -> I::ClientAuth {
     let key = I::public(identity);
-    let signed = client_signed(config, m1, m2, key.key_bytes());
+    let signed = client_signed(config, m1, transcript, key.key_bytes());
     I::client_auth(I::sign(identity, signed.as_bytes()), &key)
 }
 
@@ -143,7 +140,9 @@ pub fn sign_server_hello(
     share: [u8; crate::wire::SHARE_LEN],
 ) -> ServerHello {
     // Under X25519 the part of message 2 that is signed is the share itself.
-    let signed = server_signed(config.into(), &MUTUAL_SERVER, &hello.encode(), &share);
+    let config = config.into();
+    let transcript = config.binding.transcript(&[&hello.encode(), &share]);
+    let signed = server_signed(config, &MUTUAL_SERVER, &transcript, &share);
     ServerHello {
         share,
         signature: identity.sign(signed.as_bytes()),
@@ -224,7 +223,7 @@ impl<K: KeyExchange, I: IdentityScheme> ExpectServerHello<'_, K, I> {
         self,
         server_hello: &I::ServerHello<K>,
     ) -> Result<(Session, I::ClientAuth), HandshakeError> {
-        let shared = check_server_hello::<K, I>(
+        let (shared, transcript) = check_server_hello::<K, I>(
             &self.server,
             self.config,
             &MUTUAL_SERVER,
@@ -236,12 +235,13 @@ impl<K: KeyExchange, I: IdentityScheme> ExpectServerHello<'_, K, I> {
             self.identity,
             self.config,
             self.hello.encode().as_ref(),
-            server_hello.encode().as_ref(),
+            &transcript,
         );
         let session = session::<K, I>(
             self.config,
             shared.as_ref(),
-            (&self.hello, server_hello, Some(&auth)),
+            (&self.hello, server_hello),
+            &transcript.with(auth.encode().as_ref()),
             Side::Client,
         );
         Ok((session, auth))
@@ -298,13 +298,14 @@ impl<'a, K: KeyExchange, I: IdentityScheme> Server<'a, K, I> {
         rng: &mut R,
         hello: &K::ClientHello,
     ) -> Result<ServerReply<K, I>, HandshakeError> {
-        let (shared, server_hello) =
+        let (shared, server_hello, transcript) =
             answer_client_hello::<K, I, R>(rng, self.identity, self.config, &MUTUAL_SERVER, hello)?;
         let state = ExpectClientAuth {
             config: self.config,
             shared,
             hello: *hello,
             server_hello,
+            transcript,
         };
         Ok((state, server_hello))
     }
@@ -322,6 +323,8 @@ pub struct ExpectClientAuth<K: KeyExchange = X25519, I: IdentityScheme = Ed25519
     shared: K::SharedSecret,
     hello: K::ClientHello,
     server_hello: I::ServerHello<K>,
+    /// `M1 || M2`, hashed once, for message 3's signature and the keys.
+    transcript: Transcript,
 }
 
 impl<K: KeyExchange, I: IdentityScheme> ExpectClientAuth<K, I> {
@@ -338,11 +341,11 @@ impl<K: KeyExchange, I: IdentityScheme> ExpectClientAuth<K, I> {
         policy: &impl TrustPolicy<I::Public>,
     ) -> Result<ClientVerified<I::Public>, HandshakeError> {
         let key = I::client_key(auth).map_err(HandshakeError::ClientKeyInvalid)?;
-        let (m1, m2) = (self.hello.encode(), self.server_hello.encode());
+        let m1 = self.hello.encode();
         let signed = client_signed(
             self.config,
             m1.as_ref(),
-            m2.as_ref(),
+            &self.transcript,
             I::client_key_bytes(auth),
         );
         if !I::verify(&key, signed.as_bytes(), I::client_signature(auth)) {
@@ -353,7 +356,8 @@ impl<K: KeyExchange, I: IdentityScheme> ExpectClientAuth<K, I> {
         let session = session::<K, I>(
             self.config,
             self.shared.as_ref(),
-            (&self.hello, &self.server_hello, Some(auth)),
+            (&self.hello, &self.server_hello),
+            &self.transcript.with(auth.encode().as_ref()),
             Side::Server,
         );
         Ok(match self.config.binding {

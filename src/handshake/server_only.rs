@@ -84,7 +84,7 @@ impl ExpectServerHello {
     /// [`HandshakeError::ServerSignatureInvalid`] or
     /// [`HandshakeError::NonContributoryShare`].
     pub fn read_server_hello(self, server_hello: &ServerHello) -> Result<Session, HandshakeError> {
-        let shared = check_server_hello::<X25519, Ed25519>(
+        let (shared, transcript) = check_server_hello::<X25519, Ed25519>(
             &self.server,
             self.config,
             &SERVER_ONLY_SERVER,
@@ -94,7 +94,8 @@ impl ExpectServerHello {
         Ok(session::<X25519, Ed25519>(
             self.config,
             &shared[..],
-            (&self.hello, server_hello, None),
+            (&self.hello, server_hello),
+            &transcript,
             Side::Client,
         ))
     }
@@ -124,7 +125,7 @@ impl<'a> Server<'a> {
         rng: &mut R,
         hello: &ClientHello,
     ) -> Result<(Session, ServerHello), HandshakeError> {
-        let (shared, server_hello) = answer_client_hello::<X25519, Ed25519, R>(
+        let (shared, server_hello, transcript) = answer_client_hello::<X25519, Ed25519, R>(
             rng,
             self.identity,
             self.config,
@@ -134,7 +135,8 @@ impl<'a> Server<'a> {
         let session = session::<X25519, Ed25519>(
             self.config,
             &shared[..],
-            (hello, &server_hello, None),
+            (hello, &server_hello),
+            &transcript,
             Side::Server,
         );
         Ok((session, server_hello))
