@@ -3,13 +3,17 @@
 //! exactly where each value comes from): key generation from a seed
 //! (keyGen tcId 26), through the library's own `MlDsaIdentityKey` and
 //! through the crate; signing (sigGen tcId 21) and verification (sigVer
-//! tcIds 22, 16, 18). Lesson 19's ML-DSA-65 identities run on this crate;
-//! this pins it to the standard, not to itself. NIST's sigGen and sigVer
-//! files at the commit used test the internal functions (no context), so
-//! the crate is checked there, and the library's strict verification
-//! (ML-DSA.Verify, ctx = "") is tied to them through FIPS 204 Algorithm 3:
-//! it must refuse an internal signature over M itself, and accept the
-//! crate's external signature under NIST's keys.
+//! tcIds 22, 16, 18, internal; tcId 33, external). Lesson 19's ML-DSA-65
+//! identities run on this crate; this pins it to the standard, not to
+//! itself. NIST's sigGen and those three sigVer cases test the internal
+//! functions (no context), so the crate is checked there, and the
+//! library's strict verification (ML-DSA.Verify, ctx = "") is tied to them
+//! through FIPS 204 Algorithm 3: it must refuse an internal signature over
+//! M itself, and accept the crate's external signature under NIST's keys.
+//! sigVer tcId 33 is the external interface, pure, with a non-empty
+//! context (NIST's group has no empty one): the crate's ML-DSA.Verify must
+//! accept it, as must Verify_internal over 0x00 || len(ctx) || ctx || M,
+//! and the library, whose context is empty, must refuse it.
 
 use std::collections::BTreeMap;
 
@@ -179,4 +183,62 @@ fn verification_matches_nist_sigver_tcs_22_16_18() {
             assert!(!altered, "tcId {tc}: a flipped bit must fail");
         }
     }
+}
+
+#[test]
+fn external_verification_matches_nist_sigver_tc33() {
+    // ML-DSA.Verify (Algorithm 3), pure, with the vector's context: NIST's
+    // testPassed is true. None of this group's contexts is empty, so the
+    // library's ctx = "" check cannot take the case as it stands; it is
+    // tied to it through the formatting Algorithm 3 fixes, and must refuse.
+    let v = vectors();
+    let pk = get(&v, "sigver_ext_tc33_pk");
+    let message = get(&v, "sigver_ext_tc33_message");
+    let ctx = get(&v, "sigver_ext_tc33_context");
+    let sig_bytes = get(&v, "sigver_ext_tc33_signature");
+    assert!(
+        !ctx.is_empty() && ctx.len() <= 255,
+        "tcId 33: context length"
+    );
+    let vk = verifying_key(pk);
+    let sig = signature(sig_bytes);
+    assert!(
+        vk.verify_with_context(message, ctx, &sig),
+        "tcId 33: the crate's ML-DSA.Verify must accept NIST's signature"
+    );
+    // Algorithm 3 is Verify_internal over M' = 0x00 || len(ctx) || ctx || M.
+    let formatted = [&[0x00, ctx.len() as u8][..], ctx, message].concat();
+    assert!(
+        vk.verify_internal(&formatted, &sig),
+        "tcId 33: Verify_internal over 0x00 || len(ctx) || ctx || M"
+    );
+    assert!(
+        !vk.verify_internal(message, &sig),
+        "tcId 33: the prefix is signed too"
+    );
+    // Changed relative to NIST's passing case: another context, none, or
+    // one flipped signature bit must fail.
+    let mut other_ctx = ctx.to_vec();
+    other_ctx[0] ^= 1;
+    assert!(
+        !vk.verify_with_context(message, &other_ctx, &sig),
+        "tcId 33: a changed context must fail"
+    );
+    assert!(
+        !vk.verify_with_context(message, b"", &sig),
+        "tcId 33: the empty context must fail"
+    );
+    let mut altered: [u8; 3309] = fixed(sig_bytes, "signature");
+    altered[1000] ^= 1;
+    let altered_valid = ml_dsa::Signature::<MlDsa65>::try_from(&altered[..])
+        .is_ok_and(|sig| vk.verify_with_context(message, ctx, &sig));
+    assert!(!altered_valid, "tcId 33: a flipped bit must fail");
+    // The library's strict verification is ML-DSA.Verify with ctx = "": it
+    // must refuse NIST's signature, made under a non-empty context.
+    let public = MlDsaPublicIdentity::from_bytes(&fixed(pk, "pk"));
+    let nist: [u8; 3309] = fixed(sig_bytes, "signature");
+    assert!(
+        !public.verify_strict(message, &nist),
+        "tcId 33: the library (ctx = \"\") must refuse a ctx != \"\" signature"
+    );
 }
