@@ -262,7 +262,8 @@ fn the_hybrid_key_shares_are_lesson_19s_messages_in_the_trace() {
     for needle in [
         "client -> server      key_share: X25519MLKEM768 (0x11ec), 1216 bytes = ML-KEM-768 \
          encapsulation key (1184) || X25519 share (32), Lesson 19's message 1",
-        "client -> server      key_share: X25519 (0x001d), 32 bytes",
+        "client -> server      key_share: X25519 (0x001d), 32 bytes = an X25519 share, Lesson \
+         11's message 1 or 2",
         "server -> client      key_share: X25519MLKEM768 (0x11ec), 1120 bytes = ML-KEM-768 \
          ciphertext (1088) || X25519 share (32), Lesson 19's message 2 without its signature",
         "server -> client      negotiated group X25519MLKEM768 (0x11ec)",
