@@ -17,19 +17,17 @@
 //! not a test. Run it in release mode.
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
 
 use clap::Parser;
 use ed25519_dalek::{Signer, SigningKey};
-use learn_mtls::handshake::mutual::{self, ClientVerified};
-use learn_mtls::handshake::{Binding, HandshakeError};
-use learn_mtls::identity::{Ed25519, Identity, IdentityScheme, MlDsa65};
-use learn_mtls::kex::{Kex, KeyExchange, X25519, X25519MlKem768};
+use learn_mtls::identity::{Ed25519, Identity, MlDsa65};
+use learn_mtls::kex::{Kex, X25519, X25519MlKem768};
 use learn_mtls::keys::IdentityKey;
 use learn_mtls::ml_dsa::MlDsaIdentityKey;
 use learn_mtls::net::os_rng;
-use learn_mtls::trust::{ClientName, PinnedClient, TrustPolicy};
+use learn_mtls::trust::{ClientName, PinnedClient};
 use learn_mtls::wire::MUTUAL_HANDSHAKE_LEN;
+use learn_mtls_kit::cost::{ROUNDS, handshake, medians_per_call, micros};
 
 #[derive(Parser)]
 #[command(about = "Lesson 19: ML-DSA-65 identities' CPU cost and sizes next to Ed25519")]
@@ -37,55 +35,6 @@ struct Args {
     /// Operations per round (11 rounds; the median round is reported).
     #[arg(long, default_value_t = 50)]
     count: u32,
-}
-
-const ROUNDS: usize = 11;
-
-/// For each operation, the median over `ROUNDS` interleaved rounds of its
-/// time per call.
-fn medians_per_call(count: u32, operations: &mut [&mut dyn FnMut()]) -> Vec<Duration> {
-    let mut rounds = vec![Vec::with_capacity(ROUNDS); operations.len()];
-    for _ in 0..ROUNDS {
-        for (operation, times) in operations.iter_mut().zip(&mut rounds) {
-            let start = Instant::now();
-            for _ in 0..count {
-                operation();
-            }
-            times.push(start.elapsed() / count);
-        }
-    }
-    rounds
-        .into_iter()
-        .map(|mut times| {
-            times.sort();
-            times[ROUNDS / 2]
-        })
-        .collect()
-}
-
-/// One whole mutual handshake and key confirmation, both sides.
-fn handshake<K: KeyExchange, I: IdentityScheme>(
-    (kex, scheme): (K, I),
-    server: &I::Secret,
-    client: &I::Secret,
-    policy: &impl TrustPolicy<I::Public>,
-) -> Result<(), HandshakeError> {
-    let mut rng = os_rng();
-    let binding = Binding::Transcript;
-    let (state, hello) =
-        mutual::Client::start_with(&mut rng, kex, scheme, client, I::public(server), binding);
-    let (server_state, server_hello) = mutual::Server::with_identity(server, binding, kex, scheme)
-        .read_client_hello(&mut rng, &hello)?;
-    let (mut session, auth) = state.read_server_hello(&server_hello)?;
-    let verified = server_state.read_client_auth(&auth, policy)?;
-    let mut record = [0u8; 64];
-    let len = session
-        .seal(b"", &mut record)
-        .map_err(HandshakeError::KeyConfirmationFailed)?;
-    if let ClientVerified::ExpectKeyConfirmation(pending) = verified {
-        black_box(pending.confirm(&mut record[..len])?);
-    }
-    Ok(())
 }
 
 fn sizes(kex: Kex, identity: Identity) -> String {
@@ -136,9 +85,17 @@ fn main() {
         println!("WARNING: a debug build; run with --release for numbers that mean something\n");
     }
     let mut counter = 0u64;
-    let medians = medians_per_call(
+    let [
+        ed_hs,
+        ml_hs,
+        ml_hybrid_hs,
+        ed_sign,
+        ed_verify,
+        ml_sign,
+        ml_verify,
+    ] = medians_per_call(
         count,
-        &mut [
+        [
             &mut || handshake((X25519, Ed25519), &ed_server, &ed_client, &ed_policy).expect("ok"),
             &mut || handshake((X25519, MlDsa65), &ml_server, &ml_client, &ml_policy).expect("ok"),
             &mut || {
@@ -172,56 +129,43 @@ fn main() {
             },
         ],
     );
-    let [
-        ed_hs,
-        ml_hs,
-        ml_hybrid_hs,
-        ed_sign,
-        ed_verify,
-        ml_sign,
-        ml_verify,
-    ] = medians[..]
-    else {
-        unreachable!("seven operations, seven medians")
-    };
 
-    let us = |d: Duration| d.as_secs_f64() * 1e6;
     println!("median of {ROUNDS} rounds of {count}, per operation (transcript binding, HKDF):");
     println!(
         "  handshake x25519, ed25519            {:>9.1} us   ({})",
-        us(ed_hs),
+        micros(ed_hs),
         sizes(Kex::X25519, Identity::Ed25519)
     );
     println!(
         "  handshake x25519, ml-dsa-65          {:>9.1} us   ({})",
-        us(ml_hs),
+        micros(ml_hs),
         sizes(Kex::X25519, Identity::MlDsa65)
     );
     println!(
         "  handshake x25519-mlkem768, ml-dsa-65 {:>9.1} us   ({})",
-        us(ml_hybrid_hs),
+        micros(ml_hybrid_hs),
         sizes(Kex::X25519MlKem768, Identity::MlDsa65)
     );
     println!(
         "  Ed25519 sign                         {:>9.1} us",
-        us(ed_sign)
+        micros(ed_sign)
     );
     println!(
         "  Ed25519 verify (strict)              {:>9.1} us",
-        us(ed_verify)
+        micros(ed_verify)
     );
     println!(
         "  ML-DSA-65 sign (from the seed)       {:>9.1} us",
-        us(ml_sign)
+        micros(ml_sign)
     );
     println!(
         "  ML-DSA-65 verify (strict, ctx \"\")    {:>9.1} us",
-        us(ml_verify)
+        micros(ml_verify)
     );
     println!(
         "  ML-DSA-65 handshake - Ed25519 one    {:>9.1} us   (two signs and two verifies: {:.1} us \
          more than Ed25519's)",
-        us(ml_hs) - us(ed_hs),
-        2.0 * (us(ml_sign) + us(ml_verify) - us(ed_sign) - us(ed_verify))
+        micros(ml_hs) - micros(ed_hs),
+        2.0 * (micros(ml_sign) + micros(ml_verify) - micros(ed_sign) - micros(ed_verify))
     );
 }

@@ -333,12 +333,14 @@ fn named_as(path: &Path, extension: &str) -> bool {
     path.extension().is_some_and(|e| e == extension)
 }
 
-/// Reads a public key file (`NAME.pub`).
-///
-/// # Errors
-/// A [`KeyFileError`] naming the file, the line and the problem.
-pub fn read_public(path: impl AsRef<Path>) -> Result<PublicIdentity, KeyFileError> {
-    let path = path.as_ref();
+/// The rule every public key file is read by, whatever its scheme: not
+/// named `.key`, read bounded, not a secret key file of either scheme, not
+/// PEM, one key line. `parse` gets the whole text and that line's key, for
+/// the scheme's own checks; its problem is reported at that line.
+fn read_public_with<T>(
+    path: &Path,
+    parse: impl FnOnce(&str, &str) -> Result<T, Problem>,
+) -> Result<T, KeyFileError> {
     let wrong_kind = || {
         error(
             path,
@@ -357,25 +359,18 @@ pub fn read_public(path: impl AsRef<Path>) -> Result<PublicIdentity, KeyFileErro
     }
     refuse_pem(path, &text, false)?;
     let (line, key_text) = read_key_line(path, &text)?;
-    if text.starts_with(ML_DSA_PUBLIC_KEY_HEADER) || key_text.len() == ML_DSA_PUBLIC_HEX_LEN {
-        return Err(error(path, Some(line), ml_dsa_not_ed25519()));
-    }
-    if let Some(parsed) = openssh::parse_line(key_text) {
-        return parsed
-            .map(|(key, _comment)| key)
-            .map_err(|e| error(path, Some(line), Problem::OpenSsh(e)));
-    }
-    let bytes: [u8; PUBLIC_KEY_LEN] =
-        hex::decode_array(key_text).map_err(|e| error(path, Some(line), Problem::Hex(e)))?;
-    PublicIdentity::from_bytes(&bytes).map_err(|e| error(path, Some(line), Problem::Key(e)))
+    parse(&text, key_text).map_err(|problem| error(path, Some(line), problem))
 }
 
-/// Reads a secret key file (`NAME.key`), refusing one that others can read.
-///
-/// # Errors
-/// A [`KeyFileError`]; [`Problem::PermissionsTooOpen`] says how to fix the mode.
-pub fn read_secret(path: impl AsRef<Path>) -> Result<IdentityKey, KeyFileError> {
-    let path = path.as_ref();
+/// The rule every secret key file is read by, whatever its scheme: not
+/// named `.pub`, read bounded, not PEM, then `header` (the scheme's own
+/// first line, the other scheme's refused), all before the permission
+/// check, so that a file of the wrong kind is refused as such and not
+/// with advice to chmod it; then one key line of `N` bytes in hex.
+fn read_secret_with<const N: usize>(
+    path: &Path,
+    header: impl FnOnce(&str) -> Result<(), KeyFileError>,
+) -> Result<Zeroizing<[u8; N]>, KeyFileError> {
     if named_as(path, "pub") {
         return Err(error(
             path,
@@ -386,21 +381,47 @@ pub fn read_secret(path: impl AsRef<Path>) -> Result<IdentityKey, KeyFileError> 
         ));
     }
     let (text, metadata) = read_small(path)?;
-    // What kind of file this is comes first: a public key with mode 0644
-    // must be refused as a public key, not with advice to chmod it.
     refuse_pem(path, &text, true)?;
-    if text.starts_with(ML_DSA_SECRET_KEY_HEADER) {
-        return Err(error(path, Some(1), ml_dsa_not_ed25519()));
-    }
-    if !text.starts_with(SECRET_KEY_HEADER) {
-        return Err(error(path, None, missing_header(&text)));
-    }
+    header(&text)?;
     check_private(path, &metadata)?;
     let (line, hex_text) = read_key_line(path, &text)?;
-    let secret = Zeroizing::new(
-        hex::decode_array::<SECRET_KEY_LEN>(hex_text)
-            .map_err(|e| error(path, Some(line), Problem::Hex(e)))?,
-    );
+    Ok(Zeroizing::new(
+        hex::decode_array::<N>(hex_text).map_err(|e| error(path, Some(line), Problem::Hex(e)))?,
+    ))
+}
+
+/// Reads a public key file (`NAME.pub`).
+///
+/// # Errors
+/// A [`KeyFileError`] naming the file, the line and the problem.
+pub fn read_public(path: impl AsRef<Path>) -> Result<PublicIdentity, KeyFileError> {
+    read_public_with(path.as_ref(), |text, key_text| {
+        if text.starts_with(ML_DSA_PUBLIC_KEY_HEADER) || key_text.len() == ML_DSA_PUBLIC_HEX_LEN {
+            return Err(ml_dsa_not_ed25519());
+        }
+        if let Some(parsed) = openssh::parse_line(key_text) {
+            return parsed.map(|(key, _comment)| key).map_err(Problem::OpenSsh);
+        }
+        let bytes: [u8; PUBLIC_KEY_LEN] = hex::decode_array(key_text).map_err(Problem::Hex)?;
+        PublicIdentity::from_bytes(&bytes).map_err(Problem::Key)
+    })
+}
+
+/// Reads a secret key file (`NAME.key`), refusing one that others can read.
+///
+/// # Errors
+/// A [`KeyFileError`]; [`Problem::PermissionsTooOpen`] says how to fix the mode.
+pub fn read_secret(path: impl AsRef<Path>) -> Result<IdentityKey, KeyFileError> {
+    let path = path.as_ref();
+    let secret = read_secret_with::<SECRET_KEY_LEN>(path, |text| {
+        if text.starts_with(ML_DSA_SECRET_KEY_HEADER) {
+            return Err(error(path, Some(1), ml_dsa_not_ed25519()));
+        }
+        if !text.starts_with(SECRET_KEY_HEADER) {
+            return Err(error(path, None, missing_header(text)));
+        }
+        Ok(())
+    })?;
     Ok(IdentityKey::from_secret_bytes(&secret))
 }
 

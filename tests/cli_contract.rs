@@ -8,77 +8,18 @@
 //! need them runs `cargo build --examples` (a no-op when they are fresh).
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 mod common;
 use common::binaries::example;
+use common::cli::{Scratch, client_with, genkeys, mtls_client, pinned_server, run, text};
 use common::processes::Server;
-
-/// A fresh scratch directory for one test.
-fn scratch() -> PathBuf {
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "learn-mtls-cli-{}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    dir
-}
-
-fn genkeys(dir: &Path, names: &[&str]) -> Output {
-    Command::new(example("11-mtls-genkeys"))
-        .arg("--out")
-        .arg(dir)
-        .args(names)
-        .output()
-        .expect("run 11-mtls-genkeys")
-}
-
-fn client(
-    dir: &Path,
-    server: &Server,
-    key: &str,
-    server_pub: &str,
-    input: &str,
-    extra: &[&str],
-) -> Output {
-    let mut child = Command::new(example("11-mtls-client"))
-        .current_dir(dir)
-        .args([
-            "--connect",
-            &server.addr,
-            "--key",
-            key,
-            "--server-pub",
-            server_pub,
-        ])
-        .args(extra)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start client");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input.as_bytes())
-        .expect("write stdin");
-    child.wait_with_output().expect("client output")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
 
 #[test]
 fn genkeys_writes_a_private_key_file_and_a_one_line_public_key_file() {
-    let dir = scratch();
+    let dir = Scratch::new();
     let out = genkeys(&dir, &["alice"]);
     assert!(out.status.success(), "{}", text(&out.stderr));
 
@@ -107,7 +48,7 @@ fn genkeys_writes_a_private_key_file_and_a_one_line_public_key_file() {
 
 #[test]
 fn genkeys_makes_server_and_client_by_default_and_never_overwrites_without_force() {
-    let dir = scratch();
+    let dir = Scratch::new();
     assert!(genkeys(&dir, &[]).status.success());
     for file in ["server.key", "server.pub", "client.key", "client.pub"] {
         assert!(dir.join(file).exists(), "{file} should exist");
@@ -119,34 +60,17 @@ fn genkeys_makes_server_and_client_by_default_and_never_overwrites_without_force
     assert!(text(&again.stderr).contains("--force"));
     assert_eq!(std::fs::read(dir.join("server.key")).unwrap(), before);
 
-    let forced = Command::new(example("11-mtls-genkeys"))
-        .arg("--out")
-        .arg(&dir)
-        .args(["--force", "server"])
-        .output()
-        .unwrap();
+    let forced = genkeys(&dir, &["--force", "server"]);
     assert!(forced.status.success());
     assert_ne!(std::fs::read(dir.join("server.key")).unwrap(), before);
 }
 
 #[test]
 fn a_pinned_client_is_accepted_and_its_lines_are_echoed() {
-    let dir = scratch();
-    genkeys(&dir, &[]);
-    let server = Server::start(
-        "11-mtls-server",
-        &dir,
-        &["--key", "server.key", "--client-pub", "client.pub"],
-    );
+    let dir = Scratch::with_keys(&[]);
+    let server = pinned_server(&dir, &[]);
 
-    let out = client(
-        &dir,
-        &server,
-        "client.key",
-        "server.pub",
-        "hello\nworld\n",
-        &[],
-    );
+    let out = mtls_client(&dir, &server, &[], b"hello\nworld\n");
 
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "hello\nworld\n");
@@ -155,8 +79,7 @@ fn a_pinned_client_is_accepted_and_its_lines_are_echoed() {
 
 #[test]
 fn both_bindings_and_both_schedules_work_when_the_ends_agree() {
-    let dir = scratch();
-    genkeys(&dir, &[]);
+    let dir = Scratch::with_keys(&[]);
     for (binding, schedule) in [
         ("lesson11", "hkdf"),
         ("transcript", "hkdf"),
@@ -164,10 +87,8 @@ fn both_bindings_and_both_schedules_work_when_the_ends_agree() {
         ("transcript", "tls12-prf"),
     ] {
         let flags = ["--binding", binding, "--schedule", schedule];
-        let mut args = vec!["--key", "server.key", "--client-pub", "client.pub"];
-        args.extend(flags);
-        let server = Server::start("11-mtls-server", &dir, &args);
-        let out = client(&dir, &server, "client.key", "server.pub", "ping\n", &flags);
+        let server = pinned_server(&dir, &flags);
+        let out = mtls_client(&dir, &server, &flags, b"ping\n");
         assert!(
             out.status.success(),
             "{binding}/{schedule}: {}",
@@ -180,15 +101,16 @@ fn both_bindings_and_both_schedules_work_when_the_ends_agree() {
 
 #[test]
 fn a_client_pinning_the_wrong_server_key_aborts_and_says_why() {
-    let dir = scratch();
-    genkeys(&dir, &["server", "client", "impostor"]);
-    let server = Server::start(
-        "11-mtls-server",
-        &dir,
-        &["--key", "server.key", "--client-pub", "client.pub"],
-    );
+    let dir = Scratch::with_keys(&["server", "client", "impostor"]);
+    let server = pinned_server(&dir, &[]);
 
-    let out = client(&dir, &server, "client.key", "impostor.pub", "hello\n", &[]);
+    let out = client_with(
+        &dir,
+        &server,
+        ("client.key", "impostor.pub"),
+        &[],
+        b"hello\n",
+    );
 
     assert!(!out.status.success());
     let error = text(&out.stderr);
@@ -201,21 +123,15 @@ fn a_client_pinning_the_wrong_server_key_aborts_and_says_why() {
 
 #[test]
 fn an_unknown_client_is_rejected_and_the_server_keeps_serving_others() {
-    let dir = scratch();
-    genkeys(&dir, &["server", "client", "stranger"]);
-    let server = Server::start(
-        "11-mtls-server",
-        &dir,
-        &["--key", "server.key", "--client-pub", "client.pub"],
-    );
+    let dir = Scratch::with_keys(&["server", "client", "stranger"]);
+    let server = pinned_server(&dir, &[]);
 
-    let refused = client(
+    let refused = client_with(
         &dir,
         &server,
-        "stranger.key",
-        "server.pub",
-        "let me in\n",
+        ("stranger.key", "server.pub"),
         &[],
+        b"let me in\n",
     );
     assert!(!refused.status.success());
     assert!(text(&refused.stderr).contains("probably did not accept this client"));
@@ -225,22 +141,14 @@ fn an_unknown_client_is_rejected_and_the_server_keeps_serving_others() {
         "{line}"
     );
 
-    let accepted = client(
-        &dir,
-        &server,
-        "client.key",
-        "server.pub",
-        "still there?\n",
-        &[],
-    );
+    let accepted = mtls_client(&dir, &server, &[], b"still there?\n");
     assert_eq!(text(&accepted.stdout), "still there?\n");
     assert!(server.next_line().starts_with("accepted client"));
 }
 
 #[test]
 fn authorized_clients_are_accepted_by_name_and_a_revocation_applies_without_restart() {
-    let dir = scratch();
-    genkeys(&dir, &["server", "alice", "bob"]);
+    let dir = Scratch::with_keys(&["server", "alice", "bob"]);
     let key = |name: &str| {
         std::fs::read_to_string(dir.join(format!("{name}.pub")))
             .unwrap()
@@ -267,13 +175,12 @@ fn authorized_clients_are_accepted_by_name_and_a_revocation_applies_without_rest
     );
 
     for name in ["alice", "bob"] {
-        let out = client(
+        let out = client_with(
             &dir,
             &server,
-            &format!("{name}.key"),
-            "server.pub",
-            "hi\n",
+            (&format!("{name}.key"), "server.pub"),
             &[],
+            b"hi\n",
         );
         assert!(out.status.success());
         assert!(server.next_line().starts_with(&format!("accepted {name} ")));
@@ -287,71 +194,51 @@ fn authorized_clients_are_accepted_by_name_and_a_revocation_applies_without_rest
     .unwrap();
     std::fs::rename(dir.join("revoked_keys.new"), dir.join("revoked_keys")).unwrap();
 
-    let bob = client(&dir, &server, "bob.key", "server.pub", "hi\n", &[]);
+    let bob = client_with(&dir, &server, ("bob.key", "server.pub"), &[], b"hi\n");
     assert!(!bob.status.success());
     let line = server.next_line();
     assert!(
         line.starts_with("rejected") && line.contains("revoked"),
         "{line}"
     );
-    let alice = client(&dir, &server, "alice.key", "server.pub", "hi\n", &[]);
+    let alice = client_with(&dir, &server, ("alice.key", "server.pub"), &[], b"hi\n");
     assert!(alice.status.success());
     assert!(server.next_line().starts_with("accepted alice "));
 }
 
 #[test]
 fn without_its_revocation_list_the_server_refuses_everyone_until_it_returns() {
-    let dir = scratch();
-    genkeys(&dir, &["server", "client"]);
+    let dir = Scratch::with_keys(&["server", "client"]);
     std::fs::write(dir.join("revoked_keys"), "").unwrap();
-    let server = Server::start(
-        "11-mtls-server",
-        &dir,
-        &[
-            "--key",
-            "server.key",
-            "--client-pub",
-            "client.pub",
-            "--revoked",
-            "revoked_keys",
-        ],
-    );
+    let server = pinned_server(&dir, &["--revoked", "revoked_keys"]);
 
     std::fs::rename(dir.join("revoked_keys"), dir.join("revoked_keys.away")).unwrap();
-    assert!(
-        !client(&dir, &server, "client.key", "server.pub", "hi\n", &[])
-            .status
-            .success()
-    );
+    assert!(!mtls_client(&dir, &server, &[], b"hi\n").status.success());
     assert!(server.next_line().contains("revocation list unavailable"));
 
     std::fs::rename(dir.join("revoked_keys.away"), dir.join("revoked_keys")).unwrap();
-    assert!(
-        client(&dir, &server, "client.key", "server.pub", "hi\n", &[])
-            .status
-            .success()
-    );
+    assert!(mtls_client(&dir, &server, &[], b"hi\n").status.success());
     assert!(server.next_line().starts_with("accepted"));
 }
 
 #[test]
 fn a_malformed_list_stops_the_server_at_start_up_with_file_and_line() {
-    let dir = scratch();
-    genkeys(&dir, &["server"]);
+    let dir = Scratch::with_keys(&["server"]);
     std::fs::write(dir.join("authorized_keys"), "# fine\n\nnot-a-key alice\n").unwrap();
 
-    let out = Command::new(example("11-mtls-server"))
-        .current_dir(&dir)
-        .args([
+    let out = run(
+        "11-mtls-server",
+        &dir,
+        &[
             "--listen",
             "127.0.0.1:0",
             "--key",
             "server.key",
             "--authorized",
             "authorized_keys",
-        ])
-        .output()
-        .unwrap();
+        ],
+        b"",
+    );
 
     assert!(!out.status.success());
     assert!(
@@ -365,26 +252,26 @@ fn a_malformed_list_stops_the_server_at_start_up_with_file_and_line() {
 #[test]
 fn a_secret_key_readable_by_others_is_refused_with_the_fix() {
     use std::os::unix::fs::PermissionsExt;
-    let dir = scratch();
-    genkeys(&dir, &[]);
+    let dir = Scratch::with_keys(&[]);
     std::fs::set_permissions(
         dir.join("server.key"),
         std::fs::Permissions::from_mode(0o644),
     )
     .unwrap();
 
-    let out = Command::new(example("11-mtls-server"))
-        .current_dir(&dir)
-        .args([
+    let out = run(
+        "11-mtls-server",
+        &dir,
+        &[
             "--listen",
             "127.0.0.1:0",
             "--key",
             "server.key",
             "--client-pub",
             "client.pub",
-        ])
-        .output()
-        .unwrap();
+        ],
+        b"",
+    );
 
     assert!(!out.status.success());
     let error = text(&out.stderr);
@@ -396,16 +283,15 @@ fn a_secret_key_readable_by_others_is_refused_with_the_fix() {
 
 #[test]
 fn lesson_10_authenticates_the_server_to_an_anonymous_client() {
-    let dir = scratch();
-    genkeys(&dir, &["server"]);
+    let dir = Scratch::with_keys(&["server"]);
     let server = Server::start("10-server", &dir, &["--key", "server.key"]);
 
-    let out = Command::new(example("10-client"))
-        .current_dir(&dir)
-        .args(["--connect", &server.addr, "--server-pub", "server.pub"])
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let out = run(
+        "10-client",
+        &dir,
+        &["--connect", &server.addr, "--server-pub", "server.pub"],
+        b"",
+    );
 
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(server.next_line().starts_with("accepted anonymous client"));
@@ -500,21 +386,9 @@ fn type_line(client: &mut Child, line: &str) -> String {
 
 #[test]
 fn revoking_a_key_also_ends_the_session_it_has_open() {
-    let dir = scratch();
-    genkeys(&dir, &["server", "client"]);
+    let dir = Scratch::with_keys(&["server", "client"]);
     std::fs::write(dir.join("revoked_keys"), "").unwrap();
-    let server = Server::start(
-        "11-mtls-server",
-        &dir,
-        &[
-            "--key",
-            "server.key",
-            "--client-pub",
-            "client.pub",
-            "--revoked",
-            "revoked_keys",
-        ],
-    );
+    let server = pinned_server(&dir, &["--revoked", "revoked_keys"]);
     let mut client = interactive_client(&dir, &server, "client.key");
     assert_eq!(type_line(&mut client, "one"), "one");
     assert!(server.next_line().starts_with("accepted client"));
@@ -537,20 +411,8 @@ fn revoking_a_key_also_ends_the_session_it_has_open() {
 
 #[test]
 fn a_client_that_stays_silent_past_the_idle_timeout_is_dropped() {
-    let dir = scratch();
-    genkeys(&dir, &[]);
-    let server = Server::start(
-        "11-mtls-server",
-        &dir,
-        &[
-            "--key",
-            "server.key",
-            "--client-pub",
-            "client.pub",
-            "--idle-timeout",
-            "1",
-        ],
-    );
+    let dir = Scratch::with_keys(&[]);
+    let server = pinned_server(&dir, &["--idle-timeout", "1"]);
     let mut client = interactive_client(&dir, &server, "client.key");
     assert_eq!(type_line(&mut client, "hello"), "hello");
 
@@ -564,20 +426,8 @@ fn a_client_that_stays_silent_past_the_idle_timeout_is_dropped() {
 
 #[test]
 fn connections_over_the_cap_are_rejected_at_once_and_say_why() {
-    let dir = scratch();
-    genkeys(&dir, &[]);
-    let server = Server::start(
-        "11-mtls-server",
-        &dir,
-        &[
-            "--key",
-            "server.key",
-            "--client-pub",
-            "client.pub",
-            "--max-connections",
-            "1",
-        ],
-    );
+    let dir = Scratch::with_keys(&[]);
+    let server = pinned_server(&dir, &["--max-connections", "1"]);
     let mut first = interactive_client(&dir, &server, "client.key");
     assert_eq!(
         type_line(&mut first, "holding the only place"),
@@ -585,7 +435,7 @@ fn connections_over_the_cap_are_rejected_at_once_and_say_why() {
     );
     assert!(server.next_line().starts_with("accepted"));
 
-    let second = client(&dir, &server, "client.key", "server.pub", "me too\n", &[]);
+    let second = mtls_client(&dir, &server, &[], b"me too\n");
 
     assert!(!second.status.success());
     assert_eq!(

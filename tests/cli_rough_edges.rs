@@ -3,72 +3,13 @@
 //! key files of the wrong kind or from OpenSSH, and a client meeting the
 //! other lesson's server. Real processes on loopback, like `cli_contract`.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::Path;
+use std::process::Output;
 use std::time::{Duration, Instant};
 
 mod common;
-use common::binaries::example;
+use common::cli::{Scratch, client_with, mtls_client, pinned_server, run, text};
 use common::processes::Server;
-
-/// A fresh scratch directory with `server` and `client` key pairs.
-fn scratch_with_keys() -> PathBuf {
-    static COUNTER: AtomicUsize = AtomicUsize::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "learn-mtls-edges-{}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch dir");
-    let out = Command::new(example("11-mtls-genkeys"))
-        .arg("--out")
-        .arg(&dir)
-        .output()
-        .expect("run 11-mtls-genkeys");
-    assert!(out.status.success(), "{}", text(&out.stderr));
-    dir
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// Runs `binary` in `dir` with `args`, feeding it `input` on standard input.
-fn run(binary: &str, dir: &Path, args: &[&str], input: &[u8]) -> Output {
-    let mut child = Command::new(example(binary))
-        .current_dir(dir)
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start binary");
-    let mut stdin = child.stdin.take().expect("stdin");
-    let input = input.to_vec();
-    // Written from a thread: a client that stops reading must not block the test.
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(&input);
-    });
-    let output = child.wait_with_output().expect("output");
-    let _ = writer.join();
-    output
-}
-
-fn mtls_client(dir: &Path, server: &Server, extra: &[&str], input: &[u8]) -> Output {
-    let mut args = vec![
-        "--connect",
-        &server.addr,
-        "--key",
-        "client.key",
-        "--server-pub",
-        "server.pub",
-    ];
-    args.extend_from_slice(extra);
-    run("11-mtls-client", dir, &args, input)
-}
 
 fn lesson10_client(dir: &Path, server: &Server, extra: &[&str], input: &[u8]) -> Output {
     let mut args = vec!["--connect", &server.addr, "--server-pub", "server.pub"];
@@ -166,12 +107,8 @@ fn lesson10_help_says_the_client_echoes_standard_input() {
 
 #[test]
 fn an_input_without_newlines_is_refused_after_one_record_not_read_whole() {
-    let dir = scratch_with_keys();
-    let server = Server::start(
-        "11-mtls-server",
-        &dir,
-        &["--key", "server.key", "--client-pub", "client.pub"],
-    );
+    let dir = Scratch::with_keys(&[]);
+    let server = pinned_server(&dir, &[]);
     // 4 MiB of zeros: what `< /dev/zero` starts with.
     let zeros = vec![0u8; 4 << 20];
 
@@ -189,12 +126,8 @@ fn an_input_without_newlines_is_refused_after_one_record_not_read_whole() {
 
 #[test]
 fn lines_are_sent_as_bytes_and_crlf_endings_are_stripped() {
-    let dir = scratch_with_keys();
-    let server = Server::start(
-        "11-mtls-server",
-        &dir,
-        &["--key", "server.key", "--client-pub", "client.pub"],
-    );
+    let dir = Scratch::with_keys(&[]);
+    let server = pinned_server(&dir, &[]);
 
     let out = mtls_client(&dir, &server, &[], b"a\xff\xfeb\r\nplain\nlast\r");
 
@@ -206,12 +139,8 @@ fn lines_are_sent_as_bytes_and_crlf_endings_are_stripped() {
 
 #[test]
 fn a_line_of_exactly_one_record_is_sent_and_one_byte_more_is_refused() {
-    let dir = scratch_with_keys();
-    let server = Server::start(
-        "11-mtls-server",
-        &dir,
-        &["--key", "server.key", "--client-pub", "client.pub"],
-    );
+    let dir = Scratch::with_keys(&[]);
+    let server = pinned_server(&dir, &[]);
     let mut input = vec![b'x'; 16384];
     input.extend_from_slice(b"\r\n");
     input.extend_from_slice(&[b'y'; 16385]);
@@ -234,7 +163,7 @@ fn a_line_of_exactly_one_record_is_sent_and_one_byte_more_is_refused() {
 
 #[test]
 fn a_public_key_given_as_the_client_key_is_refused_as_one() {
-    let dir = scratch_with_keys();
+    let dir = Scratch::with_keys(&[]);
     std::fs::copy(dir.join("client.pub"), dir.join("x.key")).unwrap();
 
     let out = run(
@@ -295,7 +224,7 @@ fn openssh_line(dir: &Path, name: &str, comment: &str) -> String {
 
 #[test]
 fn openssh_public_keys_work_for_client_pub_server_pub_and_authorized_keys() {
-    let dir = scratch_with_keys();
+    let dir = Scratch::with_keys(&[]);
     let server_line = openssh_line(&dir, "server", "lab-server");
     let client_line = openssh_line(&dir, "client", "alice@laptop");
     std::fs::write(dir.join("server_ed25519.pub"), format!("{server_line}\n")).unwrap();
@@ -309,17 +238,11 @@ fn openssh_public_keys_work_for_client_pub_server_pub_and_authorized_keys() {
         let mut args = vec!["--key", "server.key"];
         args.extend_from_slice(&clients);
         let server = Server::start("11-mtls-server", &dir, &args);
-        let out = run(
-            "11-mtls-client",
+        let out = client_with(
             &dir,
-            &[
-                "--connect",
-                &server.addr,
-                "--key",
-                "client.key",
-                "--server-pub",
-                "server_ed25519.pub",
-            ],
+            &server,
+            ("client.key", "server_ed25519.pub"),
+            &[],
             b"hello\n",
         );
 
@@ -336,7 +259,7 @@ fn openssh_public_keys_work_for_client_pub_server_pub_and_authorized_keys() {
 
 #[test]
 fn an_openssh_private_key_given_as_the_key_says_what_to_do() {
-    let dir = scratch_with_keys();
+    let dir = Scratch::with_keys(&[]);
     let private = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\n-----END OPENSSH PRIVATE KEY-----\n";
     let path = dir.join("id_ed25519");
     std::fs::write(&path, private).unwrap();
@@ -367,7 +290,7 @@ fn an_openssh_private_key_given_as_the_key_says_what_to_do() {
 
 #[test]
 fn the_lesson11_client_names_a_lesson10_server_under_the_transcript_binding() {
-    let dir = scratch_with_keys();
+    let dir = Scratch::with_keys(&[]);
     let server = Server::start(
         "10-server",
         &dir,
@@ -388,7 +311,7 @@ fn the_lesson11_client_names_a_lesson10_server_under_the_transcript_binding() {
 
 #[test]
 fn the_lesson11_client_mentions_a_lesson10_server_when_closed_after_message_3() {
-    let dir = scratch_with_keys();
+    let dir = Scratch::with_keys(&[]);
     let server = Server::start("10-server", &dir, &["--key", "server.key"]);
 
     let out = mtls_client(&dir, &server, &[], b"hi\n");
@@ -405,20 +328,9 @@ fn the_lesson11_client_mentions_a_lesson10_server_when_closed_after_message_3() 
 #[test]
 #[ignore = "slow (about 5 s, waits out the reply timeout): .ci/run runs it; alone: cargo test --test cli_rough_edges -- --ignored"]
 fn the_lesson10_client_names_a_lesson11_server_quickly_under_either_binding() {
-    let dir = scratch_with_keys();
+    let dir = Scratch::with_keys(&[]);
     for binding in ["lesson11", "transcript"] {
-        let server = Server::start(
-            "11-mtls-server",
-            &dir,
-            &[
-                "--key",
-                "server.key",
-                "--client-pub",
-                "client.pub",
-                "--binding",
-                binding,
-            ],
-        );
+        let server = pinned_server(&dir, &["--binding", binding]);
         let start = Instant::now();
 
         let out = lesson10_client(&dir, &server, &["--binding", binding], b"hi\n");

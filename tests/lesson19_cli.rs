@@ -8,89 +8,20 @@
 //! 224; an identity mismatch and a key of the wrong scheme are named.
 //! Real processes on loopback.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::process::Command;
 
 mod common;
 use common::binaries::example;
-use common::processes::Server;
+use common::cli::{Scratch, mtls_client, pinned_server, text};
 
-/// A scratch directory, removed when the test ends, pass or fail.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new() -> Self {
-        Self::with_identity("ed25519")
-    }
-
-    /// A scratch directory with `server` and `client` keys of `identity`.
-    fn with_identity(identity: &str) -> Self {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "learn-mtls-lesson19-{}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("scratch dir");
-        let out = Command::new(example("11-mtls-genkeys"))
-            .arg("--out")
-            .arg(&dir)
-            .args(["--identity", identity, "server", "client"])
-            .output()
-            .expect("run 11-mtls-genkeys");
-        assert!(out.status.success(), "{}", text(&out.stderr));
-        Self(dir)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn server(dir: &Path, extra: &[&str]) -> Server {
-    let mut args = vec!["--key", "server.key", "--client-pub", "client.pub"];
-    args.extend_from_slice(extra);
-    Server::start("11-mtls-server", dir, &args)
-}
-
-fn client(dir: &Path, server: &Server, input: &str, extra: &[&str]) -> Output {
-    let mut child = Command::new(example("11-mtls-client"))
-        .current_dir(dir)
-        .args([
-            "--connect",
-            &server.addr,
-            "--key",
-            "client.key",
-            "--server-pub",
-            "server.pub",
-        ])
-        .args(extra)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start client");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(input.as_bytes())
-        .expect("write stdin");
-    child.wait_with_output().expect("client output")
+/// A scratch directory with `server` and `client` keys of `identity`.
+fn keys_of(identity: &str) -> Scratch {
+    Scratch::with_keys(&["--identity", identity, "server", "client"])
 }
 
 #[test]
 fn the_hybrid_handshake_runs_between_the_binaries_under_both_bindings_and_schedules() {
-    let dir = Scratch::new();
+    let dir = keys_of("ed25519");
     for binding in ["lesson11", "transcript"] {
         for schedule in ["hkdf", "tls12-prf"] {
             let flags = [
@@ -101,8 +32,8 @@ fn the_hybrid_handshake_runs_between_the_binaries_under_both_bindings_and_schedu
                 "--schedule",
                 schedule,
             ];
-            let server = server(&dir.0, &flags);
-            let out = client(&dir.0, &server, "harvest me\nif you can\n", &flags);
+            let server = pinned_server(&dir, &flags);
+            let out = mtls_client(&dir, &server, &flags, b"harvest me\nif you can\n");
 
             assert!(
                 out.status.success(),
@@ -125,9 +56,9 @@ fn the_hybrid_handshake_runs_between_the_binaries_under_both_bindings_and_schedu
 
 #[test]
 fn the_classical_client_still_prints_224_bytes() {
-    let dir = Scratch::new();
-    let server = server(&dir.0, &[]);
-    let out = client(&dir.0, &server, "hi\n", &[]);
+    let dir = keys_of("ed25519");
+    let server = pinned_server(&dir, &[]);
+    let out = mtls_client(&dir, &server, &[], b"hi\n");
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(
         text(&out.stderr).contains(
@@ -140,14 +71,14 @@ fn the_classical_client_still_prints_224_bytes() {
 
 #[test]
 fn a_hybrid_client_and_a_classical_server_both_name_the_mismatch() {
-    let dir = Scratch::new();
+    let dir = keys_of("ed25519");
     for binding in ["lesson11", "transcript"] {
-        let server = server(&dir.0, &["--binding", binding]);
-        let out = client(
-            &dir.0,
+        let server = pinned_server(&dir, &["--binding", binding]);
+        let out = mtls_client(
+            &dir,
             &server,
-            "hi\n",
             &["--binding", binding, "--kex", "x25519-mlkem768"],
+            b"hi\n",
         );
 
         assert!(!out.status.success());
@@ -168,12 +99,12 @@ fn a_hybrid_client_and_a_classical_server_both_name_the_mismatch() {
 
 #[test]
 fn a_classical_client_and_a_hybrid_server_both_name_the_mismatch() {
-    let dir = Scratch::new();
-    let server = server(
-        &dir.0,
+    let dir = keys_of("ed25519");
+    let server = pinned_server(
+        &dir,
         &["--kex", "x25519-mlkem768", "--handshake-timeout", "1"],
     );
-    let out = client(&dir.0, &server, "hi\n", &["--timeout", "3"]);
+    let out = mtls_client(&dir, &server, &["--timeout", "3"], b"hi\n");
 
     assert!(!out.status.success());
     let error = text(&out.stderr);
@@ -192,9 +123,9 @@ fn a_classical_client_and_a_hybrid_server_both_name_the_mismatch() {
 
 #[test]
 fn an_unknown_kex_is_refused_by_name() {
-    let dir = Scratch::new();
+    let dir = keys_of("ed25519");
     let out = Command::new(example("11-mtls-client"))
-        .current_dir(&dir.0)
+        .current_dir(&dir)
         .args(["--connect", "127.0.0.1:1", "--key", "client.key"])
         .args(["--server-pub", "server.pub", "--kex", "kyber"])
         .output()
@@ -223,7 +154,7 @@ fn ml_dsa_sizes(kex: &str) -> &'static str {
 
 #[test]
 fn ml_dsa_identities_run_between_the_binaries_under_both_kexes_bindings_and_schedules() {
-    let dir = Scratch::with_identity("ml-dsa-65");
+    let dir = keys_of("ml-dsa-65");
     for kex in ["x25519", "x25519-mlkem768"] {
         for binding in ["lesson11", "transcript"] {
             for schedule in ["hkdf", "tls12-prf"] {
@@ -237,8 +168,8 @@ fn ml_dsa_identities_run_between_the_binaries_under_both_kexes_bindings_and_sche
                     "--schedule",
                     schedule,
                 ];
-                let server = server(&dir.0, &flags);
-                let out = client(&dir.0, &server, "sign me\nslowly\n", &flags);
+                let server = pinned_server(&dir, &flags);
+                let out = mtls_client(&dir, &server, &flags, b"sign me\nslowly\n");
                 let error = text(&out.stderr);
                 assert!(out.status.success(), "{kex} {binding} {schedule}: {error}");
                 assert_eq!(text(&out.stdout), "sign me\nslowly\n");
@@ -251,14 +182,14 @@ fn ml_dsa_identities_run_between_the_binaries_under_both_kexes_bindings_and_sche
 
 #[test]
 fn an_ml_dsa_client_and_an_ed25519_server_name_the_identity_mismatch() {
-    let ed25519 = Scratch::new();
-    let ml_dsa = Scratch::with_identity("ml-dsa-65");
-    let server = server(&ed25519.0, &["--handshake-timeout", "1"]);
-    let out = client(
-        &ml_dsa.0,
+    let ed25519 = keys_of("ed25519");
+    let ml_dsa = keys_of("ml-dsa-65");
+    let server = pinned_server(&ed25519, &["--handshake-timeout", "1"]);
+    let out = mtls_client(
+        &ml_dsa,
         &server,
-        "hi\n",
         &["--identity", "ml-dsa-65", "--timeout", "5"],
+        b"hi\n",
     );
     assert!(!out.status.success());
     let error = text(&out.stderr);
@@ -270,10 +201,10 @@ fn an_ml_dsa_client_and_an_ed25519_server_name_the_identity_mismatch() {
 
 #[test]
 fn an_ed25519_client_and_an_ml_dsa_server_name_the_identity_flag() {
-    let ed25519 = Scratch::new();
-    let ml_dsa = Scratch::with_identity("ml-dsa-65");
-    let server = server(&ml_dsa.0, &["--identity", "ml-dsa-65"]);
-    let out = client(&ed25519.0, &server, "hi\n", &[]);
+    let ed25519 = keys_of("ed25519");
+    let ml_dsa = keys_of("ml-dsa-65");
+    let server = pinned_server(&ml_dsa, &["--identity", "ml-dsa-65"]);
+    let out = mtls_client(&ed25519, &server, &[], b"hi\n");
     assert!(!out.status.success());
     let error = text(&out.stderr);
     assert!(error.contains("or --identity ml-dsa-65"), "{error}");
@@ -281,11 +212,11 @@ fn an_ed25519_client_and_an_ml_dsa_server_name_the_identity_flag() {
 
 #[test]
 fn a_key_of_the_other_scheme_is_refused_naming_the_file_and_line() {
-    let ed25519 = Scratch::new();
-    let ml_dsa = Scratch::with_identity("ml-dsa-65");
-    let ed25519_pub = ed25519.0.join("client.pub");
+    let ed25519 = keys_of("ed25519");
+    let ml_dsa = keys_of("ml-dsa-65");
+    let ed25519_pub = ed25519.join("client.pub");
     let out = Command::new(example("11-mtls-server"))
-        .current_dir(&ml_dsa.0)
+        .current_dir(&ml_dsa)
         .args(["--listen", "127.0.0.1:0", "--identity", "ml-dsa-65"])
         .args(["--key", "server.key", "--client-pub"])
         .arg(&ed25519_pub)
@@ -299,9 +230,9 @@ fn a_key_of_the_other_scheme_is_refused_naming_the_file_and_line() {
         "{error}"
     );
     // And the reverse: an ML-DSA-65 public key where Ed25519 is expected.
-    let ml_dsa_pub = ml_dsa.0.join("client.pub");
+    let ml_dsa_pub = ml_dsa.join("client.pub");
     let out = Command::new(example("11-mtls-server"))
-        .current_dir(&ed25519.0)
+        .current_dir(&ed25519)
         .args([
             "--listen",
             "127.0.0.1:0",
@@ -321,7 +252,7 @@ fn a_key_of_the_other_scheme_is_refused_naming_the_file_and_line() {
     );
     // Key lists hold Ed25519 keys only: refused with ML-DSA-65, saying so.
     let out = Command::new(example("11-mtls-server"))
-        .current_dir(&ml_dsa.0)
+        .current_dir(&ml_dsa)
         .args(["--listen", "127.0.0.1:0", "--identity", "ml-dsa-65"])
         .args(["--key", "server.key", "--authorized", "client.pub"])
         .output()

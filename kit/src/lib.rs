@@ -16,10 +16,13 @@
 //!   `15-mtls-server` (each a thin binary giving it a `Trust`);
 //! - [`primitives`]: the handshake's bare public-key work, the yardstick of
 //!   `examples/load/` and the benchmarks;
+//! - [`cost`]: the timing loop and the in-memory handshake of Lesson 19's
+//!   `19-handshake-cost` and `19-identity-cost`;
 //! - [`vectors`]: the golden vector files' `name = value` format.
 
 pub mod attack;
 pub mod client;
+pub mod cost;
 pub mod grade;
 pub mod primitives;
 pub mod server;

@@ -6,12 +6,9 @@ use std::prelude::rust_2024::*;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use zeroize::Zeroizing;
-
 use super::{
     KeyFileError, ML_DSA_PUBLIC_HEX_LEN, ML_DSA_PUBLIC_KEY_HEADER, ML_DSA_SECRET_KEY_HEADER,
-    Overwrite, Problem, SECRET_KEY_HEADER, check_private, error, named_as, read_key_line,
-    read_small, refuse_pem,
+    Overwrite, Problem, SECRET_KEY_HEADER, error, read_public_with, read_secret_with,
 };
 use crate::hex;
 use crate::identity::Identity;
@@ -34,33 +31,16 @@ fn ed25519_not_ml_dsa() -> Problem {
 /// Ed25519 key (64 hex characters, or an `ssh-ed25519` line) is
 /// [`Problem::WrongScheme`].
 pub fn read_public(path: impl AsRef<Path>) -> Result<MlDsaPublicIdentity, KeyFileError> {
-    let path = path.as_ref();
-    let wrong_kind = || {
-        error(
-            path,
-            None,
-            Problem::WrongKind {
-                wanted_secret: false,
-            },
-        )
-    };
-    if named_as(path, "key") {
-        return Err(wrong_kind());
-    }
-    let (text, _) = read_small(path)?;
-    if text.starts_with(SECRET_KEY_HEADER) || text.starts_with(ML_DSA_SECRET_KEY_HEADER) {
-        return Err(wrong_kind());
-    }
-    refuse_pem(path, &text, false)?;
-    let (line, key_text) = read_key_line(path, &text)?;
-    if crate::openssh::parse_line(key_text).is_some()
-        || key_text.len() == 2 * crate::keys::PUBLIC_KEY_LEN
-    {
-        return Err(error(path, Some(line), ed25519_not_ml_dsa()));
-    }
-    let bytes: [u8; ML_DSA_PUBLIC_KEY_LEN] =
-        hex::decode_array(key_text).map_err(|e| error(path, Some(line), Problem::Hex(e)))?;
-    Ok(MlDsaPublicIdentity::from_bytes(&bytes))
+    read_public_with(path.as_ref(), |_, key_text| {
+        if crate::openssh::parse_line(key_text).is_some()
+            || key_text.len() == 2 * crate::keys::PUBLIC_KEY_LEN
+        {
+            return Err(ed25519_not_ml_dsa());
+        }
+        let bytes: [u8; ML_DSA_PUBLIC_KEY_LEN] =
+            hex::decode_array(key_text).map_err(Problem::Hex)?;
+        Ok(MlDsaPublicIdentity::from_bytes(&bytes))
+    })
 }
 
 /// Reads an ML-DSA-65 secret key file (`NAME.key`: its header line, then
@@ -70,38 +50,24 @@ pub fn read_public(path: impl AsRef<Path>) -> Result<MlDsaPublicIdentity, KeyFil
 /// A [`KeyFileError`]; an Ed25519 secret key file is [`Problem::WrongScheme`].
 pub fn read_secret(path: impl AsRef<Path>) -> Result<MlDsaIdentityKey, KeyFileError> {
     let path = path.as_ref();
-    if named_as(path, "pub") {
-        return Err(error(
-            path,
-            None,
-            Problem::WrongKind {
-                wanted_secret: true,
-            },
-        ));
-    }
-    let (text, metadata) = read_small(path)?;
-    refuse_pem(path, &text, true)?;
-    if text.starts_with(SECRET_KEY_HEADER) {
-        return Err(error(path, Some(1), ed25519_not_ml_dsa()));
-    }
-    if text.starts_with(ML_DSA_PUBLIC_KEY_HEADER) {
-        return Err(error(
-            path,
-            Some(1),
-            Problem::WrongKind {
-                wanted_secret: true,
-            },
-        ));
-    }
-    if !text.starts_with(ML_DSA_SECRET_KEY_HEADER) {
-        return Err(error(path, None, Problem::NoMlDsaSecretKeyHeader));
-    }
-    check_private(path, &metadata)?;
-    let (line, hex_text) = read_key_line(path, &text)?;
-    let seed = Zeroizing::new(
-        hex::decode_array::<ML_DSA_SEED_LEN>(hex_text)
-            .map_err(|e| error(path, Some(line), Problem::Hex(e)))?,
-    );
+    let seed = read_secret_with::<ML_DSA_SEED_LEN>(path, |text| {
+        if text.starts_with(SECRET_KEY_HEADER) {
+            return Err(error(path, Some(1), ed25519_not_ml_dsa()));
+        }
+        if text.starts_with(ML_DSA_PUBLIC_KEY_HEADER) {
+            return Err(error(
+                path,
+                Some(1),
+                Problem::WrongKind {
+                    wanted_secret: true,
+                },
+            ));
+        }
+        if !text.starts_with(ML_DSA_SECRET_KEY_HEADER) {
+            return Err(error(path, None, Problem::NoMlDsaSecretKeyHeader));
+        }
+        Ok(())
+    })?;
     Ok(MlDsaIdentityKey::from_seed(&seed))
 }
 

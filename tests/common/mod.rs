@@ -6,6 +6,7 @@
 #![allow(dead_code, reason = "each test file uses only some of these helpers")]
 
 pub mod binaries;
+pub mod cli;
 pub mod faulty;
 pub mod pki;
 pub mod processes;
