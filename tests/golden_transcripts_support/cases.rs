@@ -1,7 +1,8 @@
-//! The four cases, their fixed inputs, and the vector files that hold them.
+//! The cases, their fixed inputs, and the vector files that hold them.
 
 use learn_mtls::handshake::Binding;
 use learn_mtls::hex::Hex;
+use learn_mtls::identity::Identity;
 use learn_mtls::kex::Kex;
 use std::collections::BTreeMap;
 
@@ -20,6 +21,8 @@ pub struct Case {
     pub binding: Binding,
     /// X25519 alone, or hybrid with ML-KEM-768 (Lesson 19; mutual only).
     pub kex: Kex,
+    /// Ed25519 identities, or ML-DSA-65 ones (Lesson 19; mutual only).
+    pub identity: Identity,
 }
 
 pub const MUTUAL_LESSON11: Case = Case {
@@ -27,6 +30,7 @@ pub const MUTUAL_LESSON11: Case = Case {
     handshake: Handshake::Mutual,
     binding: Binding::InsecureLesson11,
     kex: Kex::X25519,
+    identity: Identity::Ed25519,
 };
 
 pub const MUTUAL_TRANSCRIPT: Case = Case {
@@ -34,6 +38,7 @@ pub const MUTUAL_TRANSCRIPT: Case = Case {
     handshake: Handshake::Mutual,
     binding: Binding::Transcript,
     kex: Kex::X25519,
+    identity: Identity::Ed25519,
 };
 
 pub const LESSON10_LESSON11: Case = Case {
@@ -41,6 +46,7 @@ pub const LESSON10_LESSON11: Case = Case {
     handshake: Handshake::ServerOnly,
     binding: Binding::InsecureLesson11,
     kex: Kex::X25519,
+    identity: Identity::Ed25519,
 };
 
 pub const LESSON10_TRANSCRIPT: Case = Case {
@@ -48,6 +54,7 @@ pub const LESSON10_TRANSCRIPT: Case = Case {
     handshake: Handshake::ServerOnly,
     binding: Binding::Transcript,
     kex: Kex::X25519,
+    identity: Identity::Ed25519,
 };
 
 pub const HYBRID_LESSON11: Case = Case {
@@ -55,6 +62,7 @@ pub const HYBRID_LESSON11: Case = Case {
     handshake: Handshake::Mutual,
     binding: Binding::InsecureLesson11,
     kex: Kex::X25519MlKem768,
+    identity: Identity::Ed25519,
 };
 
 pub const HYBRID_TRANSCRIPT: Case = Case {
@@ -62,16 +70,53 @@ pub const HYBRID_TRANSCRIPT: Case = Case {
     handshake: Handshake::Mutual,
     binding: Binding::Transcript,
     kex: Kex::X25519MlKem768,
+    identity: Identity::Ed25519,
+};
+
+pub const ML_DSA_LESSON11: Case = Case {
+    file: "ml-dsa-lesson11.txt",
+    handshake: Handshake::Mutual,
+    binding: Binding::InsecureLesson11,
+    kex: Kex::X25519,
+    identity: Identity::MlDsa65,
+};
+
+pub const ML_DSA_TRANSCRIPT: Case = Case {
+    file: "ml-dsa-transcript.txt",
+    handshake: Handshake::Mutual,
+    binding: Binding::Transcript,
+    kex: Kex::X25519,
+    identity: Identity::MlDsa65,
+};
+
+pub const ML_DSA_HYBRID_LESSON11: Case = Case {
+    file: "ml-dsa-hybrid-lesson11.txt",
+    handshake: Handshake::Mutual,
+    binding: Binding::InsecureLesson11,
+    kex: Kex::X25519MlKem768,
+    identity: Identity::MlDsa65,
+};
+
+pub const ML_DSA_HYBRID_TRANSCRIPT: Case = Case {
+    file: "ml-dsa-hybrid-transcript.txt",
+    handshake: Handshake::Mutual,
+    binding: Binding::Transcript,
+    kex: Kex::X25519MlKem768,
+    identity: Identity::MlDsa65,
 };
 
 /// Every case, in the order the files are checked.
-pub const ALL: [Case; 6] = [
+pub const ALL: [Case; 10] = [
     MUTUAL_LESSON11,
     MUTUAL_TRANSCRIPT,
     LESSON10_LESSON11,
     LESSON10_TRANSCRIPT,
     HYBRID_LESSON11,
     HYBRID_TRANSCRIPT,
+    ML_DSA_LESSON11,
+    ML_DSA_TRANSCRIPT,
+    ML_DSA_HYBRID_LESSON11,
+    ML_DSA_HYBRID_TRANSCRIPT,
 ];
 
 /// The inputs written into every vector file by the generator. The tests
@@ -83,6 +128,12 @@ pub const CLIENT_SECRET: [u8; 32] = *b"learn-mtls golden client secret!";
 pub const CLIENT_RNG_SEED: [u8; 32] = *b"learn-mtls golden client rng....";
 
 pub const SERVER_RNG_SEED: [u8; 32] = *b"learn-mtls golden server rng....";
+
+/// The ML-DSA-65 cases' identities: each the 32-byte seed xi of
+/// ML-DSA.KeyGen (FIPS 204 Algorithm 1), in place of the Ed25519 secrets.
+pub const SERVER_ML_DSA_SEED: [u8; 32] = *b"learn-mtls golden server ml-dsa!";
+
+pub const CLIENT_ML_DSA_SEED: [u8; 32] = *b"learn-mtls golden client ml-dsa!";
 
 /// The plaintexts of the records in every vector file.
 pub const CLIENT_RECORD_1: &[u8] = b"hello";

@@ -5,8 +5,10 @@ use super::second_route::Inputs;
 use chacha20::ChaCha20Rng;
 use learn_mtls::handshake::mutual::{self, ClientVerified};
 use learn_mtls::handshake::server_only;
+use learn_mtls::identity::{Ed25519, Identity, IdentityScheme, MlDsa65};
 use learn_mtls::kex::{Kex, KeyExchange, X25519, X25519MlKem768};
 use learn_mtls::keys::IdentityKey;
+use learn_mtls::ml_dsa::MlDsaIdentityKey;
 use learn_mtls::rand_core::SeedableRng;
 use learn_mtls::record::{HEADER_LEN, Session, TAG_LEN};
 use learn_mtls::trust::{ClientName, PinnedClient};
@@ -23,6 +25,20 @@ pub struct Wire {
     pub server_record_1: Vec<u8>,
 }
 
+impl Wire {
+    /// The bytes on the wire as a vector file holds them.
+    pub fn from_file(vectors: &Vectors) -> Self {
+        Self {
+            message1: vectors.get("message1").to_vec(),
+            message2: vectors.get("message2").to_vec(),
+            message3: vectors.values.get("message3").cloned(),
+            client_record_1: vectors.get("client_record_1").to_vec(),
+            client_record_2: vectors.get("client_record_2").to_vec(),
+            server_record_1: vectors.get("server_record_1").to_vec(),
+        }
+    }
+}
+
 pub fn seal(session: &mut Session, plaintext: &[u8]) -> Vec<u8> {
     let mut out = vec![0u8; HEADER_LEN + plaintext.len() + TAG_LEN];
     let len = session.seal(plaintext, &mut out).unwrap();
@@ -37,34 +53,45 @@ pub fn open(session: &mut Session, record: &[u8]) -> Vec<u8> {
 
 /// Runs the case through the library with the given inputs.
 pub fn run_library(case: &Case, inputs: &Inputs) -> Wire {
-    let server_key = IdentityKey::from_secret_bytes(&inputs.server_secret);
-    let client_key = IdentityKey::from_secret_bytes(&inputs.client_secret);
     let mut client_rng = ChaCha20Rng::from_seed(inputs.client_rng_seed);
     let mut server_rng = ChaCha20Rng::from_seed(inputs.server_rng_seed);
+    let rngs = (&mut client_rng, &mut server_rng);
     let binding = case.binding;
+    // The two secrets are the identity scheme's: Ed25519 seeds, or
+    // ML-DSA-65 seeds xi.
+    let ed25519_keys = || {
+        (
+            IdentityKey::from_secret_bytes(&inputs.server_secret),
+            IdentityKey::from_secret_bytes(&inputs.client_secret),
+        )
+    };
+    let ml_dsa_keys = || {
+        (
+            MlDsaIdentityKey::from_seed(&inputs.server_secret),
+            MlDsaIdentityKey::from_seed(&inputs.client_secret),
+        )
+    };
 
-    let (mut client, mut server, wire) = match case.handshake {
-        Handshake::Mutual => match case.kex {
-            Kex::X25519 => run_mutual(
-                X25519,
-                case,
-                &server_key,
-                &client_key,
-                (&mut client_rng, &mut server_rng),
-            ),
-            Kex::X25519MlKem768 => run_mutual(
-                X25519MlKem768,
-                case,
-                &server_key,
-                &client_key,
-                (&mut client_rng, &mut server_rng),
-            ),
-        },
-        Handshake::ServerOnly => {
-            let (client, hello) =
-                server_only::Client::start(&mut client_rng, server_key.public(), binding);
+    let (mut client, mut server, wire) = match (case.handshake, case.kex, case.identity) {
+        (Handshake::Mutual, Kex::X25519, Identity::Ed25519) => {
+            run_mutual(X25519, Ed25519, case, &ed25519_keys(), rngs)
+        }
+        (Handshake::Mutual, Kex::X25519MlKem768, Identity::Ed25519) => {
+            run_mutual(X25519MlKem768, Ed25519, case, &ed25519_keys(), rngs)
+        }
+        (Handshake::Mutual, Kex::X25519, Identity::MlDsa65) => {
+            run_mutual(X25519, MlDsa65, case, &ml_dsa_keys(), rngs)
+        }
+        (Handshake::Mutual, Kex::X25519MlKem768, Identity::MlDsa65) => {
+            run_mutual(X25519MlKem768, MlDsa65, case, &ml_dsa_keys(), rngs)
+        }
+        (Handshake::ServerOnly, _, _) => {
+            assert_eq!(case.kex, Kex::X25519, "{}", case.file);
+            assert_eq!(case.identity, Identity::Ed25519, "{}", case.file);
+            let (server_key, _) = ed25519_keys();
+            let (client, hello) = server_only::Client::start(rngs.0, server_key.public(), binding);
             let (mut server, server_hello) = server_only::Server::new(&server_key, binding)
-                .read_client_hello(&mut server_rng, &hello)
+                .read_client_hello(rngs.1, &hello)
                 .unwrap();
             let mut client = client.read_server_hello(&server_hello).unwrap();
             let client_record_1 = seal(&mut client, CLIENT_RECORD_1);
@@ -91,20 +118,27 @@ pub fn run_library(case: &Case, inputs: &Inputs) -> Wire {
     }
 }
 
-/// The mutual handshake under the key exchange `kex`, and the client's
-/// first record.
-fn run_mutual<K: KeyExchange>(
+/// The mutual handshake under the key exchange `kex` with identities of
+/// the scheme `scheme` (the server's key, then the client's), and the
+/// client's first record.
+fn run_mutual<K: KeyExchange, I: IdentityScheme>(
     kex: K,
+    scheme: I,
     case: &Case,
-    server_key: &IdentityKey,
-    client_key: &IdentityKey,
+    (server_key, client_key): &(I::Secret, I::Secret),
     (client_rng, server_rng): (&mut ChaCha20Rng, &mut ChaCha20Rng),
 ) -> (Session, Session, Wire) {
     let binding = case.binding;
-    let policy = PinnedClient::new(client_key.public(), ClientName::new("golden").unwrap());
-    let (client, hello) =
-        mutual::Client::start_kex(client_rng, kex, client_key, server_key.public(), binding);
-    let (server, server_hello) = mutual::Server::with_kex(server_key, binding, kex)
+    let policy = PinnedClient::new(I::public(client_key), ClientName::new("golden").unwrap());
+    let (client, hello) = mutual::Client::start_with(
+        client_rng,
+        kex,
+        scheme,
+        client_key,
+        I::public(server_key),
+        binding,
+    );
+    let (server, server_hello) = mutual::Server::with_identity(server_key, binding, kex, scheme)
         .read_client_hello(server_rng, &hello)
         .unwrap();
     let (mut client, auth) = client.read_server_hello(&server_hello).unwrap();
@@ -126,7 +160,7 @@ fn run_mutual<K: KeyExchange>(
     let wire = Wire {
         message1: hello.encode().as_ref().to_vec(),
         message2: server_hello.encode().as_ref().to_vec(),
-        message3: Some(auth.to_bytes().to_vec()),
+        message3: Some(auth.encode().as_ref().to_vec()),
         client_record_1,
         client_record_2: Vec::new(),
         server_record_1: Vec::new(),
@@ -136,9 +170,35 @@ fn run_mutual<K: KeyExchange>(
 
 pub fn check_library_against_file(case: &Case) {
     let vectors = Vectors::load(case.file);
-    let inputs = Inputs::from_file(&vectors);
+    let inputs = Inputs::from_file(case, &vectors);
 
     let wire = run_library(case, &inputs);
+
+    // The lengths the library's own constants give, then every byte.
+    assert_eq!(
+        wire.message1.len(),
+        case.kex.client_hello_len(),
+        "{}",
+        case.file
+    );
+    if case.handshake == Handshake::Mutual {
+        let message3 = wire
+            .message3
+            .as_ref()
+            .expect("the mutual handshake's message 3");
+        assert_eq!(
+            wire.message2.len(),
+            case.identity.server_hello_len(case.kex),
+            "{}",
+            case.file
+        );
+        assert_eq!(
+            message3.len(),
+            case.identity.client_auth_len(),
+            "{}",
+            case.file
+        );
+    }
 
     vectors.check("message1", &wire.message1);
     vectors.check("message2", &wire.message2);

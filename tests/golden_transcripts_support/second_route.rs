@@ -1,31 +1,63 @@
 //! Route 2: the documented formulas, with the primitives directly and
 //! every label and context string as a literal.
 
-use super::cases::{CLIENT_RECORD_1, CLIENT_RECORD_2, Case, Handshake, SERVER_RECORD_1, Vectors};
+use super::cases::{
+    CLIENT_ML_DSA_SEED, CLIENT_RECORD_1, CLIENT_RECORD_2, CLIENT_RNG_SEED, CLIENT_SECRET, Case,
+    Handshake, SERVER_ML_DSA_SEED, SERVER_RECORD_1, SERVER_RNG_SEED, SERVER_SECRET, Vectors,
+};
 use super::library::Wire;
+use super::signatures::{check_signature, public_key, public_key_len, signature_len};
 use chacha20::ChaCha20Rng;
 use chacha20poly1305::aead::{AeadInOut, KeyInit};
 use chacha20poly1305::{ChaCha20Poly1305, Tag};
-use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
 use hkdf::Hkdf;
 use learn_mtls::handshake::Binding;
-use learn_mtls::hex::Hex;
+use learn_mtls::identity::Identity;
 use learn_mtls::kex::Kex;
 use learn_mtls::rand_core::{Rng, SeedableRng};
 use sha2::{Digest, Sha256};
 
 pub struct Inputs {
+    /// The server's long-term secret, of the case's identity scheme: an
+    /// Ed25519 seed (RFC 8032 section 5.1.5), or an ML-DSA-65 seed xi
+    /// (FIPS 204 Algorithm 1).
     pub server_secret: [u8; 32],
+    /// The client's, likewise.
     pub client_secret: [u8; 32],
     pub client_rng_seed: [u8; 32],
     pub server_rng_seed: [u8; 32],
 }
 
 impl Inputs {
-    pub fn from_file(vectors: &Vectors) -> Self {
+    /// The fixed inputs the generator writes for `case`.
+    pub fn fixed(case: &Case) -> Self {
+        let (server_secret, client_secret) = match case.identity {
+            Identity::Ed25519 => (SERVER_SECRET, CLIENT_SECRET),
+            Identity::MlDsa65 => (SERVER_ML_DSA_SEED, CLIENT_ML_DSA_SEED),
+        };
         Self {
-            server_secret: vectors.array("server_secret"),
-            client_secret: vectors.array("client_secret"),
+            server_secret,
+            client_secret,
+            client_rng_seed: CLIENT_RNG_SEED,
+            server_rng_seed: SERVER_RNG_SEED,
+        }
+    }
+
+    /// The names of the server's and the client's secrets in a vector
+    /// file: `server_secret` and `client_secret` (Ed25519), or
+    /// `server_ml_dsa_seed` and `client_ml_dsa_seed`.
+    pub fn secret_names(identity: Identity) -> [&'static str; 2] {
+        match identity {
+            Identity::Ed25519 => ["server_secret", "client_secret"],
+            Identity::MlDsa65 => ["server_ml_dsa_seed", "client_ml_dsa_seed"],
+        }
+    }
+
+    pub fn from_file(case: &Case, vectors: &Vectors) -> Self {
+        let [server, client] = Self::secret_names(case.identity);
+        Self {
+            server_secret: vectors.array(server),
+            client_secret: vectors.array(client),
             client_rng_seed: vectors.array("client_rng_seed"),
             server_rng_seed: vectors.array("server_rng_seed"),
         }
@@ -34,6 +66,8 @@ impl Inputs {
 
 /// Everything route 2 computes on the way, in file order.
 pub struct Intermediates {
+    /// ML-DSA-65 identities only: the public keys and what is signed.
+    pub ml_dsa: Option<MlDsaIdentities>,
     pub client_ephemeral_secret: [u8; 32],
     pub server_ephemeral_secret: [u8; 32],
     pub shared_secret: [u8; 32],
@@ -64,9 +98,29 @@ pub struct Hybrid {
     pub hybrid_shared_secret: [u8; 64],
 }
 
+/// What ML-DSA-65 identities add on the way.
+pub struct MlDsaIdentities {
+    /// pkEncode of each seed's key (FIPS 204 Algorithms 6 and 22); the
+    /// client's is also the end of message 3.
+    pub server_public_key: Vec<u8>,
+    pub client_public_key: Vec<u8>,
+    /// mu = H(tr || 0x00 || 0x00 || server_signed, 64) with tr = H(pk, 64):
+    /// the message representative ML-DSA.Sign signs (Algorithm 7, line 6).
+    pub server_mu: [u8; 64],
+    /// The same for client_signed, under the client's key.
+    pub client_mu: [u8; 64],
+}
+
 impl Intermediates {
     pub fn named(&self) -> Vec<(&'static str, Vec<u8>)> {
-        let mut named = vec![
+        let mut named = Vec::new();
+        if let Some(ml_dsa) = &self.ml_dsa {
+            named.extend([
+                ("server_public_key", ml_dsa.server_public_key.clone()),
+                ("client_public_key", ml_dsa.client_public_key.clone()),
+            ]);
+        }
+        named.extend([
             (
                 "client_ephemeral_secret",
                 self.client_ephemeral_secret.to_vec(),
@@ -76,7 +130,7 @@ impl Intermediates {
                 self.server_ephemeral_secret.to_vec(),
             ),
             ("shared_secret", self.shared_secret.to_vec()),
-        ];
+        ]);
         if let Some(hybrid) = &self.hybrid {
             named.extend([
                 ("ml_kem_d", hybrid.ml_kem_d.to_vec()),
@@ -87,8 +141,14 @@ impl Intermediates {
             ]);
         }
         named.push(("server_signed", self.server_signed.clone()));
+        if let Some(ml_dsa) = &self.ml_dsa {
+            named.push(("server_mu", ml_dsa.server_mu.to_vec()));
+        }
         if let Some(client_signed) = &self.client_signed {
             named.push(("client_signed", client_signed.clone()));
+        }
+        if let Some(ml_dsa) = &self.ml_dsa {
+            named.push(("client_mu", ml_dsa.client_mu.to_vec()));
         }
         if let Some(hash) = self.transcript_hash {
             named.push(("transcript_hash", hash.to_vec()));
@@ -115,18 +175,6 @@ pub fn transcript_signed(context: &[u8], parts: &[&[u8]]) -> Vec<u8> {
     signed.push(0x00);
     signed.extend_from_slice(&hash.finalize());
     signed
-}
-
-/// Checks an Ed25519 signature strictly, and that signing again with the
-/// secret gives the same bytes (Ed25519 signing is deterministic).
-pub fn check_signature(secret: &[u8; 32], public: &[u8; 32], signed: &[u8], signature: &[u8]) {
-    let signature: [u8; 64] = signature.try_into().unwrap();
-    let public = VerifyingKey::from_bytes(public).expect("a valid public key");
-    public
-        .verify_strict(signed, &Signature::from_bytes(&signature))
-        .expect("the signature verifies over the documented bytes");
-    let again = SigningKey::from_bytes(secret).sign(signed).to_bytes();
-    assert_eq!(Hex(&again).to_string(), Hex(&signature).to_string());
 }
 
 /// `nonce = write_iv XOR (0^4 || counter as 8 bytes big-endian)`, from `record.rs`.
@@ -176,23 +224,23 @@ pub fn second_route(case: &Case, inputs: &Inputs, wire: &Wire) -> Intermediates 
     let mutual = case.handshake == Handshake::Mutual;
     let transcript = case.binding == Binding::Transcript;
     let hybrid = case.kex == Kex::X25519MlKem768;
+    let identity = case.identity;
     let (m1, m2) = (&wire.message1[..], &wire.message2[..]);
-    // M2 = reply || server_sig (64); the reply is server_share (X25519),
-    // or ciphertext (1088) || server_share (hybrid). M1 is client_share,
-    // or encapsulation_key (1184) || client_share.
-    let (server_reply, server_signature) = m2.split_at(m2.len() - 64);
+    // M2 = reply || server_sig (64, or ML-DSA-65's 3,309); the reply is
+    // server_share (X25519), or ciphertext (1088) || server_share (hybrid).
+    // M1 is client_share, or encapsulation_key (1184) || client_share.
+    let signature_len = signature_len(identity);
+    let (server_reply, server_signature) = m2.split_at(m2.len() - signature_len);
     let (ciphertext, server_share) = server_reply.split_at(server_reply.len() - 32);
     let (encapsulation_key, client_share) = m1.split_at(m1.len() - 32);
     assert_eq!(m1.len(), if hybrid { 1216 } else { 32 });
-    assert_eq!(m2.len(), if hybrid { 1184 } else { 96 });
+    assert_eq!(server_reply.len(), if hybrid { 1120 } else { 32 });
+    assert_eq!(m2.len(), server_reply.len() + signature_len);
 
-    // Long-term keys: RFC 8032 section 5.1.5 from the 32-byte seeds.
-    let server_public = SigningKey::from_bytes(&inputs.server_secret)
-        .verifying_key()
-        .to_bytes();
-    let client_public = SigningKey::from_bytes(&inputs.client_secret)
-        .verifying_key()
-        .to_bytes();
+    // Long-term keys from the 32-byte seeds: RFC 8032 section 5.1.5, or
+    // ML-DSA.KeyGen_internal and pkEncode (FIPS 204).
+    let server_public = public_key(identity, &inputs.server_secret);
+    let client_public = public_key(identity, &inputs.client_secret);
 
     // Ephemeral secrets: the first 32 bytes each side's RNG produces
     // (x25519-dalek's EphemeralSecret::random_from_rng), clamped by X25519.
@@ -264,16 +312,20 @@ pub fn second_route(case: &Case, inputs: &Inputs, wire: &Wire) -> Intermediates 
     } else {
         server_reply.to_vec()
     };
-    check_signature(
+    let server_mu = check_signature(
+        identity,
         &inputs.server_secret,
         &server_public,
         &server_signed,
         server_signature,
     );
 
-    // Message 3 = client_sig || client_key (Lesson 11 only).
+    // Message 3 = client_sig || client_key (Lesson 11 only): 64 + 32
+    // bytes, or ML-DSA-65's 3,309 + 1,952.
+    let mut client_mu = None;
     let client_signed = wire.message3.as_ref().map(|m3| {
-        let (client_signature, client_key) = m3.split_at(64);
+        assert_eq!(m3.len(), signature_len + public_key_len(identity));
+        let (client_signature, client_key) = m3.split_at(signature_len);
         assert_eq!(client_key, client_public);
         let client_signed = if transcript {
             transcript_signed(
@@ -283,7 +335,8 @@ pub fn second_route(case: &Case, inputs: &Inputs, wire: &Wire) -> Intermediates 
         } else {
             m1.to_vec()
         };
-        check_signature(
+        client_mu = check_signature(
+            identity,
             &inputs.client_secret,
             &client_public,
             &client_signed,
@@ -292,6 +345,13 @@ pub fn second_route(case: &Case, inputs: &Inputs, wire: &Wire) -> Intermediates 
         client_signed
     });
     assert_eq!(client_signed.is_some(), mutual);
+    assert_eq!(server_mu.is_some(), identity == Identity::MlDsa65);
+    let ml_dsa = server_mu.map(|server_mu| MlDsaIdentities {
+        server_public_key: server_public,
+        client_public_key: client_public,
+        server_mu,
+        client_mu: client_mu.expect("the client's ML-DSA-65 signature"),
+    });
 
     // The key schedule: salt = SHA-256(all handshake bytes), or 32 zero bytes.
     let transcript_hash = transcript.then(|| {
@@ -345,6 +405,7 @@ pub fn second_route(case: &Case, inputs: &Inputs, wire: &Wire) -> Intermediates 
     );
 
     Intermediates {
+        ml_dsa,
         client_ephemeral_secret,
         server_ephemeral_secret,
         shared_secret,
@@ -361,15 +422,8 @@ pub fn second_route(case: &Case, inputs: &Inputs, wire: &Wire) -> Intermediates 
 
 pub fn check_second_route_against_file(case: &Case) {
     let vectors = Vectors::load(case.file);
-    let inputs = Inputs::from_file(&vectors);
-    let wire = Wire {
-        message1: vectors.get("message1").to_vec(),
-        message2: vectors.get("message2").to_vec(),
-        message3: vectors.values.get("message3").cloned(),
-        client_record_1: vectors.get("client_record_1").to_vec(),
-        client_record_2: vectors.get("client_record_2").to_vec(),
-        server_record_1: vectors.get("server_record_1").to_vec(),
-    };
+    let inputs = Inputs::from_file(case, &vectors);
+    let wire = Wire::from_file(&vectors);
 
     let intermediates = second_route(case, &inputs, &wire);
 
