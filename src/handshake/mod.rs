@@ -73,16 +73,6 @@ pub enum Binding {
 }
 
 impl Binding {
-    /// A transcript fed `messages` in order: hashed under the transcript
-    /// binding, ignored under lesson11 (which signs shares, not hashes).
-    pub(crate) fn transcript(self, messages: &[&[u8]]) -> Transcript {
-        let mut transcript = Transcript::new(self == Self::Transcript);
-        for message in messages {
-            transcript.update(message);
-        }
-        transcript
-    }
-
     /// The name used on command lines: `lesson11` or `transcript`.
     pub fn name(self) -> &'static str {
         match self {
@@ -343,7 +333,7 @@ impl ServerGuess {
         let signature = K::signature(server_hello);
         let signed_by_server =
             |signed: ToSign<'_>| server.verify_strict(signed.as_bytes(), signature);
-        let transcript = Binding::Transcript.transcript(&[m1.as_ref(), reply]);
+        let transcript = Transcript::over(&[m1.as_ref(), reply]);
         if signed_by_server(ToSign::Own(reply)) {
             return Some(Self {
                 handshake: None,
@@ -409,19 +399,20 @@ pub(crate) enum ToSign<'a> {
 }
 
 impl<'a> ToSign<'a> {
-    /// Under the lesson11 binding, `own`; under the transcript binding (a
-    /// transcript that hashes), the hash of `transcript` under `context`.
+    /// Under the lesson11 binding, `own`; under the transcript binding, the
+    /// hash of `transcript` under `context`.
     pub(crate) fn new(
         config: Config,
         context: &'static Context,
         own: &'a [u8],
         transcript: &Transcript,
     ) -> Self {
-        match transcript.hash() {
-            None => Self::Own(own),
-            Some(hash) => {
-                Self::Transcript(SignedContent::transcript(config.context(context), &hash))
-            }
+        match config.binding {
+            Binding::InsecureLesson11 => Self::Own(own),
+            Binding::Transcript => Self::Transcript(SignedContent::transcript(
+                config.context(context),
+                &transcript.hash(),
+            )),
         }
     }
 
@@ -472,7 +463,7 @@ pub(crate) fn answer_client_hello<K: KeyExchange, I: IdentityScheme, R: CryptoRn
     let (shared, unsigned) = K::answer(rng, hello)?;
     let m2 = unsigned.encode();
     let reply = reply(m2.as_ref());
-    let mut transcript = config.binding.transcript(&[hello.encode().as_ref(), reply]);
+    let mut transcript = Transcript::over(&[hello.encode().as_ref(), reply]);
     let signed = server_signed(config, context, &transcript, reply);
     let server_hello = I::server_hello::<K>(unsigned, I::sign(identity, signed.as_bytes()));
     // Message 2 is the reply, then the signature.
@@ -493,7 +484,7 @@ pub(crate) fn check_server_hello<K: KeyExchange, I: IdentityScheme>(
 ) -> Result<(K::SharedSecret, Transcript), HandshakeError> {
     let kex_reply = I::kex_reply::<K>(server_hello).encode();
     let reply = reply(kex_reply.as_ref());
-    let mut transcript = config.binding.transcript(&[hello.encode().as_ref(), reply]);
+    let mut transcript = Transcript::over(&[hello.encode().as_ref(), reply]);
     let signed = server_signed(config, context, &transcript, reply);
     let signature = I::server_signature::<K>(server_hello);
     if !I::verify(server, signed.as_bytes(), signature) {
@@ -520,7 +511,10 @@ pub(crate) fn session<K: KeyExchange, I: IdentityScheme>(
         shared_secret,
         client_share,
         server_share,
-        transcript_hash: transcript.hash(),
+        transcript_hash: match config.binding {
+            Binding::InsecureLesson11 => None,
+            Binding::Transcript => Some(transcript.hash()),
+        },
     };
     Session::new(&schedule::derive(config.schedule, &inputs), side)
 }

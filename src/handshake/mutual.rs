@@ -108,7 +108,7 @@ pub fn sign_client_auth(
 ) -> ClientAuth {
     let config = config.into();
     let m1 = hello.encode();
-    let transcript = config.binding.transcript(&[&m1, &server_hello.encode()]);
+    let transcript = Transcript::over(&[&m1, &server_hello.encode()]);
     client_auth::<Ed25519>(identity, config, &m1, &transcript)
 }
 
@@ -141,7 +141,7 @@ pub fn sign_server_hello(
 ) -> ServerHello {
     // Under X25519 the part of message 2 that is signed is the share itself.
     let config = config.into();
-    let transcript = config.binding.transcript(&[&hello.encode(), &share]);
+    let transcript = Transcript::over(&[&hello.encode(), &share]);
     let signed = server_signed(config, &MUTUAL_SERVER, &transcript, &share);
     ServerHello {
         share,

@@ -19,24 +19,29 @@
 
 use sha2::{Digest, Sha256};
 
-/// SHA-256 over the handshake so far, or nothing at all under the lesson11
-/// binding, whose signatures and keys never use it
-/// ([`Binding::transcript`](super::Binding::transcript) picks).
+/// SHA-256 over the handshake so far.
+///
+/// Kept under both bindings, though lesson11's signatures and keys never
+/// read it: whether a hash is used is decided by the handshake's
+/// [`Binding`](super::Binding) alone, so no transcript can be the wrong
+/// kind for its binding and quietly turn a signature over the transcript
+/// into one over a bare share.
 #[derive(Clone)]
-pub(crate) struct Transcript(Option<Sha256>);
+pub(crate) struct Transcript(Sha256);
 
 impl Transcript {
-    /// A transcript that hashes what it is fed, or (`hashed` false) one
-    /// that ignores it.
-    pub(crate) fn new(hashed: bool) -> Self {
-        Self(hashed.then(Sha256::new))
+    /// A transcript fed `messages`, in order.
+    pub(crate) fn over(messages: &[&[u8]]) -> Self {
+        let mut transcript = Self(Sha256::new());
+        for message in messages {
+            transcript.update(message);
+        }
+        transcript
     }
 
     /// Feeds the next bytes of the handshake.
     pub(crate) fn update(&mut self, bytes: &[u8]) {
-        if let Some(hash) = &mut self.0 {
-            hash.update(bytes);
-        }
+        self.0.update(bytes);
     }
 
     /// This transcript followed by `bytes`, leaving this one as it is: a
@@ -47,18 +52,14 @@ impl Transcript {
         fork
     }
 
-    /// The hash of everything fed so far (`None` if it does not hash).
-    pub(crate) fn hash(&self) -> Option<[u8; 32]> {
-        self.0.clone().map(|hash| hash.finalize().into())
+    /// The hash of everything fed so far.
+    pub(crate) fn hash(&self) -> [u8; 32] {
+        self.0.clone().finalize().into()
     }
 }
 
 /// SHA-256 over `messages`, fed in order: a transcript hash taken in one go
 /// (Lesson 15's handshake; Lessons 10, 11 and 19 keep a [`Transcript`]).
 pub(crate) fn transcript_hash(messages: &[&[u8]]) -> [u8; 32] {
-    let mut hash = Sha256::new();
-    for message in messages {
-        hash.update(message);
-    }
-    hash.finalize().into()
+    Transcript::over(messages).hash()
 }
