@@ -20,11 +20,11 @@ pub const QUOTES: &[Quote] = &[Quote {
     record: "lessons/figures/data/firmware.txt",
 }];
 
-/// A record's output: its lines without the `#` header.
+/// A record's output: its lines after the `#` header at its top.
 pub fn body(record: &str) -> String {
     record
         .lines()
-        .filter(|line| !line.starts_with('#'))
+        .skip_while(|line| line.starts_with('#'))
         .map(|line| format!("{line}\n"))
         .collect()
 }
@@ -33,16 +33,32 @@ pub fn body(record: &str) -> String {
 ///
 /// # Errors
 /// When `lesson` has no line `after` followed by a blank line and a
-/// ` ```text ` block that is closed.
+/// ` ```text ` block, has it more than once, or never closes the block
+/// with a line of three backticks.
 pub fn requote(lesson: &str, after: &str, body: &str) -> Result<String, String> {
-    let marker = format!("{after}\n\n```text\n");
-    let start = lesson
-        .find(&marker)
-        .ok_or_else(|| format!("no line {after:?} followed by a ```text block"))?
-        + marker.len();
-    let len = lesson[start..]
-        .find("```\n")
-        .ok_or_else(|| format!("the ```text block after {after:?} is never closed"))?;
+    // Matched from the start of a line, the file's first line included.
+    let marker = format!("\n{after}\n\n```text\n");
+    let text = format!("\n{lesson}");
+    let found = text.matches(&marker).count();
+    if found != 1 {
+        return Err(format!(
+            "the line {after:?} followed by a ```text block is there {found} times, not once"
+        ));
+    }
+    // In `lesson`, one byte shorter at the front than `text`.
+    let start = text.find(&marker).unwrap_or_default() + marker.len() - 1;
+    let mut len = 0;
+    let mut closed = false;
+    for line in lesson[start..].split_inclusive('\n') {
+        if line.trim_end_matches('\n') == "```" {
+            closed = true;
+            break;
+        }
+        len += line.len();
+    }
+    if !closed {
+        return Err(format!("the ```text block after {after:?} is never closed"));
+    }
     Ok(format!(
         "{}{body}{}",
         &lesson[..start],
@@ -132,8 +148,37 @@ mod tests {
     #[test]
     fn the_header_of_a_record_is_not_quoted() {
         assert_eq!(
-            body("# recorded by\n# date\nline 1\nline 2\n"),
-            "line 1\nline 2\n"
+            body("# recorded by\n# date\nline 1\n# not a header\nline 2\n"),
+            "line 1\n# not a header\nline 2\n"
+        );
+    }
+
+    #[test]
+    fn the_marker_must_start_a_line_and_appear_once() {
+        let twice = "out:\n\n```text\na\n```\nout:\n\n```text\nb\n```\n";
+        let e = requote(twice, "out:", "x\n").unwrap_err();
+        assert!(e.contains("2 times"), "{e}");
+        let inside = "see the output:\n\n```text\na\n```\n";
+        let e = requote(inside, "output:", "x\n").unwrap_err();
+        assert!(e.contains("0 times"), "{e}");
+        // At the very start of the file it is found.
+        assert_eq!(
+            requote("out:\n\n```text\na\n```\n", "out:", "x\n").unwrap(),
+            "out:\n\n```text\nx\n```\n"
+        );
+    }
+
+    #[test]
+    fn only_a_line_of_three_backticks_closes_the_block() {
+        let lesson = "out:\n\n```text\nsays `x```\n````\nold\n```";
+        assert_eq!(
+            requote(lesson, "out:", "new\n").unwrap(),
+            "out:\n\n```text\nnew\n```"
+        );
+        // An empty block is replaced too.
+        assert_eq!(
+            requote("out:\n\n```text\n```\n", "out:", "new\n").unwrap(),
+            "out:\n\n```text\nnew\n```\n"
         );
     }
 
