@@ -119,6 +119,20 @@ fn a_client_pinning_the_wrong_server_key_aborts_and_says_why() {
         "{error}"
     );
     assert!(server.next_line().starts_with("rejected"));
+    // Lesson 11 quotes this error word for word.
+    let path = format!(
+        "{}/lessons/11-mutual-authentication.md",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let lesson = std::fs::read_to_string(&path).unwrap();
+    let said = error
+        .lines()
+        .find(|line| line.starts_with("error: "))
+        .unwrap_or_else(|| panic!("no error line in:\n{error}"));
+    assert!(
+        lesson.lines().any(|line| line == said),
+        "{path} should quote the client's words:\n{said}"
+    );
 }
 
 #[test]

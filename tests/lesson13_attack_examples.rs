@@ -125,5 +125,16 @@ fn the_impersonation_attack_prints_what_the_lesson_client_prints() {
             attack.lines().any(|line| line.trim() == client_says),
             "13-attack-impersonation should print 11-mtls-client's words:\n{client_says}\n---\n{attack}"
         );
+        // And Lesson 13 quotes those words as they are.
+        let lesson = lesson("13-attacks-both-bindings-stop.md");
+        assert!(
+            lesson.lines().any(|line| line.trim() == client_says),
+            "lessons/13-attacks-both-bindings-stop.md should quote 11-mtls-client's words:\n{client_says}"
+        );
     }
+}
+
+fn lesson(name: &str) -> String {
+    let path = format!("{}/lessons/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }

@@ -151,7 +151,10 @@ fn signing_matches_nist_siggen_tc21() {
 #[test]
 fn verification_matches_nist_sigver_tcs_22_16_18() {
     // ML-DSA.Verify_internal (Algorithm 8) over the vector's message as M':
-    // (tcId, testPassed, the vectors' reason).
+    // (tcId, testPassed, the vectors' reason). Only tcId 22 also proves its
+    // values were copied right (a slip would make it fail); a slip in the
+    // failing tcIds 16 and 18 would still fail, so those two check the
+    // crate's refusals, not the copy.
     let cases = [
         (22, true, "no modification"),
         (16, false, "modify message"),

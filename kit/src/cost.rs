@@ -20,10 +20,14 @@ pub const ROUNDS: usize = 11;
 /// call, each round `count` calls. The rounds interleave the operations
 /// (round 1 of each, then round 2 of each, ...), so that a machine busy
 /// with something else for a while slows all of them alike rather than one.
+///
+/// # Panics
+/// If `count` is 0: there is no time per call without a call.
 pub fn medians_per_call<const N: usize>(
     count: u32,
     mut operations: [&mut dyn FnMut(); N],
 ) -> [Duration; N] {
+    assert!(count > 0, "medians_per_call: count must be at least 1");
     let mut rounds: [Vec<Duration>; N] = std::array::from_fn(|_| Vec::with_capacity(ROUNDS));
     for _ in 0..ROUNDS {
         for (operation, times) in operations.iter_mut().zip(&mut rounds) {
