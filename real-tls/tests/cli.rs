@@ -1,17 +1,10 @@
 //! The Lesson 16 binaries refuse bad input with a message that names the
 //! file and the problem, and exit 1; nothing here needs OpenSSL or Python.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-fn example(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("the test binary's path");
-    exe.parent()
-        .and_then(Path::parent)
-        .expect("target/debug")
-        .join("examples")
-        .join(name)
-}
+use learn_mtls_test_support::example;
 
 fn fails_with(command: &mut Command, needles: &[&str]) {
     let out = command.output().expect("the binary runs");

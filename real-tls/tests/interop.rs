@@ -6,31 +6,14 @@
 //! Every wait is bounded; every process started here is killed when its
 //! guard is dropped.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{Receiver, channel};
+use std::process::{ChildStdin, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const WAIT: Duration = Duration::from_secs(20);
+use learn_mtls_test_support::{Spawned, TempDir, example};
 
-/// A lesson binary, built beside this test by `cargo test`.
-fn example(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("the test binary's path");
-    // target/debug/deps/interop-HASH -> target/debug/examples/NAME
-    let path = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/debug")
-        .join("examples")
-        .join(name);
-    assert!(
-        path.exists(),
-        "{} is missing: run `cargo build -p learn-mtls-real-tls --examples`",
-        path.display()
-    );
-    path
-}
+const WAIT: Duration = Duration::from_secs(20);
 
 fn python_script(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("py").join(name)
@@ -38,46 +21,17 @@ fn python_script(name: &str) -> PathBuf {
 
 /// Fails (never skips) when a tool is missing.
 fn require(tool: &str) {
-    let found = Command::new(tool)
-        .arg(if tool == "openssl" {
-            "version"
-        } else {
-            "--version"
-        })
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(
-        found,
-        "`{tool}` is required by the Lesson 16 interop tests and was not found on the PATH \
-         (Debian: apt-get install -y openssl python3; .ci/run does this)"
+    let version_arg = if tool == "openssl" {
+        "version"
+    } else {
+        "--version"
+    };
+    learn_mtls_test_support::require(
+        "the Lesson 16 interop tests",
+        tool,
+        version_arg,
+        "Debian: apt-get install -y openssl python3",
     );
-}
-
-/// A temporary directory, removed when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> Self {
-        let dir =
-            std::env::temp_dir().join(format!("lesson16-interop-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        Self(dir)
-    }
-    fn join(&self, part: &str) -> PathBuf {
-        self.0.join(part)
-    }
-    fn s(&self, part: &str) -> String {
-        self.join(part).display().to_string()
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 /// `16-tls-certs --out DIR/name [--algorithm ...]`.
@@ -103,39 +57,18 @@ fn make_certs(dir: &TempDir, name: &str, algorithm: &str) {
 /// A running process whose output lines arrive on channels; killed on drop.
 struct Running {
     name: String,
-    child: Child,
     stdin: Option<ChildStdin>,
-    lines: Receiver<String>,
+    process: Spawned,
     seen: Vec<String>,
 }
 
 fn spawn(name: &str, command: &mut Command) -> Running {
-    let mut child = command
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
+    let mut process = Spawned::start(command, Stdio::piped())
         .unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
-    let (tx, lines) = channel();
-    for stream in [
-        Box::new(child.stdout.take().expect("stdout")) as Box<dyn Read + Send>,
-        Box::new(child.stderr.take().expect("stderr")),
-    ] {
-        let tx = tx.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stream).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-    }
     Running {
         name: name.to_owned(),
-        stdin: child.stdin.take(),
-        child,
-        lines,
+        stdin: process.child.stdin.take(),
+        process,
         seen: Vec::new(),
     }
 }
@@ -145,7 +78,7 @@ impl Running {
     fn expect(&mut self, needle: &str) -> String {
         let deadline = Instant::now() + WAIT;
         while let Some(left) = deadline.checked_duration_since(Instant::now()) {
-            match self.lines.recv_timeout(left) {
+            match self.process.lines.recv_timeout(left) {
                 Ok(line) => {
                     self.seen.push(line.clone());
                     if line.contains(needle) {
@@ -198,7 +131,7 @@ impl Running {
     fn wait(&mut self) -> bool {
         let deadline = Instant::now() + WAIT;
         loop {
-            if let Some(status) = self.child.try_wait().expect("try_wait") {
+            if let Some(status) = self.process.child.try_wait().expect("try_wait") {
                 return status.success();
             }
             assert!(
@@ -208,13 +141,6 @@ impl Running {
             );
             std::thread::sleep(Duration::from_millis(20));
         }
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -269,7 +195,7 @@ fn our_client(
 #[test]
 fn our_client_against_openssl_s_server_requiring_a_client_certificate() {
     require("openssl");
-    let dir = TempDir::new("ossl-server");
+    let dir = TempDir::new("lesson16-interop", "ossl-server");
     make_certs(&dir, "pki", "ed25519");
     let mut server = spawn(
         "openssl s_server",
@@ -307,7 +233,7 @@ fn our_client_against_openssl_s_server_requiring_a_client_certificate() {
 #[test]
 fn openssl_s_server_refuses_a_stranger_only_with_verify_return_error() {
     require("openssl");
-    let dir = TempDir::new("ossl-stranger");
+    let dir = TempDir::new("lesson16-interop", "ossl-stranger");
     make_certs(&dir, "pki", "ed25519");
     make_certs(&dir, "other", "ed25519");
     for strict in [false, true] {
@@ -349,7 +275,7 @@ fn openssl_s_server_refuses_a_stranger_only_with_verify_return_error() {
 #[test]
 fn openssl_s_client_with_a_certificate_against_our_server() {
     require("openssl");
-    let dir = TempDir::new("ossl-client");
+    let dir = TempDir::new("lesson16-interop", "ossl-client");
     make_certs(&dir, "pki", "ed25519");
     let (mut server, addr) = our_server(&dir, "pki", None);
     let mut client = spawn(
@@ -378,7 +304,7 @@ fn openssl_s_client_with_a_certificate_against_our_server() {
 #[test]
 fn python_client_against_our_server() {
     require("python3");
-    let dir = TempDir::new("py-client");
+    let dir = TempDir::new("lesson16-interop", "py-client");
     make_certs(&dir, "pki", "ed25519");
     let (mut server, addr) = our_server(&dir, "pki", None);
     let mut client = spawn(
@@ -408,7 +334,7 @@ fn python_client_against_our_server() {
 #[test]
 fn our_client_against_a_python_server_with_cert_required() {
     require("python3");
-    let dir = TempDir::new("py-server");
+    let dir = TempDir::new("lesson16-interop", "py-server");
     make_certs(&dir, "pki", "ed25519");
     let mut server = spawn(
         "python server",
@@ -448,7 +374,7 @@ fn our_client_against_a_python_server_with_cert_required() {
 fn our_server_refuses_no_certificate_another_ca_and_a_revoked_one_each_with_its_reason() {
     require("openssl");
     require("python3");
-    let dir = TempDir::new("refusals");
+    let dir = TempDir::new("lesson16-interop", "refusals");
     make_certs(&dir, "pki", "ed25519");
     make_certs(&dir, "other", "ed25519");
     // Revoke pki's client.
@@ -522,7 +448,7 @@ fn our_server_refuses_no_certificate_another_ca_and_a_revoked_one_each_with_its_
 #[test]
 fn certificates_made_with_the_openssl_command_line_work_with_our_binaries() {
     require("openssl");
-    let dir = TempDir::new("openssl-certs");
+    let dir = TempDir::new("lesson16-interop", "openssl-certs");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("openssl-certs.sh");
     let out = Command::new("bash")
         .arg(script)
@@ -548,7 +474,7 @@ fn certificates_made_with_the_openssl_command_line_work_with_our_binaries() {
 
 #[test]
 fn trace_and_keylog_show_each_message_and_write_the_secrets() {
-    let dir = TempDir::new("trace");
+    let dir = TempDir::new("lesson16-interop", "trace");
     make_certs(&dir, "pki", "ed25519");
     let (mut server, addr) = our_server(&dir, "pki", None);
     let keylog = dir.s("keys.log");
@@ -592,7 +518,7 @@ fn trace_and_keylog_show_each_message_and_write_the_secrets() {
 /// openssl s_server -tls1_2 <- relay <- openssl s_client -tls1_2 -keylogfile.
 fn relay_decrypts(cipher: &str, suite_name: &str) {
     require("openssl");
-    let dir = TempDir::new(cipher);
+    let dir = TempDir::new("lesson16-interop", cipher);
     make_certs(&dir, "pki", "ecdsa-p256");
     let keylog = dir.s("keys.log");
     let mut server = spawn(

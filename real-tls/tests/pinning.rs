@@ -10,14 +10,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc::channel;
 use std::time::Duration;
 
-fn example(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("the test binary's path");
-    exe.parent()
-        .and_then(Path::parent)
-        .expect("target/debug")
-        .join("examples")
-        .join(name)
-}
+use learn_mtls_test_support::example;
 
 fn run(command: &mut Command) -> Output {
     let out = command

@@ -2,20 +2,11 @@
 //! URI SAN lands in the certificate beside the DNS name, as OpenSSL reads
 //! it; an ID of the wrong shape is refused by name before anything is written.
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use learn_mtls_real_tls::x509::{San, summarize};
 use learn_mtls_real_tls::{certs, files};
-
-fn example(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("the test binary's path");
-    exe.parent()
-        .and_then(Path::parent)
-        .expect("target/debug")
-        .join("examples")
-        .join(name)
-}
+use learn_mtls_test_support::example;
 
 #[test]
 fn spiffe_ids_become_uri_sans() {
