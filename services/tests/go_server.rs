@@ -22,7 +22,7 @@ fn the_reference_go_server_sees_the_identity_our_server_reports() {
     require("curl", "--version", "apt-get install -y curl");
     require("unshare", "--version", "apt-get install -y util-linux");
     require("ip", "-V", "apt-get install -y iproute2");
-    let dir = TempDir::new("go");
+    let dir = TempDir::new("lesson17", "go");
     common::make_certs(&dir.join("pki"), Some(PAYMENTS), "lesson 17 Go CA");
 
     // The chroot: the static server and the files it reads.

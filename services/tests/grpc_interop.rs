@@ -22,7 +22,7 @@ fn setup(name: &str) -> TempDir {
     require("openssl", "version", "apt-get install -y openssl");
     require_python_module("grpc", "grpcio==1.85.4");
     require_python_module("grpc_tools", "grpcio-tools==1.85.4");
-    let dir = TempDir::new(name);
+    let dir = TempDir::new("lesson17", name);
     common::make_certs(&dir.join("pki"), Some(PAYMENTS), "lesson 17 gRPC CA");
     openssl_client(&dir.join("pki"), "logs", "log-shipper", Some(LOGS));
     openssl_client(&dir.join("pki"), "bob", "bob", None);

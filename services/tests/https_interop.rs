@@ -21,7 +21,7 @@ const LOGS: &str = "spiffe://course.test/ns/ops/sa/log-shipper";
 fn pki(name: &str) -> TempDir {
     require("curl", "--version", "apt-get install -y curl");
     require("openssl", "version", "apt-get install -y openssl");
-    let dir = TempDir::new(name);
+    let dir = TempDir::new("lesson17", name);
     common::make_certs(&dir.join("pki"), Some(PAYMENTS), "lesson 17 CA");
     openssl_client(&dir.join("pki"), "logs", "log-shipper", Some(LOGS));
     openssl_client(&dir.join("pki"), "bob", "bob", None);
@@ -305,7 +305,7 @@ fn fingerprint(path: &str) -> String {
 
 #[test]
 fn a_pinned_client_refuses_the_reissued_certificate_a_ca_trusting_one_accepts() {
-    let dir = TempDir::new("https-pin");
+    let dir = TempDir::new("lesson17", "https-pin");
     // Ed25519 here (the course's own algorithm), ECDSA P-256 elsewhere.
     common::make_certs_with(
         &dir.join("pki"),
@@ -414,7 +414,7 @@ fn a_pinned_client_refuses_the_reissued_certificate_a_ca_trusting_one_accepts() 
 #[test]
 fn our_client_against_pythons_ssl_server() {
     require("python3", "--version", "apt-get install -y python3");
-    let dir = TempDir::new("https-pyserver");
+    let dir = TempDir::new("lesson17", "https-pyserver");
     common::make_certs_with(
         &dir.join("pki"),
         common::Algorithm::Ed25519,

@@ -72,7 +72,7 @@ fn certificates(dir: &TempDir) -> Vec<String> {
 
 #[test]
 fn the_monitor_agrees_with_cert_monitor_py_on_every_field() {
-    let dir = TempDir::new("monitor");
+    let dir = TempDir::new("lesson17", "monitor");
     let files = certificates(&dir);
     let python = reports(&ok(Command::new("python3")
         .arg(asset("py/cert_monitor.py"))
@@ -119,7 +119,7 @@ fn the_monitor_agrees_with_cert_monitor_py_on_every_field() {
 
 #[test]
 fn exit_status_says_the_worst_and_the_table_has_a_row_each() {
-    let dir = TempDir::new("monitor-exit");
+    let dir = TempDir::new("lesson17", "monitor-exit");
     let files = certificates(&dir);
     let monitor = |args: &[&str]| {
         let out = run(Command::new(example("17-cert-monitor")).args(args));

@@ -108,7 +108,7 @@ fn nginx_terminates_mutual_tls_and_the_app_sees_the_verified_identity() {
     require("nginx", "-v", "apt-get install -y nginx-light");
     require("curl", "--version", "apt-get install -y curl");
     require("openssl", "version", "apt-get install -y openssl");
-    let dir = TempDir::new("nginx");
+    let dir = TempDir::new("lesson17", "nginx");
     common::make_certs(&dir.join("pki"), Some(PAYMENTS), "lesson 17 proxy CA");
     openssl_client(
         &dir.join("pki"),

@@ -2,31 +2,23 @@
 //! tools (which must be there: a missing tool FAILS the test, `.ci/run`
 //! installs them), temporary directories, and servers on loopback port 0
 //! that are stopped by their PID when dropped. Every wait is bounded.
-#![allow(dead_code, reason = "each test file uses a different part")]
+#![allow(
+    dead_code,
+    unused_imports,
+    reason = "each test file uses a different part"
+)]
 
-use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc::{Receiver, channel};
+use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
+
+use learn_mtls_test_support::Spawned;
+pub use learn_mtls_test_support::{TempDir, example};
 
 pub use learn_mtls_real_tls::certs::Algorithm;
 
 /// How long any one step may take.
 pub const WAIT: Duration = Duration::from_secs(20);
-
-/// A binary of this crate, built beside the test by `cargo test`.
-pub fn example(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().expect("the test binary's path");
-    let path = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/debug")
-        .join("examples")
-        .join(name);
-    assert!(path.exists(), "{} is missing", path.display());
-    path
-}
 
 /// A file of this crate (`py/...`, `nginx/...`).
 pub fn asset(part: &str) -> PathBuf {
@@ -35,17 +27,7 @@ pub fn asset(part: &str) -> PathBuf {
 
 /// Fails (never skips) when `tool` does not run.
 pub fn require(tool: &str, version_arg: &str, install: &str) {
-    let found = Command::new(tool)
-        .arg(version_arg)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(
-        found,
-        "`{tool}` is required by the Lesson 17 interop tests and did not run \
-         (install: {install}; .ci/run does this)"
-    );
+    learn_mtls_test_support::require("the Lesson 17 interop tests", tool, version_arg, install);
 }
 
 /// Fails unless Python can import `module`.
@@ -61,67 +43,16 @@ pub fn require_python_module(module: &str, pip: &str) {
     );
 }
 
-/// A temporary directory, removed when dropped.
-pub struct TempDir(pub PathBuf);
-
-impl TempDir {
-    pub fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("lesson17-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        Self(dir)
-    }
-    pub fn join(&self, part: &str) -> PathBuf {
-        self.0.join(part)
-    }
-    pub fn s(&self, part: &str) -> String {
-        self.join(part).display().to_string()
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 /// Runs `command` to its end, killing it after [`WAIT`].
 pub fn run(command: &mut Command) -> Output {
-    let mut child = command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {command:?}: {e}"));
-    let (mut out, mut err) = (
-        child.stdout.take().expect("stdout"),
-        child.stderr.take().expect("stderr"),
-    );
-    let out_reader = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = out.read_to_end(&mut buf);
-        buf
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        let _ = err.read_to_end(&mut buf);
-        buf
-    });
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break status;
-        }
-        if start.elapsed() > WAIT {
-            let _ = child.kill();
-            panic!("{command:?} did not finish within {WAIT:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
+    let run = learn_mtls_test_support::run_limited(command, None, WAIT);
+    let Some(status) = run.status else {
+        panic!("{command:?} did not finish within {WAIT:?}");
     };
     Output {
         status,
-        stdout: out_reader.join().unwrap_or_default(),
-        stderr: err_reader.join().unwrap_or_default(),
+        stdout: run.stdout,
+        stderr: run.stderr,
     }
 }
 
@@ -206,40 +137,20 @@ pub fn openssl_client(dir: &Path, file: &str, cn: &str, spiffe_id: Option<&str>)
 /// channel; killed by its PID when dropped.
 pub struct Server {
     pub name: String,
-    pub child: Child,
+    process: Spawned,
     pub addr: String,
-    lines: Receiver<String>,
     pub seen: Vec<String>,
 }
 
 impl Server {
     /// Starts `command` and waits for its `listening on HOST:PORT` line.
     pub fn start(name: &str, command: &mut Command) -> Self {
-        let mut child = command
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
+        let process = Spawned::start(command, Stdio::null())
             .unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
-        let (tx, lines) = channel();
-        for stream in [
-            Box::new(child.stdout.take().expect("stdout")) as Box<dyn Read + Send>,
-            Box::new(child.stderr.take().expect("stderr")),
-        ] {
-            let tx = tx.clone();
-            std::thread::spawn(move || {
-                for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                    if tx.send(line).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
         let mut server = Self {
             name: name.to_owned(),
-            child,
+            process,
             addr: String::new(),
-            lines,
             seen: Vec::new(),
         };
         let line = server.wait_for("listening on ");
@@ -262,7 +173,7 @@ impl Server {
         let deadline = Instant::now() + WAIT;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
+            match self.process.lines.recv_timeout(left) {
                 Ok(line) => {
                     self.seen.push(line.clone());
                     if line.contains(needle) {
@@ -276,12 +187,5 @@ impl Server {
                 ),
             }
         }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
