@@ -239,7 +239,7 @@ fn cases() -> Vec<Case> {
 }
 
 fn check_set(maker: Maker) {
-    let dir = TempDir::new(&format!("connect-{maker:?}"));
+    let dir = TempDir::new("lesson18", &format!("connect-{maker:?}"));
     make_set(maker, &dir);
     if maker == Maker::Openssl {
         std::fs::copy(dir.join("ca.pem"), dir.join("ed448-ca.pem")).expect("copy");
@@ -305,7 +305,7 @@ fn each_failure_is_named_live_on_plain_openssl_certificates() {
 
 #[test]
 fn a_server_that_is_not_there_exits_2() {
-    let dir = TempDir::new("connect-none");
+    let dir = TempDir::new("lesson18", "connect-none");
     make_set(Maker::Course, &dir);
     // A port that was free a moment ago.
     let port = std::net::TcpListener::bind("127.0.0.1:0")

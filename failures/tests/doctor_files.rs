@@ -202,7 +202,7 @@ fn doctor(dir: &TempDir, case: &Case, json: bool) -> (Option<i32>, String) {
 }
 
 fn check_set(maker: Maker) {
-    let dir = TempDir::new(&format!("files-{maker:?}"));
+    let dir = TempDir::new("lesson18", &format!("files-{maker:?}"));
     make_set(maker, &dir);
     if maker == Maker::Openssl {
         std::fs::copy(dir.join("ca.pem"), dir.join("ed448-ca.pem")).expect("copy");
@@ -285,7 +285,7 @@ fn each_failure_is_named_on_plain_openssl_certificates() {
 
 #[test]
 fn files_it_cannot_read_exit_2_with_their_name() {
-    let dir = TempDir::new("files-bad");
+    let dir = TempDir::new("lesson18", "files-bad");
     std::fs::write(dir.join("junk.pem"), "not PEM at all\n").expect("write");
     for (cert, key, ca) in [
         ("missing.pem", "missing.key", "missing.pem"),

@@ -25,7 +25,7 @@ fn every_kata_gets_its_diagnosis() {
         .nth(1)
         .and_then(|rest| rest.split("\n## ").next())
         .expect("a Katas section");
-    let dir = TempDir::new("katas");
+    let dir = TempDir::new("lesson18", "katas");
     make_set(Maker::Course, &dir);
     // Kata 11 names the CA file the openssl script writes beside its Ed448
     // certificate; in the course's set that is ed448-ca.pem.

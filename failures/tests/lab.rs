@@ -425,7 +425,7 @@ type ServerSide = (
 );
 
 fn lab() -> Vec<Row> {
-    let dir = TempDir::new("lab");
+    let dir = TempDir::new("lesson18", "lab");
     make_set(Maker::Course, &dir);
     for tool in [
         ("python3", "--version"),

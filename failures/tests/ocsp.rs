@@ -77,7 +77,7 @@ fn status(dir: &TempDir, addr: &str) -> String {
 
 #[test]
 fn a_stapled_response_reaches_s_client_and_is_refreshed_from_its_file() {
-    let dir = TempDir::new("ocsp");
+    let dir = TempDir::new("lesson18", "ocsp");
     make_set(Maker::Openssl, &dir);
     let (responder_process, url) = responder(&dir);
     let said = fetch(&dir, &url);
@@ -143,7 +143,7 @@ fn a_stapled_response_reaches_s_client_and_is_refreshed_from_its_file() {
 
 #[test]
 fn a_response_that_is_missing_or_not_der_is_refused_by_name() {
-    let dir = TempDir::new("ocsp-bad");
+    let dir = TempDir::new("lesson18", "ocsp-bad");
     make_set(Maker::Openssl, &dir);
     std::fs::write(dir.join("junk.der"), b"not DER").expect("write");
     for (file, needle) in [
@@ -252,7 +252,7 @@ fn client_verdict_for(dir: &TempDir, stem: &str, staple: Option<&str>) -> (Optio
 
 #[test]
 fn require_ocsp_accepts_a_good_staple_and_refuses_each_bad_one() {
-    let dir = TempDir::new("require-ocsp");
+    let dir = TempDir::new("lesson18", "require-ocsp");
     make_set(Maker::Openssl, &dir);
     let ca = ("intermediate.pem", "intermediate.key");
     response_about(&dir, "ocsp-server.pem", ca, "good.der", &[]);

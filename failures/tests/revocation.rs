@@ -449,7 +449,7 @@ fn tables(f: &Findings) -> String {
 #[test]
 fn crls_ocsp_stapling_and_short_lived_certificates_measured() {
     require("openssl", "version", "apt-get install -y openssl");
-    let dir = TempDir::new("revocation");
+    let dir = TempDir::new("lesson18", "revocation");
     let mut f = Findings::default();
     certs(&dir, &["--out", "pki"]);
 

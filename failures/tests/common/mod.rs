@@ -2,60 +2,23 @@
 //! Lesson 16's), the real tools (a missing tool FAILS the test; `.ci/run`
 //! installs them), the two certificate sets, and processes on loopback
 //! port 0 stopped by their PID when dropped. Every wait is bounded.
-#![allow(dead_code, reason = "each test file uses a different part")]
+#![allow(
+    dead_code,
+    unused_imports,
+    reason = "each test file uses a different part"
+)]
 
-use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc::{Receiver, channel};
-use std::sync::{Mutex, OnceLock};
+use std::process::{Command, Output, Stdio};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+use learn_mtls_test_support::Spawned;
 
 /// How long any one step may take.
 pub const WAIT: Duration = Duration::from_secs(20);
 
-fn examples_dir() -> PathBuf {
-    let exe = std::env::current_exe().expect("the test binary's path");
-    exe.parent()
-        .and_then(Path::parent)
-        .expect("target/debug")
-        .join("examples")
-}
-
-/// A binary of this crate, built beside the test by `cargo test`.
-pub fn example(name: &str) -> PathBuf {
-    let path = examples_dir().join(name);
-    assert!(path.exists(), "{} is missing", path.display());
-    path
-}
-
-/// A Lesson 16 binary (`16-tls-server`, `16-tls-client`, `16-tls-certs`). `cargo test -p
-/// learn-mtls-failures` does not build another package's examples, so the
-/// first test that needs them builds them (one `cargo build`, serialised).
-pub fn lesson16(name: &str) -> PathBuf {
-    static BUILT: OnceLock<()> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-        let status = Command::new(cargo)
-            .args([
-                "build",
-                "--quiet",
-                "-p",
-                "learn-mtls-real-tls",
-                "--example",
-                "16-tls-server",
-                "--example",
-                "16-tls-client",
-                "--example",
-                "16-tls-certs",
-            ])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "building Lesson 16's binaries failed");
-    });
-    example(name)
-}
+pub use learn_mtls_test_support::{TempDir, example, lesson16};
 
 /// A file of this crate.
 pub fn asset(part: &str) -> PathBuf {
@@ -64,41 +27,7 @@ pub fn asset(part: &str) -> PathBuf {
 
 /// Fails (never skips) when `tool` does not run.
 pub fn require(tool: &str, version_arg: &str, install: &str) {
-    let found = Command::new(tool)
-        .arg(version_arg)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    assert!(
-        found,
-        "`{tool}` is required by the Lesson 18 tests and did not run \
-         (install: {install}; .ci/run does this)"
-    );
-}
-
-/// A temporary directory, removed when dropped.
-pub struct TempDir(pub PathBuf);
-
-impl TempDir {
-    pub fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("lesson18-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        Self(dir)
-    }
-    pub fn join(&self, part: &str) -> PathBuf {
-        self.0.join(part)
-    }
-    pub fn s(&self, part: &str) -> String {
-        self.join(part).display().to_string()
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+    learn_mtls_test_support::require("the Lesson 18 tests", tool, version_arg, install);
 }
 
 /// Which tool made a certificate set.
@@ -158,51 +87,17 @@ pub fn run_ok(command: &mut Command) -> Output {
 /// Runs `command` with a time limit (killed by PID past it); returns its
 /// exit code and what it printed on stdout and stderr.
 pub fn run_bounded(command: &mut Command, input: &[u8], limit: Duration) -> (Option<i32>, String) {
-    let mut child = command
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{command:?}: {e}"));
-    if let Some(mut stdin) = child.stdin.take() {
-        use std::io::Write as _;
-        let _ = stdin.write_all(input);
-    }
-    let mut stdout = child.stdout.take().expect("stdout");
-    let mut stderr = child.stderr.take().expect("stderr");
-    let out = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = stdout.read_to_end(&mut s);
-        s
-    });
-    let err = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = stderr.read_to_end(&mut s);
-        s
-    });
-    let start = Instant::now();
-    let code = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break status.code();
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let mut text = String::from_utf8_lossy(&out.join().unwrap_or_default()).into_owned();
-    text.push_str(&String::from_utf8_lossy(&err.join().unwrap_or_default()));
-    (code, text)
+    let run = learn_mtls_test_support::run_limited(command, Some(input), limit);
+    let mut text = String::from_utf8_lossy(&run.stdout).into_owned();
+    text.push_str(&String::from_utf8_lossy(&run.stderr));
+    (run.status.and_then(|s| s.code()), text)
 }
 
 /// A server process, stopped (by its PID) when dropped; its output lines
 /// are collected.
 pub struct Server {
-    child: Child,
+    process: Spawned,
     pub addr: String,
-    lines: Receiver<String>,
     seen: Mutex<Vec<String>>,
 }
 
@@ -211,32 +106,14 @@ impl Server {
     /// the lab's Python) or `ACCEPT HOST:PORT` (`openssl s_server`, which
     /// reports the port it got for port 0).
     pub fn start(command: &mut Command) -> Self {
-        let mut child = command
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("{command:?}: {e}"));
-        let (tx, lines) = channel();
-        for stream in [
-            Box::new(child.stdout.take().expect("stdout")) as Box<dyn Read + Send>,
-            Box::new(child.stderr.take().expect("stderr")),
-        ] {
-            let tx = tx.clone();
-            std::thread::spawn(move || {
-                for line in BufReader::new(stream).lines().map_while(Result::ok) {
-                    if tx.send(line).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
+        let process =
+            Spawned::start(command, Stdio::piped()).unwrap_or_else(|e| panic!("{command:?}: {e}"));
         let deadline = Instant::now() + WAIT;
         let mut seen = Vec::new();
         let addr = loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            let line = lines.recv_timeout(left).unwrap_or_else(|_| {
-                let _ = child.kill();
+            // On a panic, `process` is dropped: killed.
+            let line = process.lines.recv_timeout(left).unwrap_or_else(|_| {
                 panic!("{command:?} never said where it listens; it printed: {seen:?}")
             });
             seen.push(line.clone());
@@ -248,9 +125,8 @@ impl Server {
             }
         };
         Self {
-            child,
+            process,
             addr,
-            lines,
             seen: Mutex::new(seen),
         }
     }
@@ -265,19 +141,13 @@ impl Server {
         let deadline = Instant::now() + settle;
         let mut seen = self.seen.lock().expect("lock");
         while let Ok(line) = self
+            .process
             .lines
             .recv_timeout(deadline.saturating_duration_since(Instant::now()))
         {
             seen.push(line);
         }
         seen.clone()
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
