@@ -5,14 +5,15 @@
 //! with LEARN_MTLS_BLESS=1).
 #![allow(dead_code, reason = "each test file uses a different part")]
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
+use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, channel};
-use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use learn_mtls_real_tls::certs::{self, Algorithm};
+use learn_mtls_test_support::Spawned;
 
 /// How long any one step may take.
 pub const WAIT: Duration = Duration::from_secs(30);
@@ -44,79 +45,35 @@ impl Drop for Pki {
 /// another package's examples, so the first test that needs them builds
 /// them (one `cargo build`, serialised).
 pub fn lesson16(name: &str) -> PathBuf {
-    static BUILT: OnceLock<()> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-        let status = Command::new(cargo)
-            .args([
-                "build",
-                "--quiet",
-                "-p",
-                "learn-mtls-real-tls",
-                "--example",
-                "16-tls-server",
-                "--example",
-                "16-tls-client",
-            ])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "building Lesson 16's binaries failed");
-    });
-    let exe = std::env::current_exe().expect("the test binary's path");
-    let path = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target/debug")
-        .join("examples")
-        .join(name);
-    assert!(path.exists(), "{} is missing", path.display());
-    path
+    learn_mtls_test_support::built_example(
+        "learn-mtls-real-tls",
+        &["16-tls-server", "16-tls-client"],
+        name,
+    )
 }
 
 /// A running process whose output lines (stdout and stderr, merged)
 /// arrive on a channel; killed by its PID when dropped.
 pub struct Running {
     name: String,
-    child: Child,
-    lines: Receiver<String>,
+    process: Spawned,
     pub seen: Vec<String>,
 }
 
 impl Running {
     pub fn spawn(name: &str, command: &mut Command) -> Self {
-        let mut child = command
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
+        let process = Spawned::start(command, Stdio::piped())
             .unwrap_or_else(|e| panic!("cannot start {name}: {e}"));
-        let (tx, lines) = channel();
-        for stream in [
-            Box::new(child.stdout.take().expect("stdout")) as Box<dyn Read + Send>,
-            Box::new(child.stderr.take().expect("stderr")),
-        ] {
-            let tx = tx.clone();
-            std::thread::spawn(move || {
-                for line in BufReader::new(stream).lines() {
-                    let Ok(line) = line else { break };
-                    if tx.send(line).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
         Self {
             name: name.to_owned(),
-            child,
-            lines,
+            process,
             seen: Vec::new(),
         }
     }
 
     /// Writes `text` to standard input, then closes it.
     pub fn send_and_close(&mut self, text: &str) {
-        let mut stdin = self.child.stdin.take().expect("stdin still open");
+        let mut stdin = self.process.child.stdin.take().expect("stdin still open");
         stdin.write_all(text.as_bytes()).expect("write to stdin");
     }
 
@@ -127,7 +84,7 @@ impl Running {
         }
         let deadline = Instant::now() + WAIT;
         while let Some(left) = deadline.checked_duration_since(Instant::now()) {
-            match self.lines.recv_timeout(left) {
+            match self.process.lines.recv_timeout(left) {
                 Ok(line) => {
                     self.seen.push(line.clone());
                     if line.contains(needle) {
@@ -149,7 +106,7 @@ impl Running {
     pub fn finish(&mut self) -> bool {
         let deadline = Instant::now() + WAIT;
         let status = loop {
-            if let Some(status) = self.child.try_wait().expect("try_wait") {
+            if let Some(status) = self.process.child.try_wait().expect("try_wait") {
                 break status;
             }
             assert!(
@@ -161,7 +118,7 @@ impl Running {
             std::thread::sleep(Duration::from_millis(20));
         };
         // The readers end when the pipes close.
-        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(5)) {
+        while let Ok(line) = self.process.lines.recv_timeout(Duration::from_secs(5)) {
             self.seen.push(line);
         }
         status.success()
@@ -170,13 +127,6 @@ impl Running {
     /// Every line seen so far, one per line.
     pub fn output(&self) -> String {
         self.seen.join("\n")
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
