@@ -13,31 +13,11 @@ use learn_mtls::kex::{KeyExchange, X25519MlKem768, looks_like_encapsulation_key}
 use learn_mtls::keys::IdentityKey;
 use learn_mtls::rand_core::SeedableRng;
 use learn_mtls::record::Session;
-use learn_mtls::schedule::KeySchedule;
 use learn_mtls::trust::{ClientName, PinnedClient};
 use learn_mtls::wire::{
     CLIENT_AUTH_LEN, HYBRID_CLIENT_HELLO_LEN, HYBRID_MUTUAL_HANDSHAKE_LEN, HYBRID_SERVER_HELLO_LEN,
     HybridClientHello, HybridServerHello,
 };
-
-const CONFIGS: [Config; 4] = [
-    Config {
-        binding: Binding::InsecureLesson11,
-        schedule: KeySchedule::Hkdf,
-    },
-    Config {
-        binding: Binding::InsecureLesson11,
-        schedule: KeySchedule::Tls12Prf,
-    },
-    Config {
-        binding: Binding::Transcript,
-        schedule: KeySchedule::Hkdf,
-    },
-    Config {
-        binding: Binding::Transcript,
-        schedule: KeySchedule::Tls12Prf,
-    },
-];
 
 fn keys() -> (IdentityKey, IdentityKey, PinnedClient) {
     let server_key = IdentityKey::from_secret_bytes(&[b'S'; 32]);
@@ -63,7 +43,7 @@ fn server_session(verified: ClientVerified, record: &mut [u8]) -> Result<Session
 #[test]
 fn the_hybrid_handshake_completes_under_both_bindings_and_both_schedules() {
     let (server_key, client_key, policy) = keys();
-    for config in CONFIGS {
+    for config in Config::ALL {
         let mut rng = ChaCha20Rng::from_seed([7; 32]);
         let (client, hello) = mutual::Client::start_kex(
             &mut rng,
@@ -99,7 +79,7 @@ fn the_hybrid_handshake_completes_under_both_bindings_and_both_schedules() {
 #[test]
 fn a_changed_ciphertext_is_caught_by_the_servers_signature_under_both_bindings() {
     let (server_key, client_key, _) = keys();
-    for config in CONFIGS {
+    for config in Config::ALL {
         let mut rng = ChaCha20Rng::from_seed([8; 32]);
         let (client, hello) = mutual::Client::start_kex(
             &mut rng,

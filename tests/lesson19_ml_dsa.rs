@@ -15,28 +15,8 @@ use learn_mtls::ml_dsa::{
 };
 use learn_mtls::rand_core::SeedableRng;
 use learn_mtls::record::Session;
-use learn_mtls::schedule::KeySchedule;
 use learn_mtls::trust::{ClientName, PinnedClient, Refusal};
 use learn_mtls::wire::Message;
-
-const CONFIGS: [Config; 4] = [
-    Config {
-        binding: Binding::InsecureLesson11,
-        schedule: KeySchedule::Hkdf,
-    },
-    Config {
-        binding: Binding::InsecureLesson11,
-        schedule: KeySchedule::Tls12Prf,
-    },
-    Config {
-        binding: Binding::Transcript,
-        schedule: KeySchedule::Hkdf,
-    },
-    Config {
-        binding: Binding::Transcript,
-        schedule: KeySchedule::Tls12Prf,
-    },
-];
 
 struct Keys {
     server: MlDsaIdentityKey,
@@ -110,7 +90,7 @@ fn handshake<K: KeyExchange>(kex: K, config: Config, keys: &Keys) -> [usize; 3] 
 #[test]
 fn completes_under_both_key_exchanges_bindings_and_schedules_with_the_stated_sizes() {
     let keys = keys();
-    for config in CONFIGS {
+    for config in Config::ALL {
         assert_eq!(
             handshake(X25519, config, &keys),
             [32, 32 + ML_DSA_SIGNATURE_LEN, ML_DSA_CLIENT_AUTH_LEN],
@@ -155,7 +135,7 @@ fn client_result(
 #[test]
 fn an_altered_server_signature_or_share_or_a_wrong_pinned_key_is_refused() {
     let keys = keys();
-    for config in CONFIGS {
+    for config in Config::ALL {
         let ok = client_result(config, &keys, keys.server.public(), |_| {});
         assert_eq!(ok, Ok(()), "{config:?}");
         for at in [0, 1000, ML_DSA_SIGNATURE_LEN - 1] {
@@ -182,7 +162,7 @@ fn an_altered_server_signature_or_share_or_a_wrong_pinned_key_is_refused() {
 fn an_altered_client_signature_is_refused_and_an_unknown_client_key_is_named() {
     let keys = keys();
     let mallory = MlDsaIdentityKey::from_seed(&[b'M'; 32]);
-    for config in CONFIGS {
+    for config in Config::ALL {
         for (who, flip) in [(&keys.client, true), (&mallory, false)] {
             let mut rng = ChaCha20Rng::seed_from_u64(8);
             let (client, hello) = mutual::Client::start_with(

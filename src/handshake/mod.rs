@@ -103,6 +103,27 @@ impl From<Binding> for Config {
 }
 
 impl Config {
+    /// Every binding under every schedule: the four ways two ends can agree
+    /// to run a handshake (for tests and checks that try each).
+    pub const ALL: [Self; 4] = [
+        Self {
+            binding: Binding::InsecureLesson11,
+            schedule: KeySchedule::Hkdf,
+        },
+        Self {
+            binding: Binding::InsecureLesson11,
+            schedule: KeySchedule::Tls12Prf,
+        },
+        Self {
+            binding: Binding::Transcript,
+            schedule: KeySchedule::Hkdf,
+        },
+        Self {
+            binding: Binding::Transcript,
+            schedule: KeySchedule::Tls12Prf,
+        },
+    ];
+
     /// The signature context for `role` in `handshake`. Under the transcript
     /// binding the schedule is part of it, so two ends that disagree on the
     /// schedule fail at the first signature instead of at the first record.

@@ -1,6 +1,6 @@
 //! The check of exercise 19.2: the hybrid client's key exchange.
 
-use learn_mtls::handshake::HandshakeError;
+use learn_mtls::handshake::{Config, HandshakeError};
 use learn_mtls::raw;
 use learn_mtls::wire::{HybridClientHello, HybridServerHello};
 use learn_mtls_exercises::lesson19::client::HybridClient;
@@ -10,7 +10,7 @@ use ml_kem::{DecapsulationKey, EncapsulationKey, MlKem768};
 
 use crate::harness::{Result, fail, hex, random, same_bytes};
 
-use super::fixtures::{CONFIGS, Finish, config_name, goldens, real_handshake};
+use super::fixtures::{Finish, config_name, goldens, real_handshake};
 
 /// A point of order 8: X25519 with it is all zeros whatever the secret.
 const ORDER_8: &str = "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800";
@@ -151,7 +151,7 @@ pub fn client() -> Result {
         &got[..],
     )?;
     // Plugged into real hybrid handshakes with the library's server.
-    for config in CONFIGS {
+    for config in Config::ALL {
         let what = format!(
             "a real hybrid handshake ({}) with your client's key exchange",
             config_name(config)

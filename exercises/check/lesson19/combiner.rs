@@ -1,6 +1,6 @@
 //! The check of exercise 19.1: the hybrid combiner.
 
-use learn_mtls::handshake::HandshakeError;
+use learn_mtls::handshake::{Config, HandshakeError};
 use learn_mtls::raw;
 use learn_mtls::wire::HybridClientHello;
 use learn_mtls_exercises::lesson19::combiner::hybrid_shared_secret;
@@ -11,7 +11,7 @@ use zeroize::Zeroizing;
 
 use crate::harness::{Result, below, fail, hex, random, same_bytes};
 
-use super::fixtures::{CONFIGS, Finish, config_name, goldens, real_handshake};
+use super::fixtures::{Finish, config_name, goldens, real_handshake};
 
 /// Compares the learner's 64 bytes with `ml_kem_key || x25519_secret`,
 /// naming the likely slip.
@@ -106,7 +106,7 @@ pub fn combiner() -> Result {
         compare(&ml_kem_key, &x25519, &input)?;
     }
     // Plugged into real hybrid handshakes with the library's server.
-    for config in CONFIGS {
+    for config in Config::ALL {
         let what = format!(
             "a real hybrid handshake ({}) with your combiner",
             config_name(config)
@@ -115,7 +115,7 @@ pub fn combiner() -> Result {
     }
     // One more with a random configuration, so the order above is not all.
     real_handshake(
-        CONFIGS[below(CONFIGS.len())],
+        Config::ALL[below(Config::ALL.len())],
         primitive_client,
         "a real hybrid handshake with your combiner",
     )

@@ -19,26 +19,6 @@ use zeroize::Zeroizing;
 
 use crate::harness::{Context, Result, fail, key, name, same_bytes};
 
-/// Every binding and schedule: the finales run the handshake under each.
-pub(super) const CONFIGS: [Config; 4] = [
-    Config {
-        binding: Binding::InsecureLesson11,
-        schedule: KeySchedule::Hkdf,
-    },
-    Config {
-        binding: Binding::InsecureLesson11,
-        schedule: KeySchedule::Tls12Prf,
-    },
-    Config {
-        binding: Binding::Transcript,
-        schedule: KeySchedule::Hkdf,
-    },
-    Config {
-        binding: Binding::Transcript,
-        schedule: KeySchedule::Tls12Prf,
-    },
-];
-
 /// One of the library's golden hybrid transcripts (`tests/vectors/`), the
 /// whole handshake from fixed seeds with every intermediate value, which
 /// `tests/golden_transcripts.rs` checks against the library two ways.
